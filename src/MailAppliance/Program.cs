@@ -1,1 +1,5 @@
-return 0;
+using MailAppliance.Cli;
+
+// Ctrl-C and SIGTERM during serve are handled by the host's console lifetime; for the short admin verbs the
+// default (terminate) is right, except that a running transaction is simply rolled back by PostgreSQL.
+return await CliApp.RunAsync(args, Console.In, Console.Out, Console.Error, CancellationToken.None);

@@ -1,0 +1,29 @@
+namespace MailAppliance.Storage.Accounts;
+
+public sealed record DomainEntry(string Name, string UnicodeName, long Users, long Aliases, DateTimeOffset CreatedAt);
+
+public sealed record UserEntry(long Id, string Address, long? QuotaBytes, long? QuotaMessages, bool Enabled, bool HasPassword, DateTimeOffset CreatedAt);
+
+public sealed record AliasEntry(string Address, IReadOnlyList<string> Targets, DateTimeOffset CreatedAt);
+
+/// <summary>What the directory says an address is, for RCPT and delivery.</summary>
+public abstract record Resolution
+{
+    private Resolution()
+    {
+    }
+
+    /// <summary>In a local domain, but neither a user nor an alias: refuse it (no catch-all, ever).</summary>
+    public sealed record Unknown : Resolution;
+
+    /// <summary>Not in any local domain: relay rules decide.</summary>
+    public sealed record NotLocal : Resolution;
+
+    /// <summary>
+    /// The address expands (directly, or through aliases) to these local users and external addresses,
+    /// each listed once.
+    /// </summary>
+    public sealed record Recipients(IReadOnlyList<LocalUser> Users, IReadOnlyList<string> External) : Resolution;
+}
+
+public sealed record LocalUser(long Id, string Address, long? QuotaBytes, long? QuotaMessages, bool Enabled);

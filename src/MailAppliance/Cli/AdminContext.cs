@@ -1,0 +1,16 @@
+using MailAppliance.Configuration;
+using MailAppliance.Core.Security;
+using MailAppliance.Storage.Accounts;
+
+namespace MailAppliance.Cli;
+
+/// <summary>What an admin verb works with: its arguments, the options, the directory, and where to write.</summary>
+public sealed record AdminContext(
+    CommandLine Command,
+    IReadOnlyList<string> Arguments,
+    ApplianceOptions Options,
+    AccountDirectory Directory,
+    PasswordHasher Hasher,
+    TextReader Input,
+    Output Output,
+    CancellationToken CancellationToken);

@@ -1,0 +1,53 @@
+using System.Net;
+
+namespace MailAppliance.Configuration;
+
+/// <summary>Every setting of the appliance, parsed and validated (see docs/configuration.md for each key).</summary>
+public sealed record ApplianceOptions
+{
+    public required string Hostname { get; init; }
+
+    public required StorageOptions Storage { get; init; }
+
+    /// <summary><c>ConnectionStrings:Metadata</c>; empty means the embedded PostgreSQL cluster.</summary>
+    public string? MetadataConnectionString { get; init; }
+
+    public required ListenerOptions Listeners { get; init; }
+
+    public required TlsOptions Tls { get; init; }
+
+    public required AuthOptions Auth { get; init; }
+
+    public required SmtpOptions Smtp { get; init; }
+
+    public required LoggingOptions Logging { get; init; }
+}
+
+public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
+{
+    public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    public string SpoolDirectory => Path.Combine(DataDirectory, "spool");
+
+    public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
+
+    public string TlsDirectory => Path.Combine(DataDirectory, "tls");
+}
+
+/// <summary>Where each listener binds; an empty list disables that listener.</summary>
+public sealed record ListenerOptions(
+    IReadOnlyList<IPEndPoint> Smtp,
+    IReadOnlyList<IPEndPoint> Submission,
+    IReadOnlyList<IPEndPoint> Submissions,
+    IReadOnlyList<IPEndPoint> Imap,
+    IReadOnlyList<IPEndPoint> Imaps,
+    IReadOnlyList<IPEndPoint> Pop3,
+    IReadOnlyList<IPEndPoint> Pop3s);
+
+public sealed record TlsOptions(string? CertificateFile, string? KeyFile);
+
+public sealed record AuthOptions(bool AllowPlaintextWithoutTls, int Pbkdf2Iterations);
+
+public sealed record SmtpOptions(long MaxMessageSize, int MaxRecipients, IReadOnlyList<IPNetwork> TrustedNetworks);
+
+public sealed record LoggingOptions(Serilog.Events.LogEventLevel Level, string? File);

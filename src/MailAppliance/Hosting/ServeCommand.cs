@@ -1,0 +1,51 @@
+using MailAppliance.Configuration;
+using MailAppliance.Core.Security;
+using MailAppliance.Database;
+using MailAppliance.Storage.Accounts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Serilog.Extensions.Logging;
+
+namespace MailAppliance.Hosting;
+
+/// <summary>
+/// <c>mailappliance serve</c>: opens the metadata database (starting the embedded cluster when configured so), then
+/// runs every listener as a hosted service until SIGTERM or SIGINT, then stops them and the cluster it started.
+/// </summary>
+public static class ServeCommand
+{
+    public static async Task<int> RunAsync(ApplianceOptions options, Serilog.ILogger serilog, CancellationToken cancellationToken)
+    {
+        using var loggers = new SerilogLoggerFactory(serilog, dispose: false);
+        var log = loggers.CreateLogger("MailAppliance.Host");
+        var notifier = new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"), loggers.CreateLogger<SystemdNotifier>());
+        log.LogInformation("MailAppliance starting as {Hostname}, data in {DataDirectory}", options.Hostname, options.Storage.DataDirectory);
+
+        notifier.Notify("STATUS=Opening the metadata database");
+        await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);
+        log.LogInformation("Metadata database ready ({Kind})", database.IsEmbedded ? "embedded" : "external");
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new SerilogLoggerProvider(serilog, dispose: false));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<NpgsqlDataSource>(database.DataSource);
+        builder.Services.AddSingleton(new PasswordHasher(options.Auth.Pbkdf2Iterations));
+        builder.Services.AddSingleton<AccountDirectory>();
+        builder.Services.AddSingleton(notifier);
+        builder.Services.AddHostedService<SystemdLifecycleService>();
+
+        using var host = builder.Build();
+        await host.RunAsync(cancellationToken);
+        log.LogInformation("MailAppliance stopped");
+        return 0;
+    }
+}

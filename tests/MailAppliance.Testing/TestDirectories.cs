@@ -1,0 +1,31 @@
+namespace MailAppliance.Testing;
+
+/// <summary>
+/// Fresh directories under /tmp for tests. They are made traversable (0755) because the embedded PostgreSQL of a
+/// root test run works as the postgres OS user, who must reach the cluster inside them.
+/// </summary>
+public static class TestDirectories
+{
+    public static string Create(string purpose)
+    {
+        var path = Path.Combine("/tmp", $"ma-test-{purpose}-{Guid.NewGuid():N}"[..40]);
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        return path;
+    }
+
+    public static void Delete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A cluster that is still shutting down may hold files a moment longer; /tmp is cleaned eventually.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
