@@ -38,11 +38,38 @@ public static class TestCluster
         var root = TestDirectories.Create("cluster");
         var launcher = new EmbeddedPostgres(Path.Combine(root, "data"), null, NullLogger<EmbeddedPostgres>.Instance);
         var lease = await launcher.AcquireAsync(CancellationToken.None);
+        StartWatchdog(launcher, root);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             lease.DisposeAsync().AsTask().GetAwaiter().GetResult();
             TestDirectories.Delete(root);
         };
         return (lease, root);
+    }
+
+    /// <summary>
+    /// A detached shell that waits for this test process to end, however it ends (the test host may be killed
+    /// before ProcessExit handlers finish), then stops the cluster and removes its directory.
+    /// </summary>
+    private static void StartWatchdog(EmbeddedPostgres launcher, string root)
+    {
+        var pgCtl = Path.Combine(PostgresBinaries.LocateAsync(null, CancellationToken.None).GetAwaiter().GetResult(), "pg_ctl");
+        var asUser = EmbeddedPostgres.ClusterOsUser is { } user ? $"runuser -u {user} -- " : "";
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; "
+            + $"{asUser}'{pgCtl}' stop -D '{launcher.ClusterDirectory}' -m fast -w >/dev/null 2>&1; rm -rf '{root}'";
+        var start = new System.Diagnostics.ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "sh", "-c", script })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Detached with its own pipes: it must not hold the test runner's output open.
+        using var watchdog = System.Diagnostics.Process.Start(start);
     }
 }

@@ -16,16 +16,17 @@ public static class TestDirectories
 
     public static void Delete(string path)
     {
-        try
+        // A cluster that has just shut down may still be removing its files: try a few times, then leave it to /tmp.
+        for (var attempt = 0; attempt < 5 && Directory.Exists(path); attempt++)
         {
-            Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A cluster that is still shutting down may hold files a moment longer; /tmp is cleaned eventually.
-        }
-        catch (UnauthorizedAccessException)
-        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Thread.Sleep(200);
+            }
         }
     }
 }

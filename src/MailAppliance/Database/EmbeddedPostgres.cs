@@ -75,13 +75,11 @@ public sealed class EmbeddedPostgres
     {
         var binDirectory = await PostgresBinaries.LocateAsync(_configuredBinDirectory, cancellationToken);
         Directory.CreateDirectory(_dataDirectory);
-        var usersLock = OpenLockFile("pg.lock");
+        var usersLock = await WaitForLockAsync("pg.lock", exclusive: false, cancellationToken);
         try
         {
-            await WaitForLockAsync(usersLock, exclusive: false, "pg.lock", cancellationToken);
-            using (var startLock = OpenLockFile("pg.start.lock"))
+            using (await WaitForLockAsync("pg.start.lock", exclusive: true, cancellationToken))
             {
-                await WaitForLockAsync(startLock, exclusive: true, "pg.start.lock", cancellationToken);
                 await EnsureInitializedAsync(binDirectory, cancellationToken);
                 if (!await IsRunningAsync(binDirectory, cancellationToken))
                 {
@@ -272,14 +270,32 @@ public sealed class EmbeddedPostgres
     private Task<(int ExitCode, string Output)> PgCtlAsync(string binDirectory, string[] arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
         CommandRunner.RunAsync(Path.Combine(binDirectory, "pg_ctl"), arguments, ClusterOsUser, timeout, cancellationToken);
 
-    private SafeFileHandle OpenLockFile(string name) =>
-        File.OpenHandle(Path.Combine(_dataDirectory, name), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
-
-    private static async Task WaitForLockAsync(SafeFileHandle handle, bool exclusive, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a lock file holding a shared or exclusive flock. .NET itself takes a flock when it opens a file
+    /// (shared, or exclusive for FileShare.None) and reports a conflict as an IOException, so a failed open is
+    /// "someone else holds it" just like a failed flock; the explicit flock covers runtimes with that disabled.
+    /// </summary>
+    private async Task<SafeFileHandle> WaitForLockAsync(string name, bool exclusive, CancellationToken cancellationToken)
     {
+        var path = Path.Combine(_dataDirectory, name);
         var deadline = DateTime.UtcNow + LockWait;
-        while (!(exclusive ? UnixInterop.TryLockExclusive(handle) : UnixInterop.TryLockShared(handle)))
+        while (true)
         {
+            try
+            {
+                var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, exclusive ? FileShare.None : FileShare.ReadWrite);
+                if (exclusive ? UnixInterop.TryLockExclusive(handle) : UnixInterop.TryLockShared(handle))
+                {
+                    return handle;
+                }
+
+                handle.Dispose();
+            }
+            catch (IOException)
+            {
+                // Held by another process (or another lease in this one).
+            }
+
             if (DateTime.UtcNow > deadline)
             {
                 throw new EmbeddedPostgresException($"timed out waiting for {name}: another process is starting or stopping the embedded PostgreSQL");

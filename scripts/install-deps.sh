@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what MailAppliance needs on Debian, idempotently: only missing packages, apt-get update only if needed.
+#   scripts/install-deps.sh          what `serve` needs (PostgreSQL server binaries)
+#   scripts/install-deps.sh --test   plus what the test suite drives (real clients and a Dovecot oracle)
+set -euo pipefail
+
+runtime=(postgresql)
+testing=(postgresql swaks curl dovecot-imapd fetchmail isync getmail6 python3)
+
+packages=("${runtime[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+  packages=("${testing[@]}")
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "install-deps: the .NET 10 SDK (dotnet) is required and is not on PATH" >&2
+  exit 1
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+# Packaged daemons (the distribution's PostgreSQL cluster, Dovecot) must not start and take ports: the appliance
+# runs its own private cluster, and Dovecot is only a test oracle. A policy-rc.d that refuses starts does that.
+policy=/usr/sbin/policy-rc.d
+added_policy=""
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null
+  $sudo chmod 755 $policy
+  added_policy=yes
+fi
+trap '[[ -n "$added_policy" ]] && $sudo rm -f '"$policy" EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/mailappliance-apt.log 2>&1; then
+  $sudo apt-get update >>/tmp/mailappliance-apt.log 2>&1
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/mailappliance-apt.log 2>&1 || {
+    echo "install-deps: apt-get install failed; see /tmp/mailappliance-apt.log" >&2
+    tail -n 20 /tmp/mailappliance-apt.log >&2
+    exit 1
+  }
+fi
