@@ -155,7 +155,8 @@ public sealed partial class MimeParser
 
             _offset += nl + 1;
             _lastWasCr = false;
-            // Like Dovecot, a boundary line's own line break is not taken again by a following boundary.
+            // Like Dovecot, a boundary line's own line break (or a header's empty line) is not taken again by a
+            // following boundary.
             _previousTerminator = boundary ? 0 : terminator;
             data = data[(nl + 1)..];
         }
@@ -303,16 +304,28 @@ public sealed partial class MimeParser
     private void CloseFrame(Frame frame, Position end)
     {
         var part = frame.Part;
+        if (end.Offset < part.HeaderOffset)
+        {
+            // An embedded message whose enclosing part ends inside its parent's header: it is empty.
+            part.HeaderOffset = end.Offset;
+            frame.HeaderLineFeeds = end.LineFeeds;
+            frame.HeaderBare = end.Bare;
+        }
+
         if (frame.State == FrameState.Header)
         {
-            // Header block without its empty line: it runs to the end, the body is empty. An empty part (boundary
-            // right after boundary) has nothing before the shared line break.
-            if (end.Offset < part.HeaderOffset)
-            {
-                end = new Position(part.HeaderOffset, frame.HeaderLineFeeds, frame.HeaderBare);
-            }
-
+            // Header block without its empty line: it runs to the end, the body is empty.
             EndHeader(frame, end, end, terminated: false);
+        }
+        else if (end.Offset < part.BodyOffset)
+        {
+            // Like Dovecot, when a boundary directly follows the header's empty line, that line break belongs to
+            // the boundary (RFC 2046 §5.1.1), so the header ends before it and the body is empty.
+            part.HeaderLength = end.Offset - part.HeaderOffset;
+            part.HeaderCrlfLength = part.HeaderLength + (end.Bare - frame.HeaderBare);
+            part.BodyOffset = end.Offset;
+            frame.BodyLineFeeds = end.LineFeeds;
+            frame.BodyBare = end.Bare;
         }
 
         if (frame.State == FrameState.Epilogue || frame.State == FrameState.Children || frame.State == FrameState.Preamble)
@@ -348,9 +361,9 @@ public sealed partial class MimeParser
 
         public byte[]? Boundary { get; set; }
 
-        public long HeaderBare { get; } = headerBare;
+        public long HeaderBare { get; set; } = headerBare;
 
-        public long HeaderLineFeeds { get; } = headerLineFeeds;
+        public long HeaderLineFeeds { get; set; } = headerLineFeeds;
 
         public long BodyLineFeeds { get; set; }
 

@@ -84,7 +84,8 @@ public sealed class ParameterList
                 var end = rest.IndexOf(';');
                 var raw = end < 0 ? rest : rest[..end];
                 t.Position += raw.Length;
-                value = raw.Trim().ToString();
+                var comment = raw.IndexOf('(');
+                value = (comment < 0 ? raw : raw[..comment]).Trim().ToString();
             }
 
             // RFC 2231 §3/§4: name*N, name*N*, name* mark continuations and extended (charset'lang'%XX) values.
