@@ -17,6 +17,6 @@ public sealed record SectionContent(IReadOnlyList<ByteRange> Ranges, bool Append
     /// <summary>Size served in CRLF terms (the literal size before any partial &lt;start.len&gt;).</summary>
     public long CrlfLength => Ranges.Sum(r => r.CrlfLength) + (AppendCrlf ? 2 : 0);
 
-    /// <summary>Opens a read-only stream of the section in CRLF terms over a seekable message file.</summary>
+    /// <summary>Opens a read-only stream of the section as IMAP serves it (CRLF line ends, NUL as 0x80) over a seekable message file.</summary>
     public Stream Open(Stream messageFile, bool leaveOpen = true) => new SectionStream(messageFile, this, leaveOpen);
 }

@@ -3,7 +3,8 @@ namespace MailAppliance.Mime;
 /// <summary>
 /// A read-only stream that serves its inner stream with every bare LF turned into CRLF (existing CRLFs and lone
 /// CRs are left alone), so LF-only message files are served in IMAP's CRLF terms. Optionally reads only
-/// <c>rawLength</c> bytes of the inner stream from its current position.
+/// <c>rawLength</c> bytes of the inner stream from its current position. With <c>replaceNul</c>, NUL bytes are
+/// served as 0x80 (RFC 3501 §4.3: literals cannot hold NUL; Dovecot does the same), so sizes do not change.
 /// </summary>
 public sealed class CrlfNormalizingStream : Stream
 {
@@ -16,10 +17,12 @@ public sealed class CrlfNormalizingStream : Stream
     private bool _previousWasCr;
     private bool _pendingLf;
     private long _position;
+    private readonly bool _replaceNul;
 
     /// <summary>Wraps <paramref name="inner"/>; <paramref name="rawLength"/> &lt; 0 reads to its end.</summary>
-    public CrlfNormalizingStream(Stream inner, long rawLength = -1, bool leaveOpen = false, bool previousWasCr = false)
+    public CrlfNormalizingStream(Stream inner, long rawLength = -1, bool leaveOpen = false, bool previousWasCr = false, bool replaceNul = false)
     {
+        _replaceNul = replaceNul;
         _inner = inner;
         _remaining = rawLength < 0 ? long.MaxValue : rawLength;
         _leaveOpen = leaveOpen;
@@ -75,7 +78,7 @@ public sealed class CrlfNormalizingStream : Stream
                 continue;
             }
 
-            buffer[written++] = b;
+            buffer[written++] = b == 0 && _replaceNul ? (byte)0x80 : b;
             _previousWasCr = b == (byte)'\r';
         }
 

@@ -272,9 +272,14 @@ public sealed partial class MimeParser
             lineStart - _previousTerminator,
             _lineFeeds - (_previousTerminator > 0 ? 1 : 0),
             _bareLineFeeds - (_previousTerminator == 1 ? 1 : 0));
-        for (var i = _stack.Count - 1; i > index; i--)
+        // Dovecot quirk kept for identical sizes: when the innermost part is still in its header, only that header
+        // gives up the line break; the enclosing parts keep it.
+        var untrimmed = new Position(lineStart, _lineFeeds, _bareLineFeeds);
+        var innermost = _stack.Count - 1;
+        var innermostInHeader = _stack[innermost].State == FrameState.Header && end.Offset >= _stack[innermost].Part.HeaderOffset;
+        for (var i = innermost; i > index; i--)
         {
-            CloseFrame(_stack[i], end);
+            CloseFrame(_stack[i], i == innermost || !innermostInHeader ? end : untrimmed);
             _stack.RemoveAt(i);
         }
 

@@ -36,7 +36,7 @@ internal sealed class SectionStream(Stream file, SectionContent content, bool le
                 {
                     var r = content.Ranges[_index];
                     file.Seek(r.Offset, SeekOrigin.Begin);
-                    _current = new CrlfNormalizingStream(file, r.Length, leaveOpen: true);
+                    _current = new CrlfNormalizingStream(file, r.Length, leaveOpen: true, replaceNul: true);
                     continue;
                 }
 

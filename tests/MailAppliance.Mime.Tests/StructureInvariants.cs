@@ -30,7 +30,10 @@ internal static class StructureInvariants
             if (p.Message is { } m)
             {
                 Assert.Equal(p.BodyOffset, m.HeaderOffset);
-                Assert.Equal(p.BodyOffset + p.BodyLength, m.BodyOffset + m.BodyLength);
+                // Equal, except for Dovecot's quirk where an unterminated embedded header gives its last line break
+                // to the boundary while the enclosing part keeps it.
+                var gap = p.BodyOffset + p.BodyLength - (m.BodyOffset + m.BodyLength);
+                Assert.True(gap == 0 || (gap is 1 or 2 && m.Flags.HasFlag(MimePartFlags.HeaderUnterminated)), $"embedded {m} vs {p}");
             }
 
             foreach (var h in p.Headers)
