@@ -104,7 +104,7 @@ public sealed class TransferDecodingStream : Stream
                 Refill();
             }
 
-            if (_inStart >= _inEnd)
+            if (_inStart >= _inEnd && !(_mode == Mode.Base64 && _innerDone && _quadCount > 1))
             {
                 break;
             }
