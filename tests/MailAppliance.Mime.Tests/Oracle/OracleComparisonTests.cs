@@ -1,0 +1,163 @@
+using System.Text;
+using MailAppliance.Mime.Imap;
+
+namespace MailAppliance.Mime.Tests.Oracle;
+
+/// <summary>
+/// Compares RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE and every section of every corpus message with Dovecot's
+/// answers. Intentional differences are listed in Messages/oracle-differences.txt (and docs/mime.md); a listed
+/// difference that no longer occurs fails too, so the list stays true.
+/// </summary>
+public sealed class OracleComparisonTests
+{
+    [Fact]
+    public void Corpus_matches_dovecot()
+    {
+        var names = TestMessages.Names.ToList();
+        Assert.NotEmpty(names);
+        var raws = names.Select(TestMessages.Load).ToList();
+        var structures = raws.Select(r => MimeParser.Parse(r)).ToList();
+        var sections = structures.Select(s => (IReadOnlyList<string>)SectionsOf(s).ToList()).ToList();
+        var oracle = DovecotOracle.Fetch(raws, sections);
+        var expected = LoadDifferences();
+        var failures = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var ours = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+            {
+                ["RFC822.SIZE"] = Encoding.ASCII.GetBytes(structures[i].CrlfLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ["ENVELOPE"] = ImapViews.Envelope(structures[i]),
+                ["BODY"] = ImapViews.Body(structures[i]),
+                ["BODYSTRUCTURE"] = ImapViews.BodyStructure(structures[i]),
+            };
+            foreach (var item in ours.Keys.ToList())
+            {
+                Compare(names[i], item, ours[item], oracle[i].GetValueOrDefault(item));
+            }
+
+            foreach (var section in sections[i])
+            {
+                var text = TestMessages.Section(raws[i], structures[i], section);
+                var mine = text == "<none>" ? Array.Empty<byte>() : Encoding.Latin1.GetBytes(text);
+                var key = "BODY[" + section + "]";
+                var theirs = oracle[i].FirstOrDefault(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)).Value is { } v ? DovecotOracle.StringContent(v) ?? Array.Empty<byte>() : null;
+                Compare(names[i], key, mine, theirs, raw: true);
+            }
+        }
+
+        foreach (var e in expected.Keys.Where(k => !seen.Contains(k)))
+        {
+            failures.Add($"{e}: listed in oracle-differences.txt but now matches Dovecot; remove it");
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        void Compare(string name, string item, byte[] mine, byte[]? theirs, bool raw = false)
+        {
+            var key = name + " " + item;
+            var same = theirs is not null && mine.AsSpan().SequenceEqual(theirs);
+            if (expected.ContainsKey(key))
+            {
+                if (!same)
+                {
+                    seen.Add(key);
+                }
+
+                return;
+            }
+
+            if (!same)
+            {
+                failures.Add($"{key}\n  ours:    {Show(mine)}\n  dovecot: {(theirs is null ? "<missing>" : Show(theirs))}");
+            }
+        }
+    }
+
+    private static string Show(byte[] b) => Encoding.Latin1.GetString(b).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    /// <summary>The sections worth comparing for a structure: the whole, header fields, and every part's forms.</summary>
+    internal static IEnumerable<string> SectionsOf(MessageStructure s)
+    {
+        yield return string.Empty;
+        yield return "HEADER";
+        yield return "TEXT";
+        yield return "HEADER.FIELDS (From Subject Content-Type)";
+        yield return "HEADER.FIELDS.NOT (Subject Received)";
+        foreach (var p in PartPaths(s.Root, string.Empty))
+        {
+            yield return p.Path;
+            yield return p.Path + ".MIME";
+            if (SectionResolver.IsImapMessage(p.Part))
+            {
+                yield return p.Path + ".HEADER";
+                yield return p.Path + ".TEXT";
+                yield return p.Path + ".HEADER.FIELDS (Subject)";
+            }
+        }
+    }
+
+    private static IEnumerable<(string Path, MessagePart Part)> PartPaths(MessagePart message, string prefix)
+    {
+        if (message.Kind != MimePartKind.Multipart)
+        {
+            var path = prefix + "1";
+            yield return (path, message);
+            if (SectionResolver.IsImapMessage(message))
+            {
+                foreach (var x in PartPaths(message.Message!, path + "."))
+                {
+                    yield return x;
+                }
+            }
+
+            yield break;
+        }
+
+        for (var i = 0; i < message.Children.Count; i++)
+        {
+            var child = message.Children[i];
+            var path = prefix + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            yield return (path, child);
+            if (child.Kind == MimePartKind.Multipart)
+            {
+                foreach (var x in PartPaths(child, path + ".").Skip(0))
+                {
+                    yield return x;
+                }
+            }
+            else if (SectionResolver.IsImapMessage(child))
+            {
+                foreach (var x in PartPaths(child.Message!, path + "."))
+                {
+                    yield return x;
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, string> LoadDifferences()
+    {
+        var path = Path.Combine(TestMessages.Directory, "oracle-differences.txt");
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(path))
+        {
+            return result;
+        }
+
+        foreach (var line in File.ReadAllLines(path))
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            // "<file> <ITEM> | reason"
+            var bar = line.IndexOf('|', StringComparison.Ordinal);
+            var key = (bar < 0 ? line : line[..bar]).Trim();
+            result[key] = bar < 0 ? string.Empty : line[(bar + 1)..].Trim();
+        }
+
+        return result;
+    }
+}
