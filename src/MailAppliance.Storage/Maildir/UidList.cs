@@ -155,15 +155,16 @@ public sealed class UidList
     /// <summary>
     /// Parses the file content. InvalidFormat for an unknown version, a header without UIDVALIDITY, a malformed
     /// record, UIDs not strictly ascending, or a file name listed twice (Dovecot treats all of these as corruption
-    /// and rebuilds). An unterminated last line (an append cut short by a crash) is ignored if it does not parse.
+    /// and rebuilds). An unterminated last line (an append cut short by a crash) is ignored.
     /// </summary>
     public static MaildirResult<UidList> Parse(string text)
     {
+        // Every line Dovecot (or we) write ends with LF: a last line without one is a torn append and is ignored.
         var lines = text.Split('\n');
-        var complete = text.EndsWith('\n') ? lines.Length - 1 : lines.Length;
-        if (complete == 0 || lines[0].Length == 0)
+        var complete = lines.Length - 1;
+        if (complete == 0)
         {
-            return Invalid("empty file");
+            return Invalid(text.Length == 0 ? "empty file" : "truncated header");
         }
 
         var header = UidListHeader.Parse(lines[0]);
@@ -186,12 +187,6 @@ public sealed class UidList
             var record = version == 1 ? UidListHeader.ParseVersion1Record(line) : UidListHeader.ParseVersion3Record(line);
             if (record is null)
             {
-                // The last line may be a torn append when the file did not end with a line feed.
-                if (i == complete - 1 && !text.EndsWith('\n'))
-                {
-                    break;
-                }
-
                 return Invalid($"malformed line {i + 1}: '{line}'");
             }
 
