@@ -165,7 +165,7 @@ public sealed class MaildirFolder
         {
             var name = current.Name.WithFlags(flags, indexes);
             var target = System.IO.Path.Combine(CurPath, name.FullName);
-            if (string.Equals(current.Path, target, StringComparison.Ordinal))
+            if (string.Equals(current.Path, target, StringComparison.Ordinal) && File.Exists(target))
             {
                 return MaildirResult<MaildirEntry>.Ok(current);
             }
