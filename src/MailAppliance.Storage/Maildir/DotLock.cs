@@ -122,7 +122,7 @@ public sealed class DotLock : IDisposable
             stream.Write(Encoding.ASCII.GetBytes(content));
             return true;
         }
-        catch (IOException) when (File.Exists(lockPath))
+        catch (IOException exception) when (IoErrors.IsAlreadyExists(exception))
         {
             return false;
         }

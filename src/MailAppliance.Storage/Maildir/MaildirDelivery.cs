@@ -81,7 +81,7 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
                 // Not overwriting: .NET moves with link()+unlink() here, which fails with EEXIST instead of clobbering.
                 File.Move(TmpPath, target, overwrite: false);
             }
-            catch (IOException) when (File.Exists(target) && attempt < MaxNameAttempts)
+            catch (IOException exception) when (IoErrors.IsAlreadyExists(exception) && attempt < MaxNameAttempts)
             {
                 uniquePart = _names.NextUniquePart();
                 continue;

@@ -57,7 +57,7 @@ public sealed class MaildirFolder
                 {
                     using var stream = new FileStream(marker, AtomicFile.CreateOptions());
                 }
-                catch (IOException) when (File.Exists(marker))
+                catch (IOException exception) when (IoErrors.IsAlreadyExists(exception))
                 {
                     // Created concurrently: fine.
                 }
@@ -144,7 +144,7 @@ public sealed class MaildirFolder
                 var file = new FileStream(tmpPath, options);
                 return new MaildirDelivery(this, names, uniquePart, tmpPath, file);
             }
-            catch (IOException) when (File.Exists(tmpPath) && attempt < 8)
+            catch (IOException exception) when (IoErrors.IsAlreadyExists(exception) && attempt < 8)
             {
                 // Another generator handed out the same unique part: take the next one.
             }
@@ -175,7 +175,7 @@ public sealed class MaildirFolder
                 File.Move(current.Path, target, overwrite: false);
                 return MaildirResult<MaildirEntry>.Ok(current with { Path = target, Name = name, IsNew = false });
             }
-            catch (IOException) when (!File.Exists(current.Path) || File.Exists(target))
+            catch (IOException exception) when (exception is FileNotFoundException || IoErrors.IsAlreadyExists(exception))
             {
                 var found = Find(current.BaseName);
                 if (found is null)
