@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MailAppliance.Storage.Maildir;
+
+/// <summary>
+/// Replaces a small control file (dovecot-uidlist, dovecot-keywords, subscriptions) atomically: write a temp file
+/// next to it, fsync it, rename it over the target, fsync the directory. Readers (which take no locks) see the old
+/// or the new content, never a mix. Files are created 0600 like Dovecot's.
+/// </summary>
+internal static class AtomicFile
+{
+    internal const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static async Task ReplaceAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(path) ?? throw new ArgumentException("path has no directory", nameof(path));
+        var temp = $"{path}.{Environment.ProcessId}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp";
+        try
+        {
+            await using (var stream = new FileStream(temp, CreateOptions()))
+            {
+                var bytes = Encoding.UTF8.GetBytes(content);
+                await stream.WriteAsync(bytes, cancellationToken);
+                FileSystemSync.FsyncFile(stream);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        FileSystemSync.FsyncDirectory(directory);
+    }
+
+    public static async Task AppendAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = System.IO.FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite };
+        await using var stream = new FileStream(path, options);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken);
+        FileSystemSync.FsyncFile(stream);
+    }
+
+    public static FileStreamOptions CreateOptions()
+    {
+        var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = FileMode;
+        }
+
+        return options;
+    }
+
+    /// <summary>Reads a file as UTF-8, or null when it does not exist.</summary>
+    public static string? ReadAllTextOrNull(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path, Encoding.UTF8);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+}
