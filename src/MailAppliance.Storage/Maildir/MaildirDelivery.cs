@@ -16,6 +16,7 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
     private readonly string _uniquePart;
     private readonly FileStream _file;
     private readonly LineCountingStream _body;
+    private MaildirFileName? _sealedName;
     private bool _done;
 
     internal MaildirDelivery(MaildirFolder folder, MaildirNameGenerator names, string uniquePart, string tmpPath, FileStream file)
@@ -38,11 +39,10 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
     public long BytesWritten => _body.BytesWritten;
 
     /// <summary>
-    /// Makes the message durable and visible. <paramref name="internalDate"/> becomes the file's mtime (IMAP
-    /// INTERNALDATE; default: now). Returns the entry as it now exists in <c>new/</c> or <c>cur/</c>. If the final
-    /// name is taken (a clash of unique parts across processes), a fresh unique part is generated and the move retried.
-    /// If the directory fsync fails after the move, the exception is raised although the file is in place: treat the
-    /// delivery as failed and retry (at-least-once).
+    /// Makes the message durable and visible: <see cref="SealAsync"/> then <see cref="PublishAsync"/>.
+    /// <paramref name="internalDate"/> becomes the file's mtime (IMAP INTERNALDATE; default: now). Returns the entry
+    /// as it now exists in <c>new/</c> or <c>cur/</c>. If the directory fsync fails after the move, the exception is
+    /// raised although the file is in place: treat the delivery as failed and retry (at-least-once).
     /// </summary>
     public async Task<MaildirEntry> CommitAsync(
         MaildirFlags flags = MaildirFlags.None,
@@ -50,9 +50,21 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
         DateTimeOffset? internalDate = null,
         CancellationToken cancellationToken = default)
     {
+        await SealAsync(internalDate, cancellationToken);
+        return await PublishAsync(flags, keywordIndexes, cancellationToken);
+    }
+
+    /// <summary>
+    /// First half of a commit: the bytes are fsync'd in <c>tmp/</c> and the final name (without the <c>:2,</c>
+    /// info) is fixed, so that an index can record it before the message becomes visible.
+    /// </summary>
+    public async Task<MaildirFileName> SealAsync(DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)
+    {
         ObjectDisposedException.ThrowIf(_done, this);
-        keywordIndexes ??= [];
-        var toCur = flags != MaildirFlags.None || keywordIndexes.Count > 0;
+        if (_sealedName is not null)
+        {
+            return _sealedName;
+        }
 
         await _file.FlushAsync(cancellationToken);
         if (internalDate is { } date)
@@ -62,20 +74,30 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
 
         FileSystemSync.FsyncFile(_file);
         await _file.DisposeAsync();
+        _sealedName = MaildirFileName.Create(_uniquePart, _body.BytesWritten, _body.BytesWritten + _body.BareLineFeeds);
+        return _sealedName;
+    }
 
-        var size = _body.BytesWritten;
-        var virtualSize = size + _body.BareLineFeeds;
+    /// <summary>
+    /// Second half of a commit: moves the sealed file, without overwriting, into <c>new/</c> (no flags) or
+    /// <c>cur/</c> (with flags or keywords) and fsyncs that directory. If the name is taken (a clash of unique parts
+    /// across processes), a fresh unique part is generated and the move retried; the returned entry has the name used.
+    /// </summary>
+    public async Task<MaildirEntry> PublishAsync(
+        MaildirFlags flags = MaildirFlags.None,
+        IReadOnlyCollection<int>? keywordIndexes = null,
+        CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        var sealedName = _sealedName ?? await SealAsync(null, cancellationToken);
+        keywordIndexes ??= [];
+        var toCur = flags != MaildirFlags.None || keywordIndexes.Count > 0;
         var targetDirectory = toCur ? _folder.CurPath : _folder.NewPath;
-        var uniquePart = _uniquePart;
+        var name = sealedName;
         for (var attempt = 1; ; attempt++)
         {
-            var name = MaildirFileName.Create(uniquePart, size, virtualSize);
-            if (toCur)
-            {
-                name = name.WithFlags(flags, keywordIndexes);
-            }
-
-            var target = Path.Combine(targetDirectory, name.FullName);
+            var fullName = toCur ? name.WithFlags(flags, keywordIndexes) : name;
+            var target = Path.Combine(targetDirectory, fullName.FullName);
             try
             {
                 // Not overwriting: .NET moves with link()+unlink() here, which fails with EEXIST instead of clobbering.
@@ -83,15 +105,25 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
             }
             catch (IOException exception) when (IoErrors.IsAlreadyExists(exception) && attempt < MaxNameAttempts)
             {
-                uniquePart = _names.NextUniquePart();
+                name = MaildirFileName.Create(_names.NextUniquePart(), sealedName.Size ?? 0, sealedName.VirtualSize ?? 0);
                 continue;
             }
 
             _done = true;
             FileSystemSync.FsyncDirectory(targetDirectory);
             var mtime = File.GetLastWriteTimeUtc(target);
-            return new MaildirEntry(target, name, !toCur, size, new DateTimeOffset(mtime, TimeSpan.Zero));
+            return new MaildirEntry(target, fullName, !toCur, sealedName.Size ?? 0, new DateTimeOffset(mtime, TimeSpan.Zero));
         }
+    }
+
+    /// <summary>
+    /// Gives up ownership of a sealed tmp file without deleting it: an index already refers to it and start-up
+    /// recovery will publish it.
+    /// </summary>
+    public void KeepForRecovery()
+    {
+        _done = true;
+        _file.Dispose();
     }
 
     /// <summary>Aborts an uncommitted delivery: the tmp file is closed and deleted.</summary>

@@ -1,0 +1,255 @@
+using System.Collections.Concurrent;
+using Dapper;
+using MailAppliance.Storage.Maildir;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MailAppliance.Storage.Mailstore;
+
+/// <summary>Progress of a reconstruct: folders and messages done so far.</summary>
+public sealed record ReconstructProgress(string Folder, int FoldersDone, int FoldersTotal, int MessagesIndexed);
+
+public sealed record ReconstructReport(int Folders, int Messages, int NewUids, int Parsed);
+
+public sealed partial class MailStore
+{
+    /// <summary>
+    /// Rebuilds the user's index from the maildir tree alone: UIDVALIDITY and UIDs from each folder's
+    /// dovecot-uidlist (files it does not list get new UIDs above the highest), flags and keywords from the file
+    /// names and dovecot-keywords, INTERNALDATE from the mtime, subscriptions from the subscriptions file.
+    /// Deliveries interrupted after their index commit are finished first, keeping the UID they were given.
+    /// Runs with the user's exclusive lock: deliveries to this user wait, readers do not.
+    /// </summary>
+    public async Task<ReconstructReport> ReconstructUserAsync(MailUser user, IProgress<ReconstructProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = UserLockKey(user.Id) }, cancellationToken: cancellationToken));
+        try
+        {
+            var root = RootOf(user);
+            if (!Directory.Exists(root.Path))
+            {
+                await root.InitializeAsync(_options.Locks, _time, cancellationToken);
+            }
+            else if (!root.Inbox.Exists)
+            {
+                MaildirFolder.Create(root.Path, isSubfolder: false);
+            }
+
+            var folders = root.ListFolders();
+            foreach (var (directory, failure) in folders.Skipped)
+            {
+                _logger.LogWarning("Reconstruct of {User} skips folder directory {Directory}: {Reason}", user.Address, directory, failure.Reason);
+            }
+
+            var total = new ReconstructReport(0, 0, 0, 0);
+            var done = 0;
+            var mailboxIds = new List<long>();
+            foreach (var folder in folders.Folders)
+            {
+                var report = await ReconstructFolderAsync(connection, user, folder.Name, folder.Folder, cancellationToken);
+                mailboxIds.Add(report.MailboxId);
+                total = new ReconstructReport(total.Folders + 1, total.Messages + report.Messages, total.NewUids + report.NewUids, total.Parsed + report.Parsed);
+                progress?.Report(new ReconstructProgress(folder.Name.Name, ++done, folders.Folders.Count, total.Messages));
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM mailboxes WHERE user_id = @user AND NOT (id = ANY(@ids))", new { user = user.Id, ids = mailboxIds.ToArray() }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM subscriptions WHERE user_id = @user", new { user = user.Id }, transaction, cancellationToken: cancellationToken));
+            foreach (var name in SubscriptionsFile.Read(root.Path).Names.Distinct())
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO subscriptions (user_id, name) VALUES (@user, @name) ON CONFLICT DO NOTHING", new { user = user.Id, name = name.Name }, transaction, cancellationToken: cancellationToken));
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO quota_usage (user_id, bytes, messages)
+                SELECT @user, coalesce(sum(m.size), 0), count(m.uid) FROM mailboxes b LEFT JOIN messages m ON m.mailbox_id = b.id WHERE b.user_id = @user
+                ON CONFLICT (user_id) DO UPDATE SET bytes = excluded.bytes, messages = excluded.messages
+                """, new { user = user.Id }, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+            _logger.LogInformation("Reconstructed {User}: {Folders} folders, {Messages} messages ({NewUids} new UIDs, {Parsed} parsed)",
+                user.Address.ToString(), total.Folders, total.Messages, total.NewUids, total.Parsed);
+            return total;
+        }
+        finally
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@key)", new { key = UserLockKey(user.Id) }, cancellationToken: CancellationToken.None));
+        }
+    }
+
+    private async Task<(long MailboxId, int Messages, int NewUids, int Parsed)> ReconstructFolderAsync(
+        NpgsqlConnection connection, MailUser user, MailboxName name, MaildirFolder folder, CancellationToken cancellationToken)
+    {
+        if (!folder.Exists)
+        {
+            // A copied or restored tree may have lost empty cur/, new/ or tmp/ directories (git, some backups).
+            MaildirFolder.Create(folder.Path, isSubfolder: !name.IsInbox);
+        }
+
+        using var uidLock = await UidListLock.AcquireAsync(folder.Path, _options.Locks, _time, cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(long Id, long UidValidity, long UidNext, long HighestModSeq)?>(new CommandDefinition(
+            "SELECT id, uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE user_id = @user AND name = @name",
+            new { user = user.Id, name = name.Name }, cancellationToken: cancellationToken));
+
+        // Deliveries committed in the index but not yet moved into new/: finish them with their UID.
+        var pending = row is null ? [] : (await connection.QueryAsync<(long Uid, string BaseName)>(new CommandDefinition(
+            "SELECT uid, base_name FROM messages WHERE mailbox_id = @id AND pending", new { id = row.Value.Id }, cancellationToken: cancellationToken))).ToList();
+        var pendingRecords = new List<UidListRecord>();
+        foreach (var (uid, baseName) in pending)
+        {
+            var tmp = Path.Combine(folder.TmpPath, baseName);
+            if (File.Exists(tmp))
+            {
+                File.Move(tmp, Path.Combine(folder.NewPath, baseName), overwrite: false);
+                FileSystemSync.FsyncDirectory(folder.NewPath);
+            }
+
+            pendingRecords.Add(new UidListRecord((uint)uid, baseName));
+        }
+
+        var read = UidListFile.Read(folder.Path);
+        var list = read.Succeeded
+            ? read.Value
+            : UidList.Create(row is { } r ? (uint)r.UidValidity : NewUidValidity());
+        if (!read.Succeeded && read.Failure!.Kind != MaildirFailureKind.NotFound)
+        {
+            _logger.LogWarning("Rebuilding unreadable {File} in {Folder}: {Reason}", UidListFile.FileName, folder.Path, read.Failure.Reason);
+        }
+
+        // Files on disk, one entry per base name (a name in both new/ and cur/ is the cur/ one).
+        var entries = folder.Scan()
+            .GroupBy(e => e.BaseName, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.IsNew).First(), StringComparer.Ordinal);
+        var kept = list.Records.Where(r => entries.ContainsKey(r.BaseName)).ToList();
+        var listedNames = kept.Select(r => r.BaseName).ToHashSet(StringComparer.Ordinal);
+        foreach (var record in pendingRecords.Where(p => !listedNames.Contains(p.BaseName) && entries.ContainsKey(p.BaseName) && list.FindByUid(p.Uid) is null))
+        {
+            kept.Add(record);
+            listedNames.Add(record.BaseName);
+        }
+
+        var nextUid = Math.Max(list.NextUid, pendingRecords.Count == 0 ? 1 : pendingRecords.Max(p => p.Uid) + 1);
+        var unlisted = entries.Values.Where(e => !listedNames.Contains(e.BaseName)).OrderBy(e => e.InternalDate).ThenBy(e => e.BaseName, StringComparer.Ordinal).ToList();
+        var added = unlisted.Select(e => new UidListRecord(nextUid++, e.BaseName)).ToList();
+        var rebuilt = UidList.Create(list.UidValidity, list.MailboxGuid ?? UidList.NewMailboxGuid(), nextUid).WithRecords(kept.Concat(added)).Value;
+        if (!read.Succeeded || added.Count > 0 || kept.Count != list.Records.Count)
+        {
+            await UidListFile.WriteAsync(uidLock, rebuilt, cancellationToken);
+        }
+
+        var keywords = KeywordsFile.Read(folder.Path);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        long mailboxId, modseq;
+        if (row is { } existing)
+        {
+            mailboxId = existing.Id;
+            modseq = existing.HighestModSeq + 1;
+            if (existing.UidValidity != rebuilt.UidValidity)
+            {
+                // The tree says this is another mailbox generation: nothing cached for the old one applies.
+                await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE mailbox_id = @id", new { id = mailboxId }, transaction, cancellationToken: cancellationToken));
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE mailboxes SET uidvalidity = @v, uidnext = greatest(CASE WHEN uidvalidity = @v THEN uidnext ELSE 1 END, @n), highestmodseq = @m, guid = @g WHERE id = @id",
+                new { id = mailboxId, v = (long)rebuilt.UidValidity, n = (long)rebuilt.NextUid, m = modseq, g = rebuilt.MailboxGuid }, transaction, cancellationToken: cancellationToken));
+        }
+        else
+        {
+            modseq = 1;
+            mailboxId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "INSERT INTO mailboxes (user_id, name, uidvalidity, uidnext, highestmodseq, guid) VALUES (@user, @name, @v, @n, 1, @g) RETURNING id",
+                new { user = user.Id, name = name.Name, v = (long)rebuilt.UidValidity, n = (long)rebuilt.NextUid, g = rebuilt.MailboxGuid }, transaction, cancellationToken: cancellationToken));
+        }
+
+        // Rows that still match (same UID, same file) keep their cached MIME views; the rest are parsed again.
+        var known = (await connection.QueryAsync<(long Uid, string BaseName)>(new CommandDefinition(
+            "SELECT uid, base_name FROM messages WHERE mailbox_id = @id", new { id = mailboxId }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(k => k.Uid, k => k.BaseName);
+        var current = rebuilt.Records.Select(r => (Record: r, Entry: entries[r.BaseName])).ToList();
+        var stale = known.Where(k => !current.Any(c => c.Record.Uid == k.Key && c.Record.BaseName == k.Value)).Select(k => k.Key).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids)", new { id = mailboxId, uids = stale }, transaction, cancellationToken: cancellationToken));
+
+        foreach (var (record, entry) in current.Where(c => known.TryGetValue(c.Record.Uid, out var b) && b == c.Record.BaseName))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE messages SET file_name = @file, flags = @flags, keywords = @keywords, internal_date = @date, pending = false, modseq = @modseq WHERE mailbox_id = @id AND uid = @uid",
+                new { id = mailboxId, uid = (long)record.Uid, file = RelativeName(entry), flags = (int)entry.Flags, keywords = KeywordNames(keywords, entry), date = entry.InternalDate.UtcDateTime, modseq },
+                transaction, cancellationToken: cancellationToken));
+        }
+
+        var toParse = current.Where(c => !(known.TryGetValue(c.Record.Uid, out var b) && b == c.Record.BaseName)).ToList();
+        var indexed = new ConcurrentBag<(UidListRecord Record, MaildirEntry Entry, IndexedMessage Index)>();
+        await Parallel.ForEachAsync(toParse, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, (item, _) =>
+        {
+            indexed.Add((item.Record, item.Entry, MessageIndexer.IndexFile(item.Entry.Path, _options.MaxSearchTextBytes)));
+            return ValueTask.CompletedTask;
+        });
+        await BulkInsertAsync(connection, transaction, mailboxId, modseq, indexed.OrderBy(i => i.Record.Uid).Select(i => (i.Record.Uid, i.Entry, i.Index, KeywordNames(keywords, i.Entry))).ToList(), cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:reconstruct:{modseq}" }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+
+        folder.DeleteStaleTmpFiles(_options.StaleTmpAge, _time);
+        return (mailboxId, current.Count, added.Count, toParse.Count);
+    }
+
+    private static async Task BulkInsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, long modseq,
+        IReadOnlyList<(uint Uid, MaildirEntry Entry, IndexedMessage Index, string[] Keywords)> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            CREATE TEMP TABLE IF NOT EXISTS reconstruct_rows (
+                uid bigint, base_name text, file_name text, size bigint, crlf_size bigint, internal_date timestamptz,
+                flags integer, keywords text[], envelope bytea, body bytea, bodystructure bytea, structure bytea, search_text text
+            ) ON COMMIT DELETE ROWS
+            """, transaction: transaction, cancellationToken: cancellationToken));
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY reconstruct_rows (uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, envelope, body, bodystructure, structure, search_text) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var (uid, entry, index, keywords) in rows)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync((long)uid, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
+                await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(keywords, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
+                await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
+                await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
+                await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
+                await copy.WriteAsync(index.SearchText, NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await copy.CompleteAsync(cancellationToken);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
+                                  envelope, body, bodystructure, structure, search)
+            SELECT @mailboxId, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, @modseq,
+                   envelope, body, bodystructure, structure, to_tsvector('simple', search_text)
+            FROM reconstruct_rows
+            """, new { mailboxId, modseq }, transaction, cancellationToken: cancellationToken));
+    }
+
+    private static string RelativeName(MaildirEntry entry) =>
+        (entry.IsNew ? MaildirFolder.NewDirectory : MaildirFolder.CurDirectory) + "/" + entry.Name.FullName;
+
+    private static string[] KeywordNames(MaildirKeywords keywords, MaildirEntry entry) =>
+        entry.Name.KeywordIndexes.Select(i => keywords[i]).OfType<string>().ToArray();
+
+    /// <summary>Like Dovecot: the creation time in seconds, which changes whenever a mailbox is created anew.</summary>
+    private uint NewUidValidity() => (uint)Math.Max(1, _time.GetUtcNow().ToUnixTimeSeconds());
+}

@@ -1,0 +1,151 @@
+using Dapper;
+using MailAppliance.Storage.Maildir;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace MailAppliance.Storage.Mailstore;
+
+/// <summary>
+/// The maildir tree with its PostgreSQL index. The tree is the source of truth (a Dovecot maildir, readable by
+/// Dovecot); the index holds UIDs allocated in PostgreSQL transactions, flags, modseqs and cached MIME views.
+/// Per user, an advisory lock separates reconstruct (exclusive) from deliveries and changes (shared); readers
+/// take no lock.
+/// </summary>
+public sealed partial class MailStore
+{
+    private const long UserLockBase = 0x4D41_0000_0000_0000;
+
+    private readonly NpgsqlDataSource _db;
+    private readonly MailstoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MailStore> _logger;
+    private readonly MaildirLayout _layout;
+    private readonly MaildirNameGenerator _names;
+
+    public MailStore(NpgsqlDataSource db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
+    {
+        _db = db;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _layout = new MaildirLayout(options.DataDirectory);
+        _names = MaildirNameGenerator.ForCurrentProcess(time);
+    }
+
+    /// <summary>Tests stop a delivery after a step with this, as a crash would.</summary>
+    internal Func<DeliveryStep, Task>? FaultInjection { get; set; }
+
+    /// <summary>The user's maildir root (<c>mail/&lt;domain&gt;/&lt;localpart&gt;/Maildir</c>, local part lower-cased).</summary>
+    public MaildirRoot RootOf(MailUser user)
+    {
+        var path = _layout.GetUserMaildirPath(user.Address.Domain.Ascii, user.Address.LocalPart.ToLowerInvariant());
+        return path.Succeeded
+            ? new MaildirRoot(path.Value)
+            : throw new MailstoreException(MailstoreError.InvalidName, $"no maildir path for {user.Address}: {path.Failure}");
+    }
+
+    /// <summary>
+    /// Makes sure the user's maildir and index exist. A user without index rows is reconstructed from the tree:
+    /// an existing maildir (restored, or moved from another server) is adopted with its UIDs; a missing one is
+    /// created with INBOX, Sent, Drafts, Junk and Trash.
+    /// </summary>
+    public async Task EnsureUserAsync(MailUser user, CancellationToken cancellationToken)
+    {
+        if (await HasMailboxesAsync(user, cancellationToken))
+        {
+            return;
+        }
+
+        await ReconstructUserAsync(user, progress: null, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MailboxInfo>> ListMailboxesAsync(MailUser user, CancellationToken cancellationToken)
+    {
+        await EnsureUserAsync(user, cancellationToken);
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<MailboxRow>(new CommandDefinition(
+            "SELECT id, user_id AS UserId, name, uidvalidity AS UidValidity, uidnext AS UidNext, highestmodseq AS HighestModSeq FROM mailboxes WHERE user_id = @id ORDER BY name",
+            new { id = user.Id }, cancellationToken: cancellationToken));
+        var root = RootOf(user);
+        return rows.Select(r => ToInfo(root, r)).ToList();
+    }
+
+    /// <summary>The mailbox, or null when the user has none of that name.</summary>
+    public async Task<MailboxInfo?> FindMailboxAsync(MailUser user, MailboxName name, CancellationToken cancellationToken)
+    {
+        await EnsureUserAsync(user, cancellationToken);
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<MailboxRow>(new CommandDefinition(
+            "SELECT id, user_id AS UserId, name, uidvalidity AS UidValidity, uidnext AS UidNext, highestmodseq AS HighestModSeq FROM mailboxes WHERE user_id = @id AND name = @name",
+            new { id = user.Id, name = name.Name }, cancellationToken: cancellationToken));
+        return row is null ? null : ToInfo(RootOf(user), row);
+    }
+
+    /// <summary>The messages of a mailbox in UID order (readers take no lock).</summary>
+    public async Task<IReadOnlyList<MessageInfo>> ListMessagesAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition(
+            "SELECT mailbox_id AS MailboxId, uid, base_name AS BaseName, file_name AS FileName, size, crlf_size AS CrlfSize, internal_date AS InternalDate, flags, keywords, modseq AS ModSeq FROM messages WHERE mailbox_id = @id ORDER BY uid",
+            new { id = mailbox.Id }, cancellationToken: cancellationToken));
+        return rows.Select(ToInfo).ToList();
+    }
+
+    /// <summary>
+    /// Opens a message's bytes for reading. The file is found where the index last saw it, else by its base name
+    /// in cur/, new/ or tmp/ (another process may have renamed it for a flag change). Null when it is gone.
+    /// </summary>
+    public Stream? OpenMessage(MailboxInfo mailbox, MessageInfo message)
+    {
+        foreach (var path in CandidatePaths(mailbox, message))
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+
+        return null;
+    }
+
+    private IEnumerable<string> CandidatePaths(MailboxInfo mailbox, MessageInfo message)
+    {
+        yield return Path.Combine(mailbox.FolderPath, message.FileName);
+        var folder = new MaildirFolder(mailbox.FolderPath);
+        if (folder.Find(message.BaseName) is { } entry)
+        {
+            yield return entry.Path;
+        }
+
+        yield return Path.Combine(folder.TmpPath, message.BaseName);
+    }
+
+    private async Task<bool> HasMailboxesAsync(MailUser user, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM mailboxes WHERE user_id = @id)", new { id = user.Id }, cancellationToken: cancellationToken));
+    }
+
+    private static long UserLockKey(long userId) => UserLockBase + userId;
+
+    private static MailboxInfo ToInfo(MaildirRoot root, MailboxRow row)
+    {
+        var name = MailboxName.FromImap(row.Name).Value;
+        return new MailboxInfo(row.Id, row.UserId, name, (uint)row.UidValidity, (uint)Math.Min(row.UidNext, uint.MaxValue), row.HighestModSeq, root.GetFolder(name).Value.Path);
+    }
+
+    private static MessageInfo ToInfo(MessageRow row) =>
+        new(row.MailboxId, (uint)row.Uid, row.BaseName, row.FileName, row.Size, row.CrlfSize, new DateTimeOffset(DateTime.SpecifyKind(row.InternalDate, DateTimeKind.Utc)),
+            (MaildirFlags)row.Flags, row.Keywords, row.ModSeq);
+
+    private sealed record MailboxRow(long Id, long UserId, string Name, long UidValidity, long UidNext, long HighestModSeq);
+
+    private sealed record MessageRow(long MailboxId, long Uid, string BaseName, string FileName, long Size, long CrlfSize, DateTime InternalDate, int Flags, string[] Keywords, long ModSeq);
+}

@@ -1,0 +1,14 @@
+using MailAppliance.Storage.Maildir;
+
+namespace MailAppliance.Storage.Mailstore;
+
+public sealed record MailstoreOptions(string DataDirectory)
+{
+    public DotLockOptions Locks { get; init; } = new();
+
+    /// <summary>tmp/ files older than this, with no index row, are left-overs of an interrupted delivery.</summary>
+    public TimeSpan StaleTmpAge { get; init; } = TimeSpan.FromHours(36);
+
+    /// <summary>At most this much decoded text of a message goes into the full-text index.</summary>
+    public int MaxSearchTextBytes { get; init; } = 256 * 1024;
+}
