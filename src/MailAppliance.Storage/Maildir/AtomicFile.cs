@@ -38,15 +38,25 @@ internal static class AtomicFile
 
     public static async Task AppendAsync(string path, string content, CancellationToken cancellationToken)
     {
-        var options = new FileStreamOptions { Mode = System.IO.FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite };
+        var options = new FileStreamOptions { Mode = System.IO.FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
         await using var stream = new FileStream(path, options);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken);
         FileSystemSync.FsyncFile(stream);
     }
 
+    /// <summary>
+    /// O_CREAT|O_EXCL, mode 0600. Shared for reading and deleting: on Unix .NET emulates FileShare.None with an
+    /// advisory flock() that makes concurrent readers in this process fail; the maildir protocol relies on
+    /// O_EXCL and rename, never on flock.
+    /// </summary>
     public static FileStreamOptions CreateOptions()
     {
-        var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        var options = new FileStreamOptions
+        {
+            Mode = System.IO.FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+        };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = FileMode;
@@ -60,7 +70,9 @@ internal static class AtomicFile
     {
         try
         {
-            return File.ReadAllText(path, Encoding.UTF8);
+            using var stream = new FileStream(path, System.IO.FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            return reader.ReadToEnd();
         }
         catch (FileNotFoundException)
         {

@@ -174,15 +174,5 @@ public sealed class DotLock : IDisposable
         return !File.Exists(protectedPath) || now - File.GetLastWriteTimeUtc(protectedPath) >= options.StaleTimeout;
     }
 
-    private static string? ReadContent(string lockPath)
-    {
-        try
-        {
-            return File.ReadAllText(lockPath, Encoding.ASCII);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-    }
+    private static string? ReadContent(string lockPath) => AtomicFile.ReadAllTextOrNull(lockPath);
 }
