@@ -50,7 +50,7 @@ public sealed partial class MailStore
 
                 var internalDate = new DateTimeOffset(File.GetLastWriteTimeUtc(delivery.TmpPath), TimeSpan.Zero);
                 await InjectFaultAsync(DeliveryStep.Sealed);
-                var outcome = await CommitRowAsync(connection, request, mailbox, sealedName, index, internalDate, cancellationToken);
+                var outcome = await CommitRowAsync(connection, request, mailbox, sealedName, Path.GetFileName(delivery.TmpPath), index, internalDate, cancellationToken);
                 if (outcome.Status != DeliveryStatus.Delivered)
                 {
                     await delivery.DisposeAsync();
@@ -167,7 +167,7 @@ public sealed partial class MailStore
     }
 
     private async Task<DeliveryResult> CommitRowAsync(
-        NpgsqlConnection connection, DeliveryRequest request, MailboxInfo mailbox, MaildirFileName name, IndexedMessage index, DateTimeOffset internalDate, CancellationToken cancellationToken)
+        NpgsqlConnection connection, DeliveryRequest request, MailboxInfo mailbox, MaildirFileName name, string tmpFileName, IndexedMessage index, DateTimeOffset internalDate, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -199,7 +199,7 @@ public sealed partial class MailStore
                         @key, @envelope, @body, @bodystructure, @structure, to_tsvector('simple', @search))
                 """, new
             {
-                id = mailbox.Id, uid = allocated.Uid, baseName = name.BaseName, file = MaildirFolder.TmpDirectory + "/" + name.BaseName,
+                id = mailbox.Id, uid = allocated.Uid, baseName = name.BaseName, file = MaildirFolder.TmpDirectory + "/" + tmpFileName,
                 size = index.Size, crlfSize = index.CrlfSize, date = internalDate.UtcDateTime, flags = (int)request.Flags, keywords = request.Keywords.ToArray(),
                 modseq = allocated.ModSeq, key = request.DeliveryKey, envelope = index.Envelope, body = index.Body, bodystructure = index.BodyStructure,
                 structure = index.Structure, search = index.SearchText,
@@ -266,7 +266,7 @@ public sealed partial class MailStore
 }
 
 /// <summary>The points of a delivery after which a crash is simulated in tests.</summary>
-internal enum DeliveryStep
+public enum DeliveryStep
 {
     Sealed,
     Committed,

@@ -95,13 +95,13 @@ public sealed partial class MailStore
             new { user = user.Id, name = name.Name }, cancellationToken: cancellationToken));
 
         // Deliveries committed in the index but not yet moved into new/: finish them with their UID.
-        var pending = row is null ? [] : (await connection.QueryAsync<(long Uid, string BaseName)>(new CommandDefinition(
-            "SELECT uid, base_name FROM messages WHERE mailbox_id = @id AND pending", new { id = row.Value.Id }, cancellationToken: cancellationToken))).ToList();
+        var pending = row is null ? [] : (await connection.QueryAsync<(long Uid, string BaseName, string FileName)>(new CommandDefinition(
+            "SELECT uid, base_name, file_name FROM messages WHERE mailbox_id = @id AND pending", new { id = row.Value.Id }, cancellationToken: cancellationToken))).ToList();
         var pendingRecords = new List<UidListRecord>();
-        foreach (var (uid, baseName) in pending)
+        foreach (var (uid, baseName, fileName) in pending)
         {
-            var tmp = Path.Combine(folder.TmpPath, baseName);
-            if (File.Exists(tmp))
+            var tmp = Path.Combine(folder.Path, fileName);
+            if (fileName.StartsWith(MaildirFolder.TmpDirectory + "/", StringComparison.Ordinal) && File.Exists(tmp))
             {
                 File.Move(tmp, Path.Combine(folder.NewPath, baseName), overwrite: false);
                 FileSystemSync.FsyncDirectory(folder.NewPath);

@@ -145,7 +145,42 @@ public sealed partial class MailStore
         new(row.MailboxId, (uint)row.Uid, row.BaseName, row.FileName, row.Size, row.CrlfSize, new DateTimeOffset(DateTime.SpecifyKind(row.InternalDate, DateTimeKind.Utc)),
             (MaildirFlags)row.Flags, row.Keywords, row.ModSeq);
 
-    private sealed record MailboxRow(long Id, long UserId, string Name, long UidValidity, long UidNext, long HighestModSeq);
+    // Dapper fills these by column name (the queries alias snake_case columns).
+    private sealed class MailboxRow
+    {
+        public long Id { get; init; }
 
-    private sealed record MessageRow(long MailboxId, long Uid, string BaseName, string FileName, long Size, long CrlfSize, DateTime InternalDate, int Flags, string[] Keywords, long ModSeq);
+        public long UserId { get; init; }
+
+        public string Name { get; init; } = "";
+
+        public long UidValidity { get; init; }
+
+        public long UidNext { get; init; }
+
+        public long HighestModSeq { get; init; }
+    }
+
+    private sealed class MessageRow
+    {
+        public long MailboxId { get; init; }
+
+        public long Uid { get; init; }
+
+        public string BaseName { get; init; } = "";
+
+        public string FileName { get; init; } = "";
+
+        public long Size { get; init; }
+
+        public long CrlfSize { get; init; }
+
+        public DateTime InternalDate { get; init; }
+
+        public int Flags { get; init; }
+
+        public string[] Keywords { get; init; } = [];
+
+        public long ModSeq { get; init; }
+    }
 }
