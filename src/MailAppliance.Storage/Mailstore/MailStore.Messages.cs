@@ -1,0 +1,318 @@
+using Dapper;
+using MailAppliance.Storage.Maildir;
+using Npgsql;
+
+namespace MailAppliance.Storage.Mailstore;
+
+public enum FlagMode
+{
+    Replace,
+    Add,
+    Remove,
+}
+
+public sealed record FlagUpdate(uint Uid, MaildirFlags Flags, IReadOnlyList<string> Keywords, long ModSeq);
+
+/// <summary>What a STORE did: the messages whose flags changed, and those refused by UNCHANGEDSINCE (RFC 7162).</summary>
+public sealed record StoreResult(IReadOnlyList<FlagUpdate> Changed, IReadOnlyList<uint> Modified);
+
+/// <summary>UIDPLUS (RFC 4315) COPYUID data: the target's UIDVALIDITY and the UIDs, source and target in step.</summary>
+public sealed record CopyResult(uint UidValidity, IReadOnlyList<uint> SourceUids, IReadOnlyList<uint> TargetUids);
+
+public sealed partial class MailStore
+{
+    /// <summary>
+    /// Changes flags and keywords: each file is renamed in cur/ (the flags live in its name), and the index rows get
+    /// the new flags and one new modseq for the whole command, in one transaction with a NOTIFY.
+    /// </summary>
+    public async Task<StoreResult> StoreFlagsAsync(
+        MailUser user, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, FlagMode mode, MaildirFlags flags, IReadOnlyList<string> keywords,
+        long? unchangedSince, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var changed = new List<FlagUpdate>();
+        var modified = new List<uint>();
+        await WithUserLockAsync(connection, user, exclusive: false, async () =>
+        {
+            var folder = new MaildirFolder(mailbox.FolderPath);
+            var rows = await RowsAsync(connection, null, mailbox, uids, cancellationToken);
+            var keywordFile = KeywordsFile.Read(folder.Path);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var modseq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @id RETURNING highestmodseq", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                if (unchangedSince is { } limit && row.ModSeq > limit)
+                {
+                    modified.Add(row.Uid);
+                    continue;
+                }
+
+                var newFlags = mode switch
+                {
+                    FlagMode.Replace => flags,
+                    FlagMode.Add => row.Flags | flags,
+                    _ => row.Flags & ~flags,
+                };
+                var newKeywords = mode switch
+                {
+                    FlagMode.Replace => keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+                    FlagMode.Add => row.Keywords.Union(keywords, StringComparer.OrdinalIgnoreCase).ToList(),
+                    _ => row.Keywords.Except(keywords, StringComparer.OrdinalIgnoreCase).ToList(),
+                };
+                if (newFlags == row.Flags && newKeywords.Order(StringComparer.Ordinal).SequenceEqual(row.Keywords.Order(StringComparer.Ordinal)))
+                {
+                    continue;
+                }
+
+                var indexes = new List<int>();
+                foreach (var keyword in newKeywords)
+                {
+                    var index = keywordFile.IndexOf(keyword);
+                    if (index < 0)
+                    {
+                        var added = await KeywordsFile.GetOrAddAsync(folder.Path, keyword, _options.Locks, _time, cancellationToken);
+                        index = added.Succeeded ? added.Value : -1;
+                        keywordFile = KeywordsFile.Read(folder.Path);
+                    }
+
+                    if (index >= 0)
+                    {
+                        indexes.Add(index);
+                    }
+                }
+
+                var entry = Locate(folder, row);
+                if (entry is null)
+                {
+                    continue; // expunged behind our back: nothing to flag
+                }
+
+                var renamed = folder.SetFlags(entry, newFlags, indexes);
+                if (!renamed.Succeeded)
+                {
+                    continue;
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE messages SET flags = @flags, keywords = @keywords, modseq = @modseq, file_name = @file WHERE mailbox_id = @id AND uid = @uid",
+                    new { id = mailbox.Id, uid = (long)row.Uid, flags = (int)newFlags, keywords = newKeywords.ToArray(), modseq, file = RelativeName(renamed.Value) },
+                    transaction, cancellationToken: cancellationToken));
+                changed.Add(new FlagUpdate(row.Uid, newFlags, newKeywords, modseq));
+            }
+
+            if (changed.Count == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return;
+            }
+
+            await NotifyAsync(connection, transaction, mailbox.Id, "flags", modseq, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
+        return new StoreResult(changed, modified);
+    }
+
+    /// <summary>
+    /// Removes messages: the files first (so nothing can bring them back), then the index rows, with the expunge
+    /// recorded at a new modseq, the quota credited and a NOTIFY; then the uidlist drops their lines.
+    /// </summary>
+    public async Task<IReadOnlyList<uint>> ExpungeAsync(MailUser user, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var removed = new List<uint>();
+        await WithUserLockAsync(connection, user, exclusive: false, async () =>
+        {
+            var folder = new MaildirFolder(mailbox.FolderPath);
+            var rows = await RowsAsync(connection, null, mailbox, uids, cancellationToken);
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var row in rows)
+            {
+                if (Locate(folder, row) is { } entry)
+                {
+                    folder.Remove(entry);
+                }
+            }
+
+            FileSystemSync.FsyncDirectory(folder.CurPath);
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            {
+                var modseq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @id RETURNING highestmodseq", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken));
+                var deleted = (await connection.QueryAsync<(long Uid, long Size)>(new CommandDefinition(
+                    "DELETE FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids) RETURNING uid, size",
+                    new { id = mailbox.Id, uids = rows.Select(r => (long)r.Uid).ToArray() }, transaction, cancellationToken: cancellationToken))).ToList();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO expunged (mailbox_id, uid, modseq) SELECT @id, unnest(@uids), @modseq ON CONFLICT DO NOTHING",
+                    new { id = mailbox.Id, uids = deleted.Select(d => d.Uid).ToArray(), modseq }, transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE quota_usage SET bytes = greatest(bytes - @bytes, 0), messages = greatest(messages - @count, 0) WHERE user_id = @user",
+                    new { user = user.Id, bytes = deleted.Sum(d => d.Size), count = deleted.Count }, transaction, cancellationToken: cancellationToken));
+                await NotifyAsync(connection, transaction, mailbox.Id, "expunge", modseq, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                removed.AddRange(deleted.Select(d => (uint)d.Uid).Order());
+            }
+
+            using var uidLock = await UidListLock.AcquireAsync(folder.Path, _options.Locks, _time, cancellationToken);
+            var list = UidListFile.Read(folder.Path);
+            if (list.Succeeded)
+            {
+                await UidListFile.WriteAsync(uidLock, list.Value.WithoutUids(removed), cancellationToken);
+            }
+        });
+        return removed;
+    }
+
+    /// <summary>
+    /// Copies messages (with their flags, keywords and INTERNALDATE) into another mailbox, where they get new UIDs in
+    /// the order of the source UIDs; with <paramref name="move"/> the originals are expunged afterwards.
+    /// The copies are made like deliveries: written and fsync'd in tmp/, committed in the index, then moved into place.
+    /// </summary>
+    public async Task<CopyResult> CopyMessagesAsync(MailUser user, MailboxInfo source, IReadOnlyCollection<uint> uids, MailboxInfo target, bool move, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var sourceUids = new List<uint>();
+        var targetUids = new List<uint>();
+        await WithUserLockAsync(connection, user, exclusive: false, async () =>
+        {
+            var sourceFolder = new MaildirFolder(source.FolderPath);
+            var targetFolder = new MaildirFolder(target.FolderPath);
+            var rows = await RowsAsync(connection, null, source, uids, cancellationToken);
+            var staged = new List<(MessageInfo Row, MaildirDelivery Delivery, MaildirFileName Name)>();
+            try
+            {
+                foreach (var row in rows)
+                {
+                    await using var input = OpenMessage(source, row);
+                    if (input is null)
+                    {
+                        continue;
+                    }
+
+                    var delivery = targetFolder.BeginDelivery(_names);
+                    staged.Add((row, delivery, null!));
+                    await input.CopyToAsync(delivery.Body, cancellationToken);
+                    staged[^1] = (row, delivery, await delivery.SealAsync(row.InternalDate, cancellationToken));
+                }
+
+                if (staged.Count == 0)
+                {
+                    return;
+                }
+
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await ChargeQuotaAsync(connection, transaction, user, staged.Sum(s => s.Row.Size), staged.Count, cancellationToken);
+                var first = await connection.QuerySingleAsync<(long FirstUid, long ModSeq)>(new CommandDefinition(
+                    "UPDATE mailboxes SET uidnext = uidnext + @n, highestmodseq = highestmodseq + 1 WHERE id = @id RETURNING uidnext - @n, highestmodseq",
+                    new { id = target.Id, n = staged.Count }, transaction, cancellationToken: cancellationToken));
+                for (var i = 0; i < staged.Count; i++)
+                {
+                    var (row, delivery, name) = staged[i];
+                    await connection.ExecuteAsync(new CommandDefinition("""
+                        INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
+                                              envelope, body, bodystructure, structure, search)
+                        SELECT @target, @uid, @baseName, @file, size, crlf_size, internal_date, flags, keywords, @modseq, true,
+                               envelope, body, bodystructure, structure, search
+                        FROM messages WHERE mailbox_id = @source AND uid = @sourceUid
+                        """, new { target = target.Id, uid = first.FirstUid + i, baseName = name.BaseName, file = MaildirFolder.TmpDirectory + "/" + Path.GetFileName(delivery.TmpPath),
+                            modseq = first.ModSeq, source = source.Id, sourceUid = (long)row.Uid }, transaction, cancellationToken: cancellationToken));
+                }
+
+                await NotifyAsync(connection, transaction, target.Id, "exists", first.ModSeq, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+
+                var keywordFile = KeywordsFile.Read(targetFolder.Path);
+                var records = new List<UidListRecord>();
+                for (var i = 0; i < staged.Count; i++)
+                {
+                    var (row, delivery, _) = staged[i];
+                    var uid = (uint)(first.FirstUid + i);
+                    var indexes = new List<int>();
+                    foreach (var keyword in row.Keywords)
+                    {
+                        var added = await KeywordsFile.GetOrAddAsync(targetFolder.Path, keyword, _options.Locks, _time, cancellationToken);
+                        if (added.Succeeded)
+                        {
+                            indexes.Add(added.Value);
+                        }
+                    }
+
+                    var entry = await delivery.PublishAsync(row.Flags, indexes, cancellationToken);
+                    records.Add(new UidListRecord(uid, entry.BaseName));
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE messages SET pending = false, base_name = @baseName, file_name = @file WHERE mailbox_id = @id AND uid = @uid",
+                        new { id = target.Id, uid = (long)uid, baseName = entry.BaseName, file = RelativeName(entry) }, cancellationToken: cancellationToken));
+                    sourceUids.Add(row.Uid);
+                    targetUids.Add(uid);
+                }
+
+                using var uidLock = await UidListLock.AcquireAsync(targetFolder.Path, _options.Locks, _time, cancellationToken);
+                await UidListFile.AddAsync(uidLock, records, cancellationToken);
+            }
+            finally
+            {
+                foreach (var (_, delivery, _) in staged)
+                {
+                    await delivery.DisposeAsync(); // a no-op once published; removes tmp files of a failed copy
+                }
+            }
+        });
+
+        if (move && sourceUids.Count > 0)
+        {
+            await ExpungeAsync(user, source, sourceUids, cancellationToken);
+        }
+
+        return new CopyResult(target.UidValidity, sourceUids, targetUids);
+    }
+
+    /// <summary>IMAP APPEND: a delivery with the client's flags, keywords and INTERNALDATE.</summary>
+    public Task<DeliveryResult> AppendAsync(MailUser user, MailboxName mailbox, Stream content, MaildirFlags flags, IReadOnlyList<string> keywords, DateTimeOffset? internalDate, CancellationToken cancellationToken) =>
+        DeliverAsync(new DeliveryRequest(user, mailbox) { Flags = flags, Keywords = keywords, InternalDate = internalDate }, content, cancellationToken);
+
+    private static async Task ChargeQuotaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MailUser user, long bytes, int count, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition("INSERT INTO quota_usage (user_id) VALUES (@user) ON CONFLICT DO NOTHING", new { user = user.Id }, transaction, cancellationToken: cancellationToken));
+        var charged = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
+            UPDATE quota_usage q SET bytes = q.bytes + @bytes, messages = q.messages + @count
+            FROM users u
+            WHERE q.user_id = @user AND u.address_id = @user
+              AND (u.quota_bytes IS NULL OR q.bytes + @bytes <= u.quota_bytes)
+              AND (u.quota_messages IS NULL OR q.messages + @count <= u.quota_messages)
+            RETURNING q.bytes
+            """, new { user = user.Id, bytes, count }, transaction, cancellationToken: cancellationToken));
+        if (charged is null)
+        {
+            throw new MailstoreException(MailstoreError.OverQuota, await QuotaReasonAsync(connection, transaction, user.Id, bytes, cancellationToken));
+        }
+    }
+
+    private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, string kind, long modseq, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:{kind}:{modseq}" }, transaction, cancellationToken: cancellationToken));
+
+    private static async Task<List<MessageInfo>> RowsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition(
+            "SELECT mailbox_id AS MailboxId, uid, base_name AS BaseName, file_name AS FileName, size, crlf_size AS CrlfSize, internal_date AS InternalDate, flags, keywords, modseq AS ModSeq FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids) ORDER BY uid",
+            new { id = mailbox.Id, uids = uids.Select(u => (long)u).ToArray() }, transaction, cancellationToken: cancellationToken));
+        return rows.Select(ToInfo).ToList();
+    }
+
+    /// <summary>The file of a message: where the index saw it last, else found by base name.</summary>
+    private static MaildirEntry? Locate(MaildirFolder folder, MessageInfo row)
+    {
+        var path = Path.Combine(folder.Path, row.FileName);
+        var name = MaildirFileName.Parse(Path.GetFileName(path));
+        if (name.Succeeded && File.Exists(path) && !row.FileName.StartsWith(MaildirFolder.TmpDirectory + "/", StringComparison.Ordinal))
+        {
+            var info = new FileInfo(path);
+            return new MaildirEntry(path, name.Value, row.FileName.StartsWith(MaildirFolder.NewDirectory + "/", StringComparison.Ordinal), info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+        }
+
+        return folder.Find(row.BaseName);
+    }
+}
