@@ -38,8 +38,10 @@ internal static class AtomicFile
 
     public static async Task AppendAsync(string path, string content, CancellationToken cancellationToken)
     {
-        var options = new FileStreamOptions { Mode = System.IO.FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
+        // Open, not Append: appending must never create a header-less file if the target vanished.
+        var options = new FileStreamOptions { Mode = System.IO.FileMode.Open, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
         await using var stream = new FileStream(path, options);
+        stream.Seek(0, SeekOrigin.End);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken);
         FileSystemSync.FsyncFile(stream);
     }

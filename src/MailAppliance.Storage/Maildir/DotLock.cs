@@ -36,7 +36,8 @@ public sealed class DotLock : IDisposable
     public string Content { get; }
 
     /// <summary>True until disposed or found to have been taken over.</summary>
-    public bool IsHeld => !_released && File.Exists(LockPath) && File.GetLastWriteTimeUtc(LockPath) == _writtenUtc;
+    public bool IsHeld =>
+        !_released && File.GetLastWriteTimeUtc(LockPath) == _writtenUtc && ReadContent(LockPath) == Content;
 
     /// <summary>One attempt: the lock, or null when a live holder has it.</summary>
     public static DotLock? TryAcquire(string protectedPath, DotLockOptions options, TimeProvider time)

@@ -8,7 +8,8 @@ namespace MailAppliance.Storage.Maildir;
 /// <c>&lt;secs&gt;.M&lt;usecs&gt;P&lt;pid&gt;.&lt;host&gt;,S=&lt;size&gt;,W=&lt;vsize&gt;</c> and the info as
 /// <c>2,&lt;flags&gt;</c>: system flag letters (DFPRST) then keyword letters a–z (index in dovecot-keywords), all
 /// in ASCII order. Names written by other software may lack S=/W=, carry other <c>,key=value</c> fields, other
-/// flag letters, or an info of another version: the base is kept verbatim and unknown parts are preserved.
+/// flag letters, or an info of another version: the base is kept verbatim, unknown flag letters survive flag
+/// changes, and another version's info is kept until a flag change replaces it with a <c>2,</c> info.
 /// Immutable: flag changes return a new name (the base, and so the dovecot-uidlist entry, never changes).
 /// </summary>
 public sealed class MaildirFileName : IEquatable<MaildirFileName>

@@ -36,12 +36,21 @@ public sealed class MaildirFolder
 
     /// <summary>
     /// Creates the folder directory (if needed) with <c>tmp/ new/ cur/</c> and, for a subfolder, the empty
-    /// <c>maildirfolder</c> file; missing pieces of a half-created folder are completed. The parent directory is
-    /// fsync'd so the folder survives a crash.
+    /// <c>maildirfolder</c> file; missing pieces of a half-created folder are completed. The folder and the parents
+    /// of every directory created here are fsync'd so the folder survives a crash.
     /// </summary>
     public static MaildirFolder Create(string path, bool isSubfolder)
     {
         var folder = new MaildirFolder(path);
+
+        // Directories created now (the folder, and for a new user the user and domain directories) must reach the
+        // disk too: each new entry is durable once its parent directory is fsync'd.
+        var created = new List<string>();
+        for (var directory = folder.Path; directory is not null && !Directory.Exists(directory); directory = System.IO.Path.GetDirectoryName(directory))
+        {
+            created.Add(directory);
+        }
+
         CreateDirectory(folder.Path);
         foreach (var sub in new[] { folder.TmpPath, folder.NewPath, folder.CurPath })
         {
@@ -65,9 +74,12 @@ public sealed class MaildirFolder
         }
 
         FileSystemSync.FsyncDirectory(folder.Path);
-        if (System.IO.Path.GetDirectoryName(folder.Path) is { } parent)
+        foreach (var directory in created)
         {
-            FileSystemSync.FsyncDirectory(parent);
+            if (System.IO.Path.GetDirectoryName(directory) is { } parent)
+            {
+                FileSystemSync.FsyncDirectory(parent);
+            }
         }
 
         return folder;

@@ -1,8 +1,5 @@
 namespace MailAppliance.Storage.Maildir;
 
-/// <summary>A folder found in a Maildir root: its mailbox name and directory.</summary>
-public sealed record MaildirFolderInfo(MailboxName Name, MaildirFolder Folder);
-
 /// <summary>
 /// The result of listing a Maildir root: INBOX first, then the folders in name order, and the <c>.</c> directories
 /// that could not be mapped to a mailbox name (with the reason), for reconstruct to report.

@@ -25,7 +25,7 @@ public static class UidListFile
     /// <summary>Replaces the file atomically (temp file, fsync, rename, directory fsync) with <paramref name="list"/> in version 3.</summary>
     public static Task WriteAsync(UidListLock heldLock, UidList list, CancellationToken cancellationToken)
     {
-        heldLock.EnsureHeldFor(heldLock.FolderPath);
+        heldLock.EnsureHeld();
         return AtomicFile.ReplaceAsync(PathIn(heldLock.FolderPath), list.Format(), cancellationToken);
     }
 
@@ -39,7 +39,7 @@ public static class UidListFile
     public static async Task<MaildirResult<UidList>> AddAsync(
         UidListLock heldLock, IReadOnlyCollection<UidListRecord> records, CancellationToken cancellationToken)
     {
-        heldLock.EnsureHeldFor(heldLock.FolderPath);
+        heldLock.EnsureHeld();
         var path = PathIn(heldLock.FolderPath);
         var text = AtomicFile.ReadAllTextOrNull(path);
         if (text is null)

@@ -39,15 +39,8 @@ public sealed class UidListLock : IDisposable
     /// <summary>Keeps the lock fresh during a long operation.</summary>
     public void Touch() => _lock.Touch();
 
-    internal void EnsureHeldFor(string folderPath)
-    {
-        if (!string.Equals(Path.GetFullPath(folderPath), FolderPath, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"the lock is for '{FolderPath}', not '{folderPath}'");
-        }
-
-        _lock.EnsureHeld();
-    }
+    /// <summary>Throws when the lock was released or taken over as stale: a write must not go ahead then.</summary>
+    internal void EnsureHeld() => _lock.EnsureHeld();
 
     public void Dispose() => _lock.Dispose();
 }

@@ -82,4 +82,33 @@ public class MaildirRootTests
         Assert.Same(root.Inbox, root.GetFolder(MailboxName.Inbox).Value);
         Assert.Equal("/srv/mail/example.test/john/Maildir/.Entw&APw-rfe", root.GetFolder(Name("Entwürfe")).Value.Path);
     }
+
+    [Fact]
+    public void Hostile_mailbox_names_never_create_anything_outside_the_root()
+    {
+        using var temp = new TempDirectory();
+        var root = new MaildirRoot(temp.Combine("user", "Maildir"));
+        MaildirFolder.Create(root.Path, isSubfolder: false);
+        var hostile = new[]
+        {
+            "..", "../x", "../../etc", "x/../..", "/", "//", "./a", "a/.", ".", "...", "a.b", ".hidden",
+            "a\\..\\..", "%2E%2E", "&AC4-&AC4-", "~", "INBOX/..", "a\0b", "a\nb", "\u202E", "Sent/../../Trash",
+        };
+
+        foreach (var candidate in hostile)
+        {
+            var name = MailboxName.FromImap(candidate);
+            if (name.Succeeded)
+            {
+                root.CreateFolder(name.Value);
+            }
+        }
+
+        Assert.Equal(["Maildir"], Directory.GetFileSystemEntries(temp.Combine("user")).Select(Path.GetFileName));
+        Assert.Equal([root.Path], Directory.GetDirectories(temp.Path).Select(d => Directory.GetDirectories(d).Single()));
+        Assert.All(Directory.GetDirectories(root.Path, ".*"), d => Assert.Equal(root.Path, Path.GetDirectoryName(d)));
+        Assert.Equal(
+            ["%2E%2E", "&AC4-&AC4-", "~", "\u202E"],
+            root.ListFolders().Folders.Skip(1).Select(f => f.Name.Name).OrderBy(n => n, StringComparer.Ordinal));
+    }
 }
