@@ -82,8 +82,11 @@ public sealed partial class MailStore
             await AppendToUidListAsync(folder, new UidListRecord(committed.Uid, entry.BaseName), cancellationToken);
             await InjectFaultAsync(DeliveryStep.Listed);
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE messages SET pending = false, base_name = @baseName, file_name = @file WHERE mailbox_id = @id AND uid = @uid",
-                new { id = mailbox.Id, uid = (long)committed.Uid, baseName = entry.BaseName, file = RelativeName(entry) }, cancellationToken: cancellationToken));
+                """
+                UPDATE messages SET pending = false, base_name = @baseName, file_name = @file WHERE mailbox_id = @id AND uid = @uid;
+                UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id;
+                """,
+                new { id = mailbox.Id, uid = (long)committed.Uid, baseName = entry.BaseName, file = RelativeName(entry), stamp = TreeStamp(folder.Path) }, cancellationToken: cancellationToken));
             return committed;
         }
         finally

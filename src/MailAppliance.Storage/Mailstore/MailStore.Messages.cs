@@ -163,6 +163,8 @@ public sealed partial class MailStore
             {
                 await UidListFile.WriteAsync(uidLock, list.Value.WithoutUids(removed), cancellationToken);
             }
+
+            await RecordStampAsync(connection, mailbox, cancellationToken);
         });
         return removed;
     }
@@ -250,8 +252,12 @@ public sealed partial class MailStore
                     targetUids.Add(uid);
                 }
 
-                using var uidLock = await UidListLock.AcquireAsync(targetFolder.Path, _options.Locks, _time, cancellationToken);
-                await UidListFile.AddAsync(uidLock, records, cancellationToken);
+                using (var uidLock = await UidListLock.AcquireAsync(targetFolder.Path, _options.Locks, _time, cancellationToken))
+                {
+                    await UidListFile.AddAsync(uidLock, records, cancellationToken);
+                }
+
+                await RecordStampAsync(connection, target, cancellationToken);
             }
             finally
             {
@@ -290,6 +296,9 @@ public sealed partial class MailStore
             throw new MailstoreException(MailstoreError.OverQuota, await QuotaReasonAsync(connection, transaction, user.Id, bytes, cancellationToken));
         }
     }
+
+    private static Task RecordStampAsync(NpgsqlConnection connection, MailboxInfo mailbox, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailbox.Id, stamp = TreeStamp(mailbox.FolderPath) }, cancellationToken: cancellationToken));
 
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, string kind, long modseq, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:{kind}:{modseq}" }, transaction, cancellationToken: cancellationToken));

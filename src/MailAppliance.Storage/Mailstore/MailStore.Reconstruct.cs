@@ -166,15 +166,23 @@ public sealed partial class MailStore
         }
 
         // Rows that still match (same UID, same file) keep their cached MIME views; the rest are parsed again.
-        var known = (await connection.QueryAsync<(long Uid, string BaseName)>(new CommandDefinition(
-            "SELECT uid, base_name FROM messages WHERE mailbox_id = @id", new { id = mailboxId }, transaction, cancellationToken: cancellationToken)))
-            .ToDictionary(k => k.Uid, k => k.BaseName);
+        var knownRows = (await connection.QueryAsync<(long Uid, string BaseName, string FileName, int Flags, string[] Keywords, DateTime Date)>(new CommandDefinition(
+            "SELECT uid, base_name, file_name, flags, keywords, internal_date FROM messages WHERE mailbox_id = @id", new { id = mailboxId }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(k => k.Uid);
+        var known = knownRows.ToDictionary(k => k.Key, k => k.Value.BaseName);
         var current = rebuilt.Records.Select(r => (Record: r, Entry: entries[r.BaseName])).ToList();
         var stale = known.Where(k => !current.Any(c => c.Record.Uid == k.Key && c.Record.BaseName == k.Value)).Select(k => k.Key).ToArray();
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids)", new { id = mailboxId, uids = stale }, transaction, cancellationToken: cancellationToken));
 
         foreach (var (record, entry) in current.Where(c => known.TryGetValue(c.Record.Uid, out var b) && b == c.Record.BaseName))
         {
+            var was = knownRows[record.Uid];
+            if (was.FileName == RelativeName(entry) && was.Flags == (int)entry.Flags && Math.Abs((was.Date - entry.InternalDate.UtcDateTime).Ticks) < TimeSpan.TicksPerMillisecond
+                && was.Keywords.Order(StringComparer.Ordinal).SequenceEqual(KeywordNames(keywords, entry).Order(StringComparer.Ordinal)))
+            {
+                continue; // already right: a reconstruct of an index that is current writes almost nothing
+            }
+
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE messages SET file_name = @file, flags = @flags, keywords = @keywords, internal_date = @date, pending = false, modseq = @modseq WHERE mailbox_id = @id AND uid = @uid",
                 new { id = mailboxId, uid = (long)record.Uid, file = RelativeName(entry), flags = (int)entry.Flags, keywords = KeywordNames(keywords, entry), date = entry.InternalDate.UtcDateTime, modseq },
@@ -189,6 +197,7 @@ public sealed partial class MailStore
             return ValueTask.CompletedTask;
         });
         await BulkInsertAsync(connection, transaction, mailboxId, modseq, indexed.OrderBy(i => i.Record.Uid).Select(i => (i.Record.Uid, i.Entry, i.Index, KeywordNames(keywords, i.Entry))).ToList(), cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailboxId, stamp = TreeStamp(folder.Path) }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:reconstruct:{modseq}" }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
 
@@ -249,6 +258,74 @@ public sealed partial class MailStore
 
     private static string[] KeywordNames(MaildirKeywords keywords, MaildirEntry entry) =>
         entry.Name.KeywordIndexes.Select(i => keywords[i]).OfType<string>().ToArray();
+
+    /// <summary>
+    /// Whether the index may be behind the tree: the uidlist and new/ as they are now (size and mtime). Our own
+    /// writers record the stamp after their changes; anything else that changes the tree (Dovecot, an LDA, a
+    /// restore) changes the stamp, and the next <see cref="RefreshIfBehindAsync"/> looks closer.
+    /// </summary>
+    private static string TreeStamp(string folderPath)
+    {
+        var uidlist = new FileInfo(UidListFile.PathIn(folderPath));
+        var fresh = new DirectoryInfo(Path.Combine(folderPath, MaildirFolder.NewDirectory));
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{(uidlist.Exists ? uidlist.Length : -1)}:{(uidlist.Exists ? uidlist.LastWriteTimeUtc.Ticks : 0)}:{(fresh.Exists ? fresh.LastWriteTimeUtc.Ticks : 0)}");
+    }
+
+    /// <summary>
+    /// Brings a mailbox's index up to the tree when something outside this store changed the tree (a message
+    /// dropped into new/ by another program, a uidlist written by Dovecot). Cheap when nothing changed: one stat of
+    /// the uidlist and of new/. Returns true when it reconstructed the folder.
+    /// </summary>
+    public async Task<bool> RefreshIfBehindAsync(MailUser user, MailboxInfo mailbox, CancellationToken cancellationToken)
+    {
+        var stamp = TreeStamp(mailbox.FolderPath);
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var recorded = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT tree_stamp FROM mailboxes WHERE id = @id", new { id = mailbox.Id }, cancellationToken: cancellationToken));
+        if (recorded == stamp)
+        {
+            return false;
+        }
+
+        var list = UidListFile.Read(mailbox.FolderPath);
+        var index = await connection.QuerySingleAsync<(long Count, long? Max)>(new CommandDefinition(
+            "SELECT count(*), max(uid) FROM messages WHERE mailbox_id = @id", new { id = mailbox.Id }, cancellationToken: cancellationToken));
+        var newDirectory = Path.Combine(mailbox.FolderPath, MaildirFolder.NewDirectory);
+        var unlisted = Directory.Exists(newDirectory) && list.Succeeded
+            && Directory.EnumerateFiles(newDirectory).Any(f => list.Value.FindByBaseName(Path.GetFileName(f)) is null);
+        if (list.Succeeded && !unlisted && list.Value.Records.Count == index.Count && (list.Value.Records.Count == 0 ? null : (long?)list.Value.Records[^1].Uid) == index.Max)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailbox.Id, stamp }, cancellationToken: cancellationToken));
+            return false;
+        }
+
+        await WithUserLockAsync(connection, user, exclusive: true, () => ReconstructFolderAsync(connection, user, mailbox.Name, new MaildirFolder(mailbox.FolderPath), cancellationToken));
+        return true;
+    }
+
+    /// <summary>
+    /// Start-up recovery: finishes every delivery that was committed in the index but not yet moved into place
+    /// (a crash between the two), by reconstructing the users concerned. Returns how many users it recovered.
+    /// </summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    {
+        List<(long Id, string Address)> users;
+        await using (var connection = await _db.OpenConnectionAsync(cancellationToken))
+        {
+            users = (await connection.QueryAsync<(long Id, string Address)>(new CommandDefinition("""
+                SELECT DISTINCT a.id, a.display FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id JOIN addresses a ON a.id = b.user_id WHERE m.pending
+                """, cancellationToken: cancellationToken))).ToList();
+        }
+
+        foreach (var (id, address) in users)
+        {
+            // Deliveries still running in another process hold the user's lock shared: this waits for them.
+            await ReconstructUserAsync(new MailUser(id, Core.Addresses.MailAddress.Parse(address)), null, cancellationToken);
+        }
+
+        return users.Count;
+    }
 
     /// <summary>Like Dovecot: the creation time in seconds, which changes whenever a mailbox is created anew.</summary>
     private uint NewUidValidity() => (uint)Math.Max(1, _time.GetUtcNow().ToUnixTimeSeconds());

@@ -9,6 +9,7 @@ CREATE TABLE mailboxes (
     uidnext        bigint NOT NULL CHECK (uidnext BETWEEN 1 AND 4294967296),
     highestmodseq  bigint NOT NULL DEFAULT 1,
     guid           text NULL,
+    tree_stamp     text NULL,                           -- uidlist and new/ as last indexed: a change means "look again"
     created_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (user_id, name)
 );

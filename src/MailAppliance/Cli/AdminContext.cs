@@ -13,4 +13,6 @@ public sealed record AdminContext(
     PasswordHasher Hasher,
     TextReader Input,
     Output Output,
+    TextWriter Progress,
+    Npgsql.NpgsqlDataSource DataSource,
     CancellationToken CancellationToken);

@@ -32,6 +32,7 @@ public static class CliApp
         (["alias", "add"], "alias add ALIAS TARGET...", DirectoryVerbs.AliasAdd),
         (["alias", "remove"], "alias remove ALIAS [TARGET...]", DirectoryVerbs.AliasRemove),
         (["alias", "list"], "alias list [DOMAIN]", DirectoryVerbs.AliasList),
+        (["reconstruct"], "reconstruct --user ADDRESS | --all", MailstoreVerbs.Reconstruct),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -99,7 +100,7 @@ public static class CliApp
             await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);
             var context = new AdminContext(command, command.Words.Skip(verb!.Value.Path.Length).ToList(), options,
                 new AccountDirectory(database.DataSource), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
-                new Output(output, command.Json), cancellationToken);
+                new Output(output, command.Json), error, database.DataSource, cancellationToken);
             await verb.Value.Handler(context);
             return Success;
         }

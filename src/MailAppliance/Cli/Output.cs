@@ -38,6 +38,8 @@ public sealed class Output
         }
     }
 
+    public void Line(string text) => _writer.WriteLine(text);
+
     /// <summary>The result of a change: one human line, or a small JSON object.</summary>
     public void Done(string message, object result)
     {

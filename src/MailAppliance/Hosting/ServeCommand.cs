@@ -2,6 +2,7 @@ using MailAppliance.Configuration;
 using MailAppliance.Core.Security;
 using MailAppliance.Database;
 using MailAppliance.Storage.Accounts;
+using MailAppliance.Storage.Mailstore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,9 @@ public static class ServeCommand
         builder.Services.AddSingleton<NpgsqlDataSource>(database.DataSource);
         builder.Services.AddSingleton(new PasswordHasher(options.Auth.Pbkdf2Iterations));
         builder.Services.AddSingleton<AccountDirectory>();
+        builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory));
+        builder.Services.AddSingleton<MailStore>();
+        builder.Services.AddHostedService<MailstoreRecoveryService>();
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
 

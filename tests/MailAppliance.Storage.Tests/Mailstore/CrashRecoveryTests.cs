@@ -95,4 +95,26 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         await stream.CopyToAsync(copy);
         Assert.Equal(message, copy.ToArray());
     }
+
+    [Fact]
+    public async Task Start_up_recovery_finishes_interrupted_deliveries_of_every_user()
+    {
+        var users = new[] { await _f.UserAsync("r1@example.test"), await _f.UserAsync("r2@example.test"), await _f.UserAsync("r3@example.test") };
+        var crashing = _f.NewStore();
+        crashing.FaultInjection = s => s == DeliveryStep.Committed ? throw new SimulatedCrash() : Task.CompletedTask;
+        foreach (var user in users.Take(2))
+        {
+            await Assert.ThrowsAsync<SimulatedCrash>(() => crashing.DeliverAsync(new DeliveryRequest(user, MailboxName.Inbox), new MemoryStream(MailstoreFixture.Message("x")), CancellationToken.None));
+        }
+
+        await _f.Store.DeliverAsync(new DeliveryRequest(users[2], MailboxName.Inbox), new MemoryStream(MailstoreFixture.Message("fine")), CancellationToken.None);
+
+        Assert.Equal(2, await _f.NewStore().RecoverAsync(CancellationToken.None));
+        Assert.Equal(0, await _f.NewStore().RecoverAsync(CancellationToken.None));
+        foreach (var user in users)
+        {
+            Assert.Single(Directory.GetFiles(_f.Store.RootOf(user).Inbox.NewPath));
+            Assert.Equal([1u], UidListFile.Read(_f.Store.RootOf(user).Inbox.Path).Value.Records.Select(r => r.Uid));
+        }
+    }
 }

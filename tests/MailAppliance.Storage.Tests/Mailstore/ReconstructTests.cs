@@ -136,6 +136,24 @@ public sealed class ReconstructTests : IAsyncLifetime
         Assert.Equal(fixture.NextUid, next.Uid);
     }
 
+    [Fact]
+    public async Task A_mailbox_behind_the_tree_is_brought_up_to_date_and_a_current_one_is_left_alone()
+    {
+        var user = await _f.UserAsync("lda@example.test");
+        await _f.Store.DeliverAsync(new DeliveryRequest(user, MailboxName.Inbox), new MemoryStream(MailstoreFixture.Message("ours")), CancellationToken.None);
+        var inbox = (await _f.Store.FindMailboxAsync(user, MailboxName.Inbox, CancellationToken.None))!;
+        Assert.False(await _f.Store.RefreshIfBehindAsync(user, inbox, CancellationToken.None));
+
+        // Another program (an LDA, Dovecot) drops a message into new/.
+        await File.WriteAllTextAsync(Path.Combine(inbox.FolderPath, "new", "1800000001.M7P7.otherlda"), "Subject: from elsewhere\r\n\r\nbody\r\n");
+        Directory.SetLastWriteTimeUtc(Path.Combine(inbox.FolderPath, "new"), DateTime.UtcNow.AddSeconds(5));
+
+        Assert.True(await _f.Store.RefreshIfBehindAsync(user, inbox, CancellationToken.None));
+        var messages = await _f.Store.ListMessagesAsync(inbox, CancellationToken.None);
+        Assert.Equal([1u, 2u], messages.Select(m => m.Uid));
+        Assert.False(await _f.Store.RefreshIfBehindAsync(user, inbox, CancellationToken.None));
+    }
+
     private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
 
     private static void CopyTree(string from, string to)
