@@ -1,0 +1,232 @@
+using System.Security.Cryptography;
+using MailAppliance.Storage.Maildir;
+
+namespace MailAppliance.Storage.Spool;
+
+/// <summary>
+/// The spool: one file per accepted message in <c>&lt;DataDirectory&gt;/spool</c>, the source of truth of the queue.
+/// A message is written into <c>spool/tmp</c>, fsync'd, renamed into <c>spool/</c>, and the directory fsync'd (shared
+/// between concurrent messages by <see cref="DirectorySyncBatcher"/>) before the SMTP server may answer 250.
+/// </summary>
+public sealed class MessageSpool
+{
+    public const string Extension = ".msg";
+    private readonly DirectorySyncBatcher _sync;
+    private readonly TimeProvider _time;
+
+    public MessageSpool(string spoolDirectory, TimeProvider time)
+    {
+        Directory = spoolDirectory;
+        TmpDirectory = Path.Combine(spoolDirectory, "tmp");
+        System.IO.Directory.CreateDirectory(TmpDirectory);
+        _sync = new DirectorySyncBatcher(spoolDirectory);
+        _time = time;
+    }
+
+    public string Directory { get; }
+
+    public string TmpDirectory { get; }
+
+    /// <summary>A new queue id: time-ordered (milliseconds) then random, 16 characters of base32.</summary>
+    public string NewQueueId()
+    {
+        Span<byte> bytes = stackalloc byte[10];
+        var millis = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var i = 5; i >= 0; i--)
+        {
+            bytes[i] = (byte)millis;
+            millis >>= 8;
+        }
+
+        RandomNumberGenerator.Fill(bytes[6..]);
+        // 80 bits as 16 base32 digits (Crockford's alphabet), most significant first: ids sort by arrival.
+        const string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        UInt128 value = 0;
+        foreach (var b in bytes)
+        {
+            value = (value << 8) | b;
+        }
+
+        var chars = new char[16];
+        for (var i = chars.Length - 1; i >= 0; i--)
+        {
+            chars[i] = alphabet[(int)(value & 31)];
+            value >>= 5;
+        }
+
+        return new string(chars);
+    }
+
+    /// <summary>Starts a spool file; write the message to <see cref="SpoolWriter.Body"/>, then commit.</summary>
+    public async Task<SpoolWriter> BeginAsync(SpoolEnvelope envelope, CancellationToken cancellationToken)
+    {
+        var tmp = Path.Combine(TmpDirectory, envelope.QueueId + Extension);
+        var file = new FileStream(tmp, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite | FileShare.Delete,
+            BufferSize = 64 * 1024,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        try
+        {
+            await file.WriteAsync(SpoolFormat.Header(envelope), cancellationToken);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            File.Delete(tmp);
+            throw;
+        }
+
+        return new SpoolWriter(this, envelope, tmp, file);
+    }
+
+    internal async Task PublishAsync(string tmpPath, string queueId)
+    {
+        File.Move(tmpPath, PathOf(queueId), overwrite: false);
+        await _sync.SyncAsync();
+    }
+
+    public string PathOf(string queueId) => Path.Combine(Directory, queueId + Extension);
+
+    /// <summary>Every committed spool file's queue id, oldest first.</summary>
+    public IReadOnlyList<string> List() =>
+        System.IO.Directory.EnumerateFiles(Directory, "*" + Extension).Select(p => Path.GetFileNameWithoutExtension(p)!).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Opens a spool file: its envelope, and a stream positioned at the message; null if gone or unreadable.</summary>
+    public (SpoolEnvelope Envelope, Stream Message)? Open(string queueId)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(PathOf(queueId), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        var envelope = SpoolFormat.ReadHeader(stream);
+        if (envelope is null)
+        {
+            stream.Dispose();
+            return null;
+        }
+
+        return (envelope, new BoundedReadStream(stream, stream.Position));
+    }
+
+    /// <summary>Removes a message whose recipients are all settled.</summary>
+    public void Delete(string queueId)
+    {
+        File.Delete(PathOf(queueId));
+        FileSystemSync.FsyncDirectory(Directory);
+    }
+
+    /// <summary>Start-up: tmp files are messages that never got their 250; the client still has them.</summary>
+    public int DeleteUncommitted()
+    {
+        var count = 0;
+        foreach (var file in System.IO.Directory.EnumerateFiles(TmpDirectory))
+        {
+            File.Delete(file);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>A read-only view of the message part of a spool file, which reports its own length.</summary>
+    private sealed class BoundedReadStream(FileStream inner, long start) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length - start;
+
+        public override long Position
+        {
+            get => inner.Position - start;
+            set => inner.Position = start + value;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => origin switch
+        {
+            SeekOrigin.Begin => inner.Seek(start + offset, SeekOrigin.Begin) - start,
+            SeekOrigin.Current => inner.Seek(offset, SeekOrigin.Current) - start,
+            _ => inner.Seek(offset, SeekOrigin.End) - start,
+        };
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>One message being spooled: write to <see cref="Body"/>, then <see cref="CommitAsync"/>; dispose aborts.</summary>
+public sealed class SpoolWriter : IAsyncDisposable
+{
+    private readonly MessageSpool _spool;
+    private readonly string _tmpPath;
+    private readonly FileStream _file;
+    private bool _done;
+
+    internal SpoolWriter(MessageSpool spool, SpoolEnvelope envelope, string tmpPath, FileStream file)
+    {
+        _spool = spool;
+        Envelope = envelope;
+        _tmpPath = tmpPath;
+        _file = file;
+    }
+
+    public SpoolEnvelope Envelope { get; }
+
+    public Stream Body => _file;
+
+    /// <summary>Makes the message durable: file fsync'd, renamed into the spool, directory fsync'd. Only then 250.</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await _file.FlushAsync(cancellationToken);
+        FileSystemSync.FsyncFile(_file);
+        await _file.DisposeAsync();
+        await _spool.PublishAsync(_tmpPath, Envelope.QueueId);
+        _done = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        _done = true;
+        await _file.DisposeAsync();
+        File.Delete(_tmpPath);
+    }
+}

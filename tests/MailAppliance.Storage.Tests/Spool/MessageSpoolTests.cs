@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using MailAppliance.Storage.Spool;
+using MailAppliance.Testing;
+
+namespace MailAppliance.Storage.Tests.Spool;
+
+public sealed class MessageSpoolTests : IDisposable
+{
+    private readonly string _root = TestDirectories.Create("spool");
+    private readonly MessageSpool _spool;
+
+    public MessageSpoolTests() => _spool = new MessageSpool(Path.Combine(_root, "spool"), TimeProvider.System);
+
+    public void Dispose() => TestDirectories.Delete(_root);
+
+    private SpoolEnvelope Envelope(params string[] recipients) => new()
+    {
+        QueueId = _spool.NewQueueId(),
+        ReceivedAt = DateTimeOffset.UtcNow,
+        MailFrom = "sender@example.net",
+        Recipients = recipients,
+        ClientAddress = "192.0.2.1",
+        Helo = "client.example\r\nInjected: header",
+        Tls = "TLSv1.3",
+        SmtpUtf8 = true,
+        Body = "8BITMIME",
+    };
+
+    [Fact]
+    public async Task A_committed_message_reads_back_with_its_envelope_and_exact_bytes()
+    {
+        var message = RandomNumberGenerator.GetBytes(300_000);
+        var envelope = Envelope("a@example.test", "b@example.test");
+        await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
+        {
+            await writer.Body.WriteAsync(message);
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        Assert.Equal([envelope.QueueId], _spool.List());
+        Assert.Empty(Directory.GetFiles(_spool.TmpDirectory));
+        var (read, stream) = _spool.Open(envelope.QueueId)!.Value;
+        await using (stream)
+        {
+            Assert.Equal(envelope.Recipients, read.Recipients);
+            Assert.Equal("sender@example.net", read.MailFrom);
+            Assert.Equal("client.example  Injected: header", read.Helo); // no header injection through the envelope
+            Assert.True(read.SmtpUtf8);
+            Assert.Equal("8BITMIME", read.Body);
+            Assert.Equal(message.Length, stream.Length);
+            var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            Assert.Equal(message, copy.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task The_null_sender_survives_the_round_trip()
+    {
+        var envelope = Envelope("a@example.test") with { MailFrom = "" };
+        await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
+        {
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        var (read, stream) = _spool.Open(envelope.QueueId)!.Value;
+        await stream.DisposeAsync();
+        Assert.Equal("", read.MailFrom);
+    }
+
+    [Fact]
+    public async Task An_aborted_message_leaves_nothing()
+    {
+        await using (var writer = await _spool.BeginAsync(Envelope("a@example.test"), CancellationToken.None))
+        {
+            await writer.Body.WriteAsync(new byte[1000]);
+        }
+
+        Assert.Empty(_spool.List());
+        Assert.Empty(Directory.GetFiles(_spool.TmpDirectory));
+    }
+
+    [Fact]
+    public async Task Start_up_removes_messages_that_never_got_their_250()
+    {
+        var writer = await _spool.BeginAsync(Envelope("a@example.test"), CancellationToken.None);
+        await writer.Body.WriteAsync(new byte[10]);
+        await writer.Body.FlushAsync(); // the process dies here: no commit, no dispose
+        Assert.Equal(1, new MessageSpool(_spool.Directory, TimeProvider.System).DeleteUncommitted());
+        Assert.Empty(_spool.List());
+    }
+
+    [Fact]
+    public async Task Many_concurrent_commits_share_directory_fsyncs_and_all_are_durable()
+    {
+        var ids = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+        {
+            var envelope = Envelope($"r{i}@example.test");
+            await using var writer = await _spool.BeginAsync(envelope, CancellationToken.None);
+            await writer.Body.WriteAsync(new byte[512]);
+            await writer.CommitAsync(CancellationToken.None);
+            return envelope.QueueId;
+        })));
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), _spool.List());
+        Assert.Equal(200, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public void Queue_ids_are_unique_and_sort_by_time()
+    {
+        var ids = Enumerable.Range(0, 1000).Select(_ => _spool.NewQueueId()).ToList();
+        Assert.Equal(1000, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Matches("^[0-9A-HJKMNP-TV-Z]{16}$", id));
+        var later = new MessageSpool(_spool.Directory, new ShiftedTime(TimeSpan.FromSeconds(2))).NewQueueId();
+        Assert.True(string.CompareOrdinal(later, ids.Max()) > 0);
+    }
+
+    [Fact]
+    public async Task Deleting_a_settled_message_removes_its_file()
+    {
+        var envelope = Envelope("a@example.test");
+        await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
+        {
+            await writer.CommitAsync(CancellationToken.None);
+        }
+
+        _spool.Delete(envelope.QueueId);
+        Assert.Empty(_spool.List());
+        Assert.Null(_spool.Open(envelope.QueueId));
+    }
+
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
+    }
+}
