@@ -1,0 +1,211 @@
+using System.Threading.Channels;
+using MailAppliance.Core.Addresses;
+using MailAppliance.Storage.Accounts;
+using MailAppliance.Storage.Mailstore;
+using MailAppliance.Storage.Maildir;
+using MailAppliance.Storage.Queue;
+using MailAppliance.Storage.Spool;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Smtp.Queue;
+
+/// <summary>
+/// Delivers spooled messages to their recipients. The spool is the source of truth: at start every spool file gets
+/// its recipient rows (if a crash came between the 250 and the rows), and a message's file is deleted only when
+/// every recipient is settled. Local mailboxes get the message through the store with the key
+/// <c>queue-id:recipient:user</c>, so a retry after a crash never delivers twice. Temporary failures (over quota,
+/// database or disk trouble) are retried with growing delays; nothing is ever dropped silently.
+/// </summary>
+public sealed class DeliveryWorker : BackgroundService
+{
+    private static readonly TimeSpan[] Backoff =
+    [
+        TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2),
+    ];
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
+
+    private readonly MessageSpool _spool;
+    private readonly QueueStore _queue;
+    private readonly AccountDirectory _directory;
+    private readonly MailStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeliveryWorker> _logger;
+    private readonly Channel<string> _wake = Channel.CreateBounded<string>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public DeliveryWorker(MessageSpool spool, QueueStore queue, AccountDirectory directory, MailStore store, TimeProvider time, ILogger<DeliveryWorker> logger)
+    {
+        _spool = spool;
+        _queue = queue;
+        _directory = directory;
+        _store = store;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Asks for a delivery round now (after a message was spooled).</summary>
+    public void Wake() => _wake.Writer.TryWrite("");
+
+    /// <summary>Start-up: spool files without rows get them; tmp files (never acknowledged) go.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var dropped = _spool.DeleteUncommitted();
+        if (dropped > 0)
+        {
+            _logger.LogInformation("Removed {Count} unacknowledged spool file(s)", dropped);
+        }
+
+        foreach (var queueId in _spool.List())
+        {
+            if (_spool.Open(queueId) is { } opened)
+            {
+                await using (opened.Message)
+                {
+                    await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
+                }
+            }
+
+            await RemoveIfSettledAsync(queueId, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes the spool file of a message whose every recipient is settled (also after <c>queue delete</c>).</summary>
+    public async Task<bool> RemoveIfSettledAsync(string queueId, CancellationToken cancellationToken)
+    {
+        var all = await _queue.RecipientsAsync(queueId, cancellationToken);
+        if (all.Count == 0 || !all.All(r => r.Status is RecipientStatus.Delivered or RecipientStatus.Failed or RecipientStatus.Discarded))
+        {
+            return false;
+        }
+
+        _spool.Delete(queueId);
+        return true;
+    }
+
+    /// <summary>One round: every due message, each recipient tried once.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var due = await _queue.DueAsync(_time.GetUtcNow(), 100, cancellationToken);
+        foreach (var queueId in due)
+        {
+            await DeliverAsync(queueId, cancellationToken);
+        }
+
+        return due.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await RecoverAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await RunOnceAsync(stoppingToken) > 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "Delivery round failed; retrying");
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(PollInterval);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Poll interval elapsed: look for due retries.
+            }
+        }
+    }
+
+    private async Task DeliverAsync(string queueId, CancellationToken cancellationToken)
+    {
+        var rows = (await _queue.RecipientsAsync(queueId, cancellationToken))
+            .Where(r => r.Status is RecipientStatus.Queued or RecipientStatus.Deferred && r.NextAttemptAt <= _time.GetUtcNow()).ToList();
+        var opened = _spool.Open(queueId);
+        if (opened is null)
+        {
+            foreach (var row in rows)
+            {
+                await _queue.SetStatusAsync(queueId, row.Recipient, RecipientStatus.Failed, "spool file missing", null, cancellationToken);
+            }
+
+            return;
+        }
+
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["QueueId"] = queueId });
+        await using (opened.Value.Message)
+        {
+            foreach (var row in rows)
+            {
+                var (status, result) = await DeliverToAsync(queueId, row.Recipient, opened.Value.Message, cancellationToken);
+                var next = status == RecipientStatus.Deferred ? _time.GetUtcNow() + Backoff[Math.Min(row.Attempts, Backoff.Length - 1)] : (DateTimeOffset?)null;
+                await _queue.SetStatusAsync(queueId, row.Recipient, status, result, next, cancellationToken);
+                _logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", queueId, row.Recipient, status, result);
+            }
+        }
+
+        await RemoveIfSettledAsync(queueId, cancellationToken);
+    }
+
+    private async Task<(RecipientStatus Status, string Result)> DeliverToAsync(string queueId, string recipient, Stream message, CancellationToken cancellationToken)
+    {
+        if (!MailAddress.TryParse(recipient, out var address, out _))
+        {
+            return (RecipientStatus.Failed, "invalid recipient address");
+        }
+
+        try
+        {
+            var resolution = await _directory.ResolveAsync(address, cancellationToken);
+            switch (resolution)
+            {
+                case Resolution.Recipients recipients:
+                    var outcomes = new List<string>();
+                    var deferred = false;
+                    foreach (var user in recipients.Users)
+                    {
+                        message.Position = 0;
+                        var result = await _store.DeliverAsync(
+                            new DeliveryRequest(new MailUser(user.Id, MailAddress.Parse(user.Address)), MailboxName.Inbox) { DeliveryKey = $"{queueId}:{address.Key}:{user.Id}" },
+                            message, cancellationToken);
+                        if (result.Status == DeliveryStatus.OverQuota)
+                        {
+                            deferred = true;
+                            outcomes.Add($"{user.Address}: {result.Reason}");
+                        }
+                        else
+                        {
+                            outcomes.Add($"{user.Address}: uid {result.Uid}");
+                        }
+                    }
+
+                    if (recipients.External.Count > 0)
+                    {
+                        // Outbound delivery (forwarding, relaying) comes with its own component; until then such
+                        // recipients stay queued, never dropped.
+                        deferred = true;
+                        outcomes.Add($"external {string.Join(", ", recipients.External)}: outbound delivery not available yet");
+                    }
+
+                    return (deferred ? RecipientStatus.Deferred : RecipientStatus.Delivered, string.Join("; ", outcomes));
+                case Resolution.NotLocal:
+                    return (RecipientStatus.Deferred, "outbound delivery not available yet");
+                default:
+                    // Accepted at RCPT but gone since (removed meanwhile): keep it for the admin to decide.
+                    return (RecipientStatus.Deferred, "recipient no longer exists");
+            }
+        }
+        catch (Exception e) when (e is IOException or System.Data.Common.DbException or TimeoutException or MailstoreException)
+        {
+            _logger.LogWarning(e, "Temporary failure delivering {QueueId} to {Recipient}", queueId, recipient);
+            return (RecipientStatus.Deferred, "temporary failure: " + e.Message.ReplaceLineEndings(" "));
+        }
+    }
+}

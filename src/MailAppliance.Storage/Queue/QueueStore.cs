@@ -1,0 +1,109 @@
+using Dapper;
+using MailAppliance.Storage.Spool;
+using Npgsql;
+
+namespace MailAppliance.Storage.Queue;
+
+public enum RecipientStatus
+{
+    Queued,
+    Deferred,
+    Delivered,
+    Failed,
+    Discarded,
+}
+
+public sealed record QueueRecipient(string QueueId, string Recipient, RecipientStatus Status, int Attempts, DateTimeOffset NextAttemptAt, string? LastResult, string MailFrom, long Size, DateTimeOffset ReceivedAt);
+
+/// <summary>The queue's recipient rows in PostgreSQL (for reports, retries and <c>queue list</c>).</summary>
+public sealed class QueueStore
+{
+    private readonly NpgsqlDataSource _db;
+
+    public QueueStore(NpgsqlDataSource db) => _db = db;
+
+    /// <summary>Records the recipients of a spooled message; rows that exist already are left as they are.</summary>
+    public async Task EnqueueAsync(SpoolEnvelope envelope, long size, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO queue_recipients (queue_id, recipient, status, mail_from, size, received_at)
+            SELECT @queueId, r, 'queued', @mailFrom, @size, @receivedAt FROM unnest(@recipients) AS r
+            ON CONFLICT DO NOTHING
+            """, new { queueId = envelope.QueueId, recipients = envelope.Recipients.Distinct().ToArray(), mailFrom = envelope.MailFrom, size, receivedAt = envelope.ReceivedAt.UtcDateTime },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Queue ids with a recipient due now, oldest first.</summary>
+    public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition("""
+            SELECT queue_id FROM queue_recipients WHERE status IN ('queued', 'deferred') AND next_attempt_at <= @now
+            GROUP BY queue_id ORDER BY min(received_at) LIMIT @limit
+            """, new { now = now.UtcDateTime, limit }, cancellationToken: cancellationToken))).ToList();
+    }
+
+    public async Task<IReadOnlyList<QueueRecipient>> RecipientsAsync(string? queueId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
+            SELECT queue_id AS QueueId, recipient, status, attempts, next_attempt_at AS NextAttemptAt, last_result AS LastResult,
+                   mail_from AS MailFrom, size, received_at AS ReceivedAt
+            FROM queue_recipients WHERE @queueId::text IS NULL OR queue_id = @queueId ORDER BY received_at, queue_id, recipient
+            """, new { queueId }, cancellationToken: cancellationToken));
+        return rows.Select(r => new QueueRecipient(r.QueueId, r.Recipient, Enum.Parse<RecipientStatus>(r.Status, ignoreCase: true), r.Attempts,
+            Utc(r.NextAttemptAt), r.LastResult, r.MailFrom, r.Size, Utc(r.ReceivedAt))).ToList();
+    }
+
+    public async Task SetStatusAsync(string queueId, string recipient, RecipientStatus status, string result, DateTimeOffset? nextAttempt, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE queue_recipients SET status = @status, last_result = @result, attempts = attempts + 1,
+                   next_attempt_at = coalesce(@next, next_attempt_at), updated_at = now()
+            WHERE queue_id = @queueId AND recipient = @recipient
+            """, new { queueId, recipient, status = status.ToString().ToLowerInvariant(), result, next = nextAttempt?.UtcDateTime }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Makes every unsettled recipient of a message due now (<c>queue retry</c>).</summary>
+    public async Task<int> RetryNowAsync(string queueId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE queue_recipients SET next_attempt_at = now(), updated_at = now() WHERE queue_id = @queueId AND status IN ('queued', 'deferred')",
+            new { queueId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Marks every unsettled recipient discarded (<c>queue delete</c>): nothing more is tried.</summary>
+    public async Task<int> DiscardAsync(string queueId, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE queue_recipients SET status = 'discarded', last_result = @reason, updated_at = now() WHERE queue_id = @queueId AND status IN ('queued', 'deferred')",
+            new { queueId, reason }, cancellationToken: cancellationToken));
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private sealed class Row
+    {
+        public string QueueId { get; init; } = "";
+
+        public string Recipient { get; init; } = "";
+
+        public string Status { get; init; } = "";
+
+        public int Attempts { get; init; }
+
+        public DateTime NextAttemptAt { get; init; }
+
+        public string? LastResult { get; init; }
+
+        public string MailFrom { get; init; } = "";
+
+        public long Size { get; init; }
+
+        public DateTime ReceivedAt { get; init; }
+    }
+}
