@@ -141,7 +141,11 @@ public sealed class ClientConnection : IAsyncDisposable
 
         try
         {
-            await Output.CompleteAsync().ConfigureAwait(false);
+            await Output.CompleteAsync().AsTask().WaitAsync(_options.CloseTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Abort(); // the client stopped reading; the pending write fails and is forgotten
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or SocketException)
         {

@@ -191,12 +191,9 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
-        _stopAccepting.Dispose();
-        _stopSessions.Dispose();
-    }
+    /// <summary>Stops without a drain time. (The token sources are left to the collector: a session that outlived
+    /// the abort grace may still look at its token.)</summary>
+    public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
 
     private Socket Bind(IPEndPoint endPoint)
     {
