@@ -1,0 +1,19 @@
+namespace MailAppliance.Core.Net;
+
+/// <summary>Per-connection settings.</summary>
+public sealed record ClientConnectionOptions
+{
+    public static ClientConnectionOptions Default { get; } = new();
+
+    /// <summary>The longest a TLS handshake (implicit, or after STARTTLS/STLS) may take before the connection is given up.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long disposing may spend flushing what the session left unsent; a client that stopped reading is then
+    /// cut off instead of holding its connection slot.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The size of each buffer the input pipe rents from the pool for one socket read.</summary>
+    public int ReadBufferSize { get; init; } = 4096;
+}
