@@ -280,9 +280,10 @@ public sealed class AccountDirectory
                     continue;
                 }
 
-                var entry = await connection.QuerySingleOrDefaultAsync<(long Id, string Kind, string Display, long? QuotaBytes, long? QuotaMessages, bool? Enabled)?>(new CommandDefinition("""
-                    SELECT a.id, a.kind, a.display, u.quota_bytes, u.quota_messages, u.enabled
-                    FROM addresses a LEFT JOIN users u ON u.address_id = a.id WHERE a.address_key = @key
+                var entry = await connection.QuerySingleOrDefaultAsync<(long Id, string Kind, string Display, long? QuotaBytes, long? QuotaMessages, bool? Enabled, long UsedBytes, long UsedMessages)?>(new CommandDefinition("""
+                    SELECT a.id, a.kind, a.display, u.quota_bytes, u.quota_messages, u.enabled, coalesce(q.bytes, 0), coalesce(q.messages, 0)
+                    FROM addresses a LEFT JOIN users u ON u.address_id = a.id LEFT JOIN quota_usage q ON q.user_id = a.id
+                    WHERE a.address_key = @key
                     """, new { key }, cancellationToken: cancellationToken));
                 if (entry is not { } e)
                 {
@@ -300,7 +301,7 @@ public sealed class AccountDirectory
                 found = true;
                 if (e.Kind == "user")
                 {
-                    users.Add(new LocalUser(e.Id, e.Display, e.QuotaBytes, e.QuotaMessages, e.Enabled ?? true));
+                    users.Add(new LocalUser(e.Id, e.Display, e.QuotaBytes, e.QuotaMessages, e.Enabled ?? true) { UsedBytes = e.UsedBytes, UsedMessages = e.UsedMessages });
                     continue;
                 }
 

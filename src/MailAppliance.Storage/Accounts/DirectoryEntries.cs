@@ -26,4 +26,10 @@ public abstract record Resolution
     public sealed record Recipients(IReadOnlyList<LocalUser> Users, IReadOnlyList<string> External) : Resolution;
 }
 
-public sealed record LocalUser(long Id, string Address, long? QuotaBytes, long? QuotaMessages, bool Enabled);
+public sealed record LocalUser(long Id, string Address, long? QuotaBytes, long? QuotaMessages, bool Enabled)
+{
+    /// <summary>Storage in use when the address was resolved (quota_usage).</summary>
+    public long UsedBytes { get; init; }
+
+    public long UsedMessages { get; init; }
+}

@@ -1,0 +1,273 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using MailAppliance.Core.Net;
+using MailAppliance.Smtp.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Smtp.Server;
+
+/// <summary>
+/// One SMTP connection: reads command lines (bounded), parses them (sans-I/O parser), and hands each to its handler
+/// (SmtpSession.Commands.cs). Replies are buffered and flushed only before the session would block for input, so a
+/// PIPELINING client gets its replies in one write (RFC 2920 §3.2).
+/// </summary>
+public sealed partial class SmtpSession
+{
+    private readonly ClientConnection _connection;
+    private readonly SmtpRole _role;
+    private readonly SmtpServerOptions _options;
+    private readonly SmtpServices _services;
+    private readonly ILogger _logger;
+    private BoundedLineReader _lines;
+    private string? _helo;
+    private bool _esmtp;
+    private string? _authenticatedUser;
+    private SmtpTransaction? _transaction;
+    private int _errors;
+    private bool _closing;
+
+    public SmtpSession(ClientConnection connection, SmtpRole role, SmtpServerOptions options, SmtpServices services, ILogger logger)
+    {
+        _connection = connection;
+        _role = role;
+        _options = options;
+        _services = services;
+        _logger = logger;
+        _lines = new BoundedLineReader(options.MaxCommandLength);
+    }
+
+    private bool IsTrustedClient => _options.TrustedNetworks.Any(n => n.Contains(_connection.RemoteEndPoint.Address.IsIPv4MappedToIPv6 ? _connection.RemoteEndPoint.Address.MapToIPv4() : _connection.RemoteEndPoint.Address));
+
+    private bool MayRelay => _authenticatedUser is not null || IsTrustedClient;
+
+    private bool AuthOffered => _role != SmtpRole.Mx && (_connection.IsTls || _options.AllowPlaintextAuth);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object>
+        {
+            ["SessionId"] = _connection.SessionId,
+            ["RemoteEndpoint"] = _connection.RemoteEndPoint.ToString(),
+        });
+        try
+        {
+            await ReplyAsync(new SmtpReply(220, null, $"{_options.Hostname} ESMTP MailAppliance"));
+            while (!_closing && !cancellationToken.IsCancellationRequested)
+            {
+                var (status, line) = await ReadLineAsync(_options.CommandTimeout, cancellationToken);
+                if (status == LineStatus.Closed)
+                {
+                    break;
+                }
+
+                if (status == LineStatus.TimedOut)
+                {
+                    await ReplyAsync(SmtpReplies.Timeout);
+                    break;
+                }
+
+                if (status == LineStatus.TooLong)
+                {
+                    await ErrorAsync(SmtpReplies.LineTooLong);
+                    continue;
+                }
+
+                var parsed = SmtpCommandParser.Parse(line);
+                if (parsed.Command is null)
+                {
+                    await ErrorAsync(parsed.Error!);
+                    continue;
+                }
+
+                await HandleAsync(parsed.Command, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await TryReplyAsync(SmtpReplies.ServiceNotAvailable);
+        }
+        catch (IOException e)
+        {
+            _logger.LogDebug(e, "Connection lost");
+        }
+        finally
+        {
+            await TryFlushAsync();
+        }
+    }
+
+    private enum LineStatus
+    {
+        Line,
+        TooLong,
+        Closed,
+        TimedOut,
+    }
+
+    /// <summary>The next command line. Flushes pending replies before waiting for more input.</summary>
+    private async Task<(LineStatus Status, byte[] Line)> ReadLineAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var input = _connection.Input;
+        while (true)
+        {
+            if (!input.TryRead(out var read))
+            {
+                await FlushAsync(cancellationToken);
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timer.CancelAfter(timeout);
+                try
+                {
+                    read = await input.ReadAsync(timer.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return (LineStatus.TimedOut, []);
+                }
+            }
+
+            var buffer = read.Buffer;
+            var result = _lines.TryReadLine(ref buffer, out var line);
+            switch (result)
+            {
+                case LineReadResult.Complete:
+                    var bytes = line.ToArray();
+                    input.AdvanceTo(buffer.Start);
+                    return (LineStatus.Line, bytes);
+                case LineReadResult.TooLong:
+                    input.AdvanceTo(buffer.Start);
+                    return (LineStatus.TooLong, []);
+                default:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (read.IsCompleted)
+                    {
+                        return (LineStatus.Closed, []);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private async Task ErrorAsync(SmtpReply reply)
+    {
+        if (++_errors >= _options.MaxErrors)
+        {
+            await ReplyAsync(SmtpReplies.TooManyErrors);
+            _closing = true;
+            return;
+        }
+
+        await ReplyAsync(reply);
+    }
+
+    private async Task ReplyAsync(SmtpReply reply) => await _connection.Output.WriteAsync(reply.ToBytes());
+
+    private async Task FlushAsync(CancellationToken cancellationToken) => await _connection.Output.FlushAsync(cancellationToken);
+
+    private async Task TryReplyAsync(SmtpReply reply)
+    {
+        try
+        {
+            await ReplyAsync(reply);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The peer is gone.
+        }
+    }
+
+    private async Task TryFlushAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _connection.Output.FlushAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> raw octets (a BDAT chunk) into <paramref name="target"/> (null: discard).</summary>
+    private async Task<bool> ReadChunkAsync(long count, Stream? target, CancellationToken cancellationToken)
+    {
+        var input = _connection.Input;
+        while (count > 0)
+        {
+            if (!input.TryRead(out var read))
+            {
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timer.CancelAfter(_options.DataTimeout);
+                read = await input.ReadAsync(timer.Token);
+            }
+
+            var take = read.Buffer.Slice(0, Math.Min(count, read.Buffer.Length));
+            if (target is not null)
+            {
+                foreach (var segment in take)
+                {
+                    await target.WriteAsync(segment, cancellationToken);
+                }
+            }
+
+            count -= take.Length;
+            input.AdvanceTo(take.End);
+            if (count > 0 && read.IsCompleted)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the DATA stream to its end marker, unstuffed, into <paramref name="target"/> until it holds
+    /// <paramref name="limit"/> octets; past that it only counts, so the client is answered after its final dot.
+    /// </summary>
+    private async Task<(bool Complete, long Length)> ReadDataAsync(Stream target, long limit, CancellationToken cancellationToken)
+    {
+        var input = _connection.Input;
+        var decoder = new DataDecoder();
+        var output = new ArrayBufferWriter<byte>(64 * 1024);
+        while (!decoder.IsComplete)
+        {
+            if (!input.TryRead(out var read))
+            {
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timer.CancelAfter(_options.DataTimeout);
+                read = await input.ReadAsync(timer.Token);
+            }
+
+            var consumed = 0L;
+            foreach (var segment in read.Buffer)
+            {
+                var used = decoder.Decode(segment.Span, decoder.ContentLength < limit ? output : null);
+                consumed += used;
+                if (decoder.IsComplete || used < segment.Length)
+                {
+                    break;
+                }
+            }
+
+            if (output.WrittenCount > 0)
+            {
+                await target.WriteAsync(output.WrittenMemory, cancellationToken);
+                output.ResetWrittenCount();
+            }
+
+            input.AdvanceTo(read.Buffer.GetPosition(consumed));
+            if (!decoder.IsComplete && read.IsCompleted)
+            {
+                return (false, decoder.ContentLength);
+            }
+        }
+
+        return (true, decoder.ContentLength);
+    }
+
+    private static string Printable(string text) => new(text.Select(c => c < 32 || c == 127 ? '?' : c).ToArray());
+
+    private static byte[] Ascii(string text) => Encoding.UTF8.GetBytes(text);
+}
