@@ -31,8 +31,8 @@ public sealed class ClientConnection : IAsyncDisposable
         _options = options ?? ClientConnectionOptions.Default;
         _time = timeProvider ?? TimeProvider.System;
         SessionId = NewSessionId();
-        RemoteEndPoint = Unmap((IPEndPoint)socket.RemoteEndPoint!);
-        LocalEndPoint = Unmap((IPEndPoint)socket.LocalEndPoint!);
+        RemoteEndPoint = Unmap(socket.RemoteEndPoint as IPEndPoint ?? throw new ArgumentException("the socket is not a connected IP socket", nameof(socket)));
+        LocalEndPoint = Unmap(socket.LocalEndPoint as IPEndPoint ?? throw new ArgumentException("the socket is not a connected IP socket", nameof(socket)));
         _network = new NetworkStream(socket, ownsSocket: true);
         _input = CreateInput(_network);
         Output = CreateOutput(_network);
