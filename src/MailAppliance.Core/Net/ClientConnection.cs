@@ -63,8 +63,9 @@ public sealed class ClientConnection : IAsyncDisposable
     public bool HasBufferedInput => _input.Unconsumed > 0;
 
     /// <summary>
-    /// Starts TLS as the server: for implicit TLS right after accept, or after the "220 Ready to start TLS" / "OK
-    /// Begin TLS" reply. Pending output is flushed first, in plaintext.
+    /// Starts TLS as the server: for implicit TLS right after accept, or after the reply that invites the
+    /// handshake (SMTP "220 2.0.0 Ready to start TLS", IMAP "OK Begin TLS negotiation now", POP3 "+OK Begin TLS
+    /// negotiation"). Pending output is flushed first, in plaintext.
     /// </summary>
     /// <remarks>
     /// Any plaintext the client sent after the STARTTLS command that is still in <see cref="Input"/> is dropped and

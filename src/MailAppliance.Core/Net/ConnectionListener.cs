@@ -117,9 +117,15 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
         catch
         {
-            foreach (var socket in _listenSockets)
+            lock (_lock)
             {
-                socket.Dispose();
+                foreach (var socket in _listenSockets)
+                {
+                    socket.Dispose();
+                }
+
+                _listenSockets.Clear();
+                _bound.Clear();
             }
 
             throw;
