@@ -31,8 +31,8 @@ public sealed class ClientConnection : IAsyncDisposable
         _options = options ?? ClientConnectionOptions.Default;
         _time = timeProvider ?? TimeProvider.System;
         SessionId = NewSessionId();
-        RemoteEndPoint = Unmap((IPEndPoint)socket.RemoteEndPoint!);
-        LocalEndPoint = Unmap((IPEndPoint)socket.LocalEndPoint!);
+        RemoteEndPoint = Unmap(socket.RemoteEndPoint as IPEndPoint ?? throw new ArgumentException("the socket is not a connected IP socket", nameof(socket)));
+        LocalEndPoint = Unmap(socket.LocalEndPoint as IPEndPoint ?? throw new ArgumentException("the socket is not a connected IP socket", nameof(socket)));
         _network = new NetworkStream(socket, ownsSocket: true);
         _input = CreateInput(_network);
         Output = CreateOutput(_network);
@@ -63,8 +63,9 @@ public sealed class ClientConnection : IAsyncDisposable
     public bool HasBufferedInput => _input.Unconsumed > 0;
 
     /// <summary>
-    /// Starts TLS as the server: for implicit TLS right after accept, or after the "220 Ready to start TLS" / "OK
-    /// Begin TLS" reply. Pending output is flushed first, in plaintext.
+    /// Starts TLS as the server: for implicit TLS right after accept, or after the reply that invites the
+    /// handshake (SMTP "220 2.0.0 Ready to start TLS", IMAP "OK Begin TLS negotiation now", POP3 "+OK Begin TLS
+    /// negotiation"). Pending output is flushed first, in plaintext.
     /// </summary>
     /// <remarks>
     /// Any plaintext the client sent after the STARTTLS command that is still in <see cref="Input"/> is dropped and

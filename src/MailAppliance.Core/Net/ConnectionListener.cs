@@ -117,9 +117,15 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
         catch
         {
-            foreach (var socket in _listenSockets)
+            lock (_lock)
             {
-                socket.Dispose();
+                foreach (var socket in _listenSockets)
+                {
+                    socket.Dispose();
+                }
+
+                _listenSockets.Clear();
+                _bound.Clear();
             }
 
             throw;
@@ -268,9 +274,15 @@ public sealed class ConnectionListener : IAsyncDisposable
             socket.NoDelay = true;
             connection = new ClientConnection(socket, _options.Connection, _time);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex)
         {
-            socket.Dispose(); // reset before we could look at it
+            // Usually a client that reset before we could look at it; whatever it is, the accept loop goes on.
+            socket.Dispose();
+            if (ex is not (SocketException or ObjectDisposedException))
+            {
+                _onError($"{_options.Name}: setting up an accepted connection failed", ex);
+            }
+
             return;
         }
 
@@ -326,7 +338,7 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
         finally
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection).ConfigureAwait(false);
             lock (_lock)
             {
                 _sessions--;
@@ -368,7 +380,7 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
         finally
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(connection).ConfigureAwait(false);
             lock (_lock)
             {
                 _rejecting--;
@@ -390,6 +402,19 @@ public sealed class ConnectionListener : IAsyncDisposable
         {
             _onError($"{_options.Name}: TLS handshake with {connection.SessionId} from {connection.RemoteEndPoint} failed", ex);
             return false;
+        }
+    }
+
+    /// <summary>Disposes without letting a failure skip the bookkeeping that follows.</summary>
+    private async Task CloseAsync(ClientConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _onError($"{_options.Name}: closing {connection.SessionId} from {connection.RemoteEndPoint} failed", ex);
         }
     }
 

@@ -19,7 +19,13 @@ public sealed class ClientConnectionTests(TestCertificates certificates) : IClas
         _listener = new ConnectionListener(
             new ConnectionListenerOptions { EndPoints = [new IPEndPoint(IPAddress.Loopback, 0)], Name = "test" },
             _session.RunAsync,
-            onError: (_, ex) => _errors.Add(ex));
+            onError: (_, ex) =>
+            {
+                lock (_errors)
+                {
+                    _errors.Add(ex);
+                }
+            });
         await _listener.StartAsync();
     }
 
@@ -36,7 +42,10 @@ public sealed class ClientConnectionTests(TestCertificates certificates) : IClas
         await client.Send("QUIT");
         await client.Expect("221 bye");
         await client.ExpectClosed();
-        Assert.Empty(_errors);
+        lock (_errors)
+        {
+            Assert.Empty(_errors);
+        }
     }
 
     [Fact]
