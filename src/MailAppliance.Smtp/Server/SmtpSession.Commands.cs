@@ -229,7 +229,7 @@ public sealed partial class SmtpSession
     private async Task<SmtpReply> DecideRecipientAsync(ForwardPath to, CancellationToken cancellationToken)
     {
         var transaction = _transaction!;
-        if (transaction.Recipients.Count >= _options.MaxRecipients)
+        if (transaction.AcceptedRecipients >= _options.MaxRecipients)
         {
             return SmtpReplies.TooManyRecipients;
         }
@@ -276,6 +276,7 @@ public sealed partial class SmtpSession
         }
 
         var text = address.ToString();
+        transaction.AcceptedRecipients++;
         if (!transaction.Recipients.Contains(text, StringComparer.OrdinalIgnoreCase))
         {
             transaction.Recipients.Add(text);

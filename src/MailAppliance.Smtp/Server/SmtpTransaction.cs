@@ -18,6 +18,9 @@ public sealed class SmtpTransaction
     /// <summary>Accepted recipients, as written into the spool (canonical address text).</summary>
     public List<string> Recipients { get; } = [];
 
+    /// <summary>RCPT commands answered 250, duplicates included: what the recipient limit counts (RFC 5321 §4.5.3.1.8).</summary>
+    public int AcceptedRecipients { get; set; }
+
     /// <summary>Every RCPT with its answer, for the transaction's summary log line.</summary>
     public List<string> RecipientResults { get; } = [];
 }

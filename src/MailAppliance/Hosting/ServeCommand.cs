@@ -3,6 +3,11 @@ using MailAppliance.Core.Security;
 using MailAppliance.Database;
 using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Mailstore;
+using MailAppliance.Core.Tls;
+using MailAppliance.Smtp.Queue;
+using MailAppliance.Smtp.Server;
+using MailAppliance.Storage.Queue;
+using MailAppliance.Storage.Spool;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,6 +49,27 @@ public static class ServeCommand
         builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory));
         builder.Services.AddSingleton<MailStore>();
         builder.Services.AddHostedService<MailstoreRecoveryService>();
+        builder.Services.AddSingleton<Authenticator>();
+        builder.Services.AddSingleton(new AuthThrottle());
+        builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System));
+        builder.Services.AddSingleton<QueueStore>();
+        builder.Services.AddSingleton<DeliveryWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        builder.Services.AddSingleton(sp => new TlsCertificateProvider(
+            new TlsCertificateOptions
+            {
+                CertificateFile = options.Tls.CertificateFile,
+                KeyFile = options.Tls.KeyFile,
+                SelfSignedDirectory = options.Storage.TlsDirectory,
+                HostName = options.Hostname,
+            },
+            TimeProvider.System,
+            (message, exception) => sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Core.Tls").LogWarning(exception, "{Message}", message)));
+        builder.Services.AddSingleton(sp => new SmtpServices(
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
+            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<QueueStore>(),
+            sp.GetRequiredService<DeliveryWorker>(), TimeProvider.System));
+        builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
 

@@ -1,0 +1,77 @@
+using System.Net;
+using MailAppliance.Configuration;
+using MailAppliance.Core.Net;
+using MailAppliance.Core.Tls;
+using MailAppliance.Smtp.Protocol;
+using MailAppliance.Smtp.Server;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Hosting;
+
+/// <summary>The MX (25), submission (587, STARTTLS) and submissions (465, implicit TLS) listeners.</summary>
+public sealed class SmtpListenerService : IHostedService
+{
+    private readonly ApplianceOptions _options;
+    private readonly SmtpServices _services;
+    private readonly TlsCertificateProvider _tls;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<SmtpListenerService> _logger;
+    private readonly List<ConnectionListener> _listeners = [];
+
+    public SmtpListenerService(ApplianceOptions options, SmtpServices services, TlsCertificateProvider tls, ILoggerFactory loggers)
+    {
+        _options = options;
+        _services = services;
+        _tls = tls;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<SmtpListenerService>();
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var server = new SmtpServerOptions
+        {
+            Hostname = _options.Hostname,
+            MaxMessageSize = _options.Smtp.MaxMessageSize,
+            MaxRecipients = _options.Smtp.MaxRecipients,
+            TrustedNetworks = _options.Smtp.TrustedNetworks,
+            AllowPlaintextAuth = _options.Auth.AllowPlaintextWithoutTls,
+        };
+        foreach (var (role, endpoints) in new[] { (SmtpRole.Mx, _options.Listeners.Smtp), (SmtpRole.Submission, _options.Listeners.Submission), (SmtpRole.Submissions, _options.Listeners.Submissions) })
+        {
+            if (endpoints.Count == 0)
+            {
+                continue;
+            }
+
+            var sessionLogger = _loggers.CreateLogger("MailAppliance.Smtp.Server.SmtpSession");
+            var listener = new ConnectionListener(
+                new ConnectionListenerOptions
+                {
+                    EndPoints = endpoints,
+                    Name = $"smtp-{role.ToString().ToLowerInvariant()}",
+                    ImplicitTls = role == SmtpRole.Submissions ? _tls.CreateServerOptions : null,
+                },
+                (connection, token) => new SmtpSession(connection, role, server, _services, sessionLogger).RunAsync(token),
+                async (connection, token) =>
+                {
+                    await connection.Output.WriteAsync(SmtpReplies.TooManyConnections.ToBytes(), token);
+                    await connection.Output.FlushAsync(token);
+                },
+                (message, exception) => _logger.LogWarning(exception, "{Listener}", message),
+                _services.Time);
+            await listener.StartAsync(cancellationToken);
+            _listeners.Add(listener);
+            _logger.LogInformation("SMTP {Role} listening on {EndPoints}", role, string.Join(", ", listener.BoundEndPoints.Select(e => e.ToString())));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var listener in _listeners)
+        {
+            await listener.StopAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Xunit;
+
+namespace MailAppliance.Testing;
+
+/// <summary>
+/// The real appliance: <c>mailappliance serve</c> as a process on free loopback ports, with its own data directory and
+/// a fresh database in the test cluster, plus a domain <c>example.test</c> with user <c>alice</c> (password <c>pw</c>).
+/// </summary>
+public class ApplianceFixture : IAsyncLifetime
+{
+    private ServeProcess? _serve;
+
+    public string Root { get; } = TestDirectories.Create("appliance");
+
+    public string DataDirectory => Path.Combine(Root, "data");
+
+    public CliRunner Cli { get; private set; } = null!;
+
+    public int SmtpPort { get; private set; }
+
+    public int SubmissionPort { get; private set; }
+
+    public int SubmissionsPort { get; private set; }
+
+    /// <summary>Settings a subclass changes (merged over the defaults).</summary>
+    protected virtual object ExtraSmtpSettings => new { MaxMessageSize = 3 * 1024 * 1024, MaxRecipients = 5 };
+
+    public async Task InitializeAsync()
+    {
+        var ports = FreePorts(3);
+        (SmtpPort, SubmissionPort, SubmissionsPort) = (ports[0], ports[1], ports[2]);
+        var connectionString = await TestCluster.CreateDatabaseAsync();
+        var config = new Dictionary<string, object>
+        {
+            ["Hostname"] = "mx.example.test",
+            ["Storage"] = new { DataDirectory },
+            ["ConnectionStrings"] = new { Metadata = connectionString },
+            ["Auth"] = new { Pbkdf2Iterations = 1000 },
+            ["Smtp"] = ExtraSmtpSettings,
+            ["Listeners"] = new
+            {
+                Smtp = $"127.0.0.1:{SmtpPort}",
+                Submission = $"127.0.0.1:{SubmissionPort}",
+                Submissions = $"127.0.0.1:{SubmissionsPort}",
+                Imap = "",
+                Imaps = "",
+                Pop3 = "",
+                Pop3s = "",
+            },
+        };
+        Cli = CliRunner.WithConfig(Root, config);
+        await Ok("domain add example.test");
+        await Ok("user add alice@example.test --password-stdin", "pw\n");
+        await StartAsync();
+    }
+
+    public async Task StartAsync()
+    {
+        _serve = ServeProcess.Start(Cli.ConfigFile);
+        await _serve.WaitForNotificationAsync("READY=1", TimeSpan.FromSeconds(90));
+    }
+
+    public async Task StopAsync()
+    {
+        if (_serve is not null)
+        {
+            await _serve.DisposeAsync();
+            _serve = null;
+        }
+    }
+
+    public ServeProcess Serve => _serve ?? throw new InvalidOperationException("not running");
+
+    public async Task Ok(string arguments, string? stdin = null)
+    {
+        var result = await Cli.RunAsync(arguments, stdin);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    /// <summary>The files of a user's folder (new/ and cur/), waiting up to 10 s for <paramref name="atLeast"/>.</summary>
+    public async Task<IReadOnlyList<string>> MessagesAsync(string localPart, int atLeast = 1, string folder = "")
+    {
+        var root = Path.Combine(DataDirectory, "mail", "example.test", localPart, "Maildir", folder);
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var files = new[] { "new", "cur" }.Select(d => Path.Combine(root, d)).Where(Directory.Exists)
+                .SelectMany(Directory.GetFiles).Order(StringComparer.Ordinal).ToList();
+            if (files.Count >= atLeast || watch.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return files;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Runs a program (swaks, python3) to completion and returns its output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> arguments, string? stdin = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(stdin ?? "");
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await StopAsync();
+        TestDirectories.Delete(Root);
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+}
