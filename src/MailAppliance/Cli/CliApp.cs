@@ -33,6 +33,10 @@ public static class CliApp
         (["alias", "remove"], "alias remove ALIAS [TARGET...]", DirectoryVerbs.AliasRemove),
         (["alias", "list"], "alias list [DOMAIN]", DirectoryVerbs.AliasList),
         (["reconstruct"], "reconstruct --user ADDRESS | --all", MailstoreVerbs.Reconstruct),
+        (["queue", "list"], "queue list", QueueVerbs.List),
+        (["queue", "show"], "queue show ID", QueueVerbs.Show),
+        (["queue", "retry"], "queue retry ID", QueueVerbs.Retry),
+        (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)

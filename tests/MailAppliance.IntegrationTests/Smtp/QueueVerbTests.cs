@@ -1,0 +1,52 @@
+using System.Text.Json;
+using MailAppliance.Testing;
+
+namespace MailAppliance.IntegrationTests.Smtp;
+
+/// <summary>The queue as an admin sees it: a message for an external recipient waits (never dropped) until deleted.</summary>
+public sealed class QueueVerbTests : IClassFixture<ApplianceFixture>
+{
+    private readonly ApplianceFixture _app;
+
+    public QueueVerbTests(ApplianceFixture app) => _app = app;
+
+    [Fact]
+    public async Task Queue_list_show_retry_and_delete()
+    {
+        var (exit, output) = await ApplianceFixture.RunAsync("swaks", ["--server", $"127.0.0.1:{_app.SubmissionPort}", "--tls", "--auth", "PLAIN",
+            "--auth-user", "alice@example.test", "--auth-password", "pw", "--from", "alice@example.test", "--to", "friend@elsewhere.example"]);
+        Assert.True(exit == 0, output);
+        var queueId = output.Split("queued as ")[1].Split('\n')[0].Trim();
+
+        var list = await _app.Cli.RunAsync("queue list --json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        for (var i = 0; i < 50 && !list.Output.Contains("deferred", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+            list = await _app.Cli.RunAsync("queue list --json");
+        }
+
+        using (var json = JsonDocument.Parse(list.Output))
+        {
+            var row = json.RootElement.EnumerateArray().Single(r => r.GetProperty("queueId").GetString() == queueId);
+            Assert.Equal("friend@elsewhere.example", row.GetProperty("recipient").GetString());
+            Assert.Equal("deferred", row.GetProperty("status").GetString());
+        }
+
+        var show = await _app.Cli.RunAsync($"queue show {queueId}");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("sender:    alice@example.test", show.Output, StringComparison.Ordinal);
+        Assert.Contains("outbound delivery not available yet", show.Output, StringComparison.Ordinal);
+        var spoolFile = Path.Combine(_app.DataDirectory, "spool", queueId + ".msg");
+        Assert.True(File.Exists(spoolFile));
+
+        var retry = await _app.Cli.RunAsync($"queue retry {queueId}");
+        Assert.True(retry.ExitCode == 0, retry.ToString());
+
+        var delete = await _app.Cli.RunAsync($"queue delete {queueId}");
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+        Assert.False(File.Exists(spoolFile));
+        Assert.DoesNotContain(queueId, (await _app.Cli.RunAsync("queue list")).Output, StringComparison.Ordinal);
+        Assert.Equal(2, (await _app.Cli.RunAsync("queue show NOSUCHID")).ExitCode);
+    }
+}
