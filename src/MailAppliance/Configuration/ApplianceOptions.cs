@@ -48,6 +48,17 @@ public sealed record TlsOptions(string? CertificateFile, string? KeyFile);
 
 public sealed record AuthOptions(bool AllowPlaintextWithoutTls, int Pbkdf2Iterations);
 
-public sealed record SmtpOptions(long MaxMessageSize, int MaxRecipients, IReadOnlyList<IPNetwork> TrustedNetworks);
+public sealed record SmtpOptions(long MaxMessageSize, int MaxRecipients, IReadOnlyList<IPNetwork> TrustedNetworks)
+{
+    public int MaxConnections { get; init; } = 1000;
+
+    public int MaxConnectionsPerIp { get; init; } = 20;
+
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan DataTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public int MaxErrors { get; init; } = 10;
+}
 
 public sealed record LoggingOptions(Serilog.Events.LogEventLevel Level, string? File);

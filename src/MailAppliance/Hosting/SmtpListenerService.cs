@@ -37,6 +37,9 @@ public sealed class SmtpListenerService : IHostedService
             MaxRecipients = _options.Smtp.MaxRecipients,
             TrustedNetworks = _options.Smtp.TrustedNetworks,
             AllowPlaintextAuth = _options.Auth.AllowPlaintextWithoutTls,
+            CommandTimeout = _options.Smtp.CommandTimeout,
+            DataTimeout = _options.Smtp.DataTimeout,
+            MaxErrors = _options.Smtp.MaxErrors,
         };
         foreach (var (role, endpoints) in new[] { (SmtpRole.Mx, _options.Listeners.Smtp), (SmtpRole.Submission, _options.Listeners.Submission), (SmtpRole.Submissions, _options.Listeners.Submissions) })
         {
@@ -51,6 +54,7 @@ public sealed class SmtpListenerService : IHostedService
                 {
                     EndPoints = endpoints,
                     Name = $"smtp-{role.ToString().ToLowerInvariant()}",
+                    Limits = new ConnectionLimits(_options.Smtp.MaxConnections, _options.Smtp.MaxConnectionsPerIp),
                     ImplicitTls = role == SmtpRole.Submissions ? _tls.CreateServerOptions : null,
                 },
                 (connection, token) => new SmtpSession(connection, role, server, _services, sessionLogger).RunAsync(token),

@@ -50,3 +50,46 @@ public sealed class QueueVerbTests : IClassFixture<ApplianceFixture>
         Assert.Equal(2, (await _app.Cli.RunAsync("queue show NOSUCHID")).ExitCode);
     }
 }
+
+/// <summary>An appliance with small abuse limits.</summary>
+public sealed class StrictApplianceFixture : ApplianceFixture
+{
+    protected override object ExtraSmtpSettings => new { MaxConnectionsPerIp = 2, CommandTimeoutSeconds = 2, MaxErrors = 3 };
+}
+
+public sealed class AbuseLimitTests : IClassFixture<StrictApplianceFixture>
+{
+    private readonly StrictApplianceFixture _app;
+
+    public AbuseLimitTests(StrictApplianceFixture app) => _app = app;
+
+    [Fact]
+    public async Task Connections_per_ip_are_limited()
+    {
+        await using var first = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
+        await using var second = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
+        using var third = new System.Net.Sockets.TcpClient();
+        await third.ConnectAsync("127.0.0.1", _app.SmtpPort);
+        using var reader = new StreamReader(third.GetStream());
+        Assert.StartsWith("421 4.7.0", await reader.ReadLineAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_idle_client_is_told_421_and_disconnected()
+    {
+        await using var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
+        await smtp.Expect("421 4.4.2");
+    }
+
+    [Fact]
+    public async Task Errors_beyond_the_limit_close_the_session()
+    {
+        await using var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
+        await smtp.Send("BOGUS");
+        await smtp.Expect("500");
+        await smtp.Send("BOGUS");
+        await smtp.Expect("500");
+        await smtp.Send("BOGUS");
+        await smtp.Expect("421 4.7.0");
+    }
+}

@@ -237,8 +237,16 @@ public sealed class SmtpIntakeTests : IClassFixture<ApplianceFixture>
         var (exit, output) = await ApplianceFixture.RunAsync("python3", ["-c", script]);
         Assert.True(exit == 0, output);
         Assert.Contains("NO-SMTPUTF8 553", output, StringComparison.Ordinal);
-        var userDirectory = Directory.GetDirectories(Path.Combine(_app.DataDirectory, "mail", "example.test")).Single(d => Path.GetFileName(d).StartsWith('%'));
-        Assert.Single(await _app.MessagesAsync(Path.GetFileName(userDirectory)));
+        // The local part is stored percent-encoded on disk (docs/maildir.md); delivery runs in the background.
+        string? userDirectory = null;
+        for (var i = 0; i < 100 && userDirectory is null; i++)
+        {
+            userDirectory = Directory.GetDirectories(Path.Combine(_app.DataDirectory, "mail", "example.test")).SingleOrDefault(d => Path.GetFileName(d).StartsWith('%'));
+            await Task.Delay(userDirectory is null ? 100 : 0);
+        }
+
+        Assert.Equal("%E7%94%A8%E6%88%B7", Path.GetFileName(userDirectory));
+        Assert.Single(await _app.MessagesAsync(Path.GetFileName(userDirectory!)));
     }
 
     /// <summary>Sends with python3's smtplib (which sends the data exactly, dot-stuffed) and compares hashes.</summary>
