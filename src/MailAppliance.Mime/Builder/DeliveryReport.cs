@@ -1,0 +1,131 @@
+using System.Text;
+
+namespace MailAppliance.Mime.Builder;
+
+/// <summary>One recipient's block of a delivery status notification (RFC 3464 §2.3).</summary>
+/// <param name="FinalRecipient">The recipient address (written as "rfc822; address").</param>
+/// <param name="Action">failed, delayed, delivered, relayed or expanded.</param>
+/// <param name="Status">Enhanced status code, e.g. "5.1.1" (RFC 3463).</param>
+/// <param name="RemoteMta">The remote MTA host, or null.</param>
+/// <param name="DiagnosticCode">The SMTP reply, e.g. "550 5.1.1 user unknown", or null.</param>
+/// <param name="OriginalRecipient">ORCPT address, or null.</param>
+public sealed record DeliveryStatusRecipient(string FinalRecipient, string Action, string Status, string? RemoteMta = null, string? DiagnosticCode = null, string? OriginalRecipient = null);
+
+/// <summary>Bodies of generated reports: DSNs (RFC 3464, RFC 6522) and auto-replies (RFC 3834).</summary>
+public static class DeliveryReport
+{
+    /// <summary>
+    /// A multipart/report; report-type=delivery-status body: a human-readable text part, the
+    /// message/delivery-status part, and the original message (message/rfc822) or only its header
+    /// (text/rfc822-headers) when <paramref name="originalMessage"/> is null.
+    /// </summary>
+    public static MimeEntity Build(string reportingMta, string humanText, IEnumerable<DeliveryStatusRecipient> recipients,
+        byte[]? originalHeader, byte[]? originalMessage, DateTimeOffset? arrivalDate = null)
+    {
+        var status = new StringBuilder();
+        status.Append("Reporting-MTA: dns; ").Append(reportingMta).Append("\r\n");
+        if (arrivalDate is { } arrival)
+        {
+            status.Append("Arrival-Date: ").Append(MessageBuilder.FormatDate(arrival)).Append("\r\n");
+        }
+
+        foreach (var r in recipients)
+        {
+            status.Append("\r\n");
+            if (r.OriginalRecipient is not null)
+            {
+                status.Append("Original-Recipient: rfc822; ").Append(r.OriginalRecipient).Append("\r\n");
+            }
+
+            status.Append("Final-Recipient: rfc822; ").Append(r.FinalRecipient).Append("\r\n");
+            status.Append("Action: ").Append(r.Action).Append("\r\n");
+            status.Append("Status: ").Append(r.Status).Append("\r\n");
+            if (r.RemoteMta is not null)
+            {
+                status.Append("Remote-MTA: dns; ").Append(r.RemoteMta).Append("\r\n");
+            }
+
+            if (r.DiagnosticCode is not null)
+            {
+                status.Append(HeaderEncoder.Fold("Diagnostic-Code", "smtp; " + r.DiagnosticCode));
+            }
+        }
+
+        var parts = new List<MimeEntity>
+        {
+            MimeEntity.Text(humanText),
+            MimeEntity.Raw("message", "delivery-status", Encoding.UTF8.GetBytes(status.ToString().TrimEnd('\r', '\n'))),
+        };
+        if (originalMessage is not null)
+        {
+            parts.Add(MimeEntity.Raw("message", "rfc822", Trim(originalMessage), TransferEncodingOf(originalMessage)));
+        }
+        else if (originalHeader is not null)
+        {
+            parts.Add(MimeEntity.Raw("text", "rfc822-headers", Trim(originalHeader), TransferEncodingOf(originalHeader)));
+        }
+
+        return MimeEntity.Multipart("report", parts, new KeyValuePair<string, string>("report-type", "delivery-status"));
+    }
+
+    /// <summary>
+    /// Starts an automatic reply (vacation) to a parsed message per RFC 3834: To the Reply-To or From, Subject
+    /// "Auto: …", In-Reply-To and References threaded, Auto-Submitted: auto-replied. The caller sets From and Body.
+    /// </summary>
+    public static MessageBuilder AutoReply(MessagePart original, string subjectPrefix = "Auto: ")
+    {
+        var b = new MessageBuilder();
+        var replyTo = original.GetHeader("Reply-To") ?? original.GetHeader("From");
+        if (replyTo is not null)
+        {
+            b.To(AddressParser.ParseList(replyTo.Value).ToArray());
+        }
+
+        b.Subject(subjectPrefix + (original.GetDecodedValue("Subject") ?? string.Empty));
+        var id = MessageIds.Parse(original.GetHeader("Message-ID")?.Value);
+        if (id is not null)
+        {
+            b.InReplyTo(id);
+            b.References(MessageIds.ParseList(original.GetHeader("References")?.Value).Append(id));
+            b.BoundarySeed = id;
+        }
+
+        // RFC 3834 §5: mark the reply so other responders do not answer it.
+        b.Header("Auto-Submitted", "auto-replied");
+        return b;
+    }
+
+    private static byte[] Trim(byte[] data)
+    {
+        var end = data.Length;
+        while (end > 0 && data[end - 1] is (byte)'\r' or (byte)'\n')
+        {
+            end--;
+        }
+
+        return data[..end];
+    }
+
+    /// <summary>RFC 6533 / RFC 2045: 8bit when 8-bit bytes occur, binary when lines exceed 998 octets.</summary>
+    private static string TransferEncodingOf(byte[] data)
+    {
+        var line = 0;
+        var eightBit = false;
+        foreach (var b in data)
+        {
+            if (b == (byte)'\n')
+            {
+                line = 0;
+                continue;
+            }
+
+            eightBit |= b >= 0x80 || b == 0;
+            if (++line > 998)
+            {
+                return "binary";
+            }
+        }
+
+        return eightBit ? "8bit" : "7bit";
+    }
+}
