@@ -18,5 +18,13 @@ public sealed record SectionContent(IReadOnlyList<ByteRange> Ranges, bool Append
     public long CrlfLength => Ranges.Sum(r => r.CrlfLength) + (AppendCrlf ? 2 : 0);
 
     /// <summary>Opens a read-only stream of the section as IMAP serves it (CRLF line ends, NUL as 0x80) over a seekable message file.</summary>
-    public Stream Open(Stream messageFile, bool leaveOpen = true) => new SectionStream(messageFile, this, leaveOpen);
+    public Stream Open(Stream messageFile, bool leaveOpen = true) => new SectionStream(messageFile, this, 0, long.MaxValue, leaveOpen);
+
+    /// <summary>
+    /// Opens a partial fetch <c>&lt;start.length&gt;</c> (RFC 3501 §6.4.5), both in CRLF terms. Ranges whose raw and
+    /// CRLF lengths are equal (CRLF files) are skipped by seeking; others are scanned only inside the range that
+    /// holds <paramref name="start"/>.
+    /// </summary>
+    public Stream OpenPartial(Stream messageFile, long start, long length, bool leaveOpen = true) =>
+        new SectionStream(messageFile, this, Math.Max(0, start), Math.Max(0, length), leaveOpen);
 }
