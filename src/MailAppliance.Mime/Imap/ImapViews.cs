@@ -56,10 +56,10 @@ public static class ImapViews
         w.Raw(" ");
         WriteAddresses(w, from);
         w.Raw(" ");
-        // RFC 3501 §7.4.2: sender and reply-to default to from.
-        WriteAddresses(w, Last(message, "Sender") is null ? from : Addresses(message, "Sender"));
+        // RFC 3501 §7.4.2: sender and reply-to default to from (also when present but empty, as Dovecot does).
+        WriteAddresses(w, Addresses(message, "Sender") is { Count: > 0 } sender ? sender : from);
         w.Raw(" ");
-        WriteAddresses(w, Last(message, "Reply-To") is null ? from : Addresses(message, "Reply-To"));
+        WriteAddresses(w, Addresses(message, "Reply-To") is { Count: > 0 } replyTo ? replyTo : from);
         foreach (var name in new[] { "To", "Cc", "Bcc" })
         {
             w.Raw(" ");

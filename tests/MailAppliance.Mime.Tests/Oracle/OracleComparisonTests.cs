@@ -16,6 +16,13 @@ public sealed class OracleComparisonTests
         var names = TestMessages.Names.ToList();
         Assert.NotEmpty(names);
         var raws = names.Select(TestMessages.Load).ToList();
+        // Messages our builder generates are checked too.
+        foreach (var (name, raw) in BuiltMessages.All())
+        {
+            names.Add(name);
+            raws.Add(raw);
+        }
+
         var structures = raws.Select(r => MimeParser.Parse(r)).ToList();
         var sections = structures.Select(s => (IReadOnlyList<string>)SectionsOf(s, partials: true).ToList()).ToList();
         var oracle = DovecotOracle.Fetch(raws, sections);
