@@ -56,13 +56,16 @@ public static class DeliveryReport
             MimeEntity.Text(humanText),
             MimeEntity.Raw("message", "delivery-status", Encoding.UTF8.GetBytes(status.ToString().TrimEnd('\r', '\n'))),
         };
-        if (originalMessage is not null)
+        // A message with lines over 998 octets cannot be returned whole without BINARYMIME (RFC 3030); RFC 3462
+        // allows returning only its header then.
+        if (originalMessage is not null && TransferEncodingOf(originalMessage) != "binary")
         {
             parts.Add(MimeEntity.Raw("message", "rfc822", Trim(originalMessage), TransferEncodingOf(originalMessage)));
         }
-        else if (originalHeader is not null)
+        else if ((originalHeader ?? HeaderOf(originalMessage)) is { } header)
         {
-            parts.Add(MimeEntity.Raw("text", "rfc822-headers", Trim(originalHeader), TransferEncodingOf(originalHeader)));
+            var safe = WrapLongLines(Trim(header));
+            parts.Add(MimeEntity.Raw("text", "rfc822-headers", safe, TransferEncodingOf(safe)));
         }
 
         return MimeEntity.Multipart("report", parts, new KeyValuePair<string, string>("report-type", "delivery-status"));
@@ -93,6 +96,41 @@ public static class DeliveryReport
         // RFC 3834 §5: mark the reply so other responders do not answer it.
         b.Header("Auto-Submitted", "auto-replied");
         return b;
+    }
+
+    /// <summary>The header block of a raw message (up to the first empty line), or null.</summary>
+    private static byte[]? HeaderOf(byte[]? message)
+    {
+        if (message is null)
+        {
+            return null;
+        }
+
+        var structure = MimeParser.Parse(message);
+        return message[..(int)structure.Root.HeaderLength];
+    }
+
+    /// <summary>Folds header lines longer than 998 octets (RFC 5322 §2.1.1) by inserting CRLF + space.</summary>
+    private static byte[] WrapLongLines(byte[] data)
+    {
+        var output = new List<byte>(data.Length + 16);
+        var line = 0;
+        foreach (var b in data)
+        {
+            if (b == (byte)'\n')
+            {
+                line = 0;
+            }
+            else if (++line > 990)
+            {
+                output.AddRange("\r\n "u8.ToArray());
+                line = 2;
+            }
+
+            output.Add(b);
+        }
+
+        return output.ToArray();
     }
 
     private static byte[] Trim(byte[] data)

@@ -17,36 +17,54 @@ public static class HeaderEncoder
     /// </summary>
     public static string Unstructured(string value, bool utf8Headers = false)
     {
-        value = value.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        // Leading and trailing spaces are not significant in a header value (and unfolding would lose them).
+        value = value.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal).Trim(' ');
         if (utf8Headers || (IsPrintableAscii(value) && !value.Contains("=?", StringComparison.Ordinal)))
         {
             return value;
         }
 
         // Encode word by word: a run of words needing encoding becomes encoded-words (spaces inside are encoded).
+        // Empty words (runs of spaces) join a run they touch, because whitespace between two encoded-words is
+        // dropped when decoding (RFC 2047 §6.2).
         var words = value.Split(' ');
+        var needs = words.Select(w => w.Length > 0 && (!IsPrintableAscii(w) || w.Contains("=?", StringComparison.Ordinal))).ToArray();
+        for (var i = 0; i < words.Length; i++)
+        {
+            if (words[i].Length == 0 && !needs[i])
+            {
+                var j = i;
+                while (j < words.Length && words[j].Length == 0)
+                {
+                    j++;
+                }
+
+                needs[i] = (i > 0 && needs[i - 1]) || (j < words.Length && needs[j]);
+            }
+        }
+
         var sb = new StringBuilder();
         var run = new List<string>();
-        foreach (var w in words)
+        for (var i = 0; i < words.Length; i++)
         {
-            if (IsPrintableAscii(w) && !w.Contains("=?", StringComparison.Ordinal))
+            if (!needs[i])
             {
                 Flush(run, sb);
-                if (sb.Length > 0)
+                if (sb.Length > 0 || i > 0)
                 {
                     sb.Append(' ');
                 }
 
-                sb.Append(w);
+                sb.Append(words[i]);
             }
             else
             {
-                run.Add(w);
+                run.Add(words[i]);
             }
         }
 
         Flush(run, sb);
-        return sb.ToString();
+        return sb.ToString().Trim(' ');
 
         static void Flush(List<string> run, StringBuilder sb)
         {
@@ -74,7 +92,7 @@ public static class HeaderEncoder
         }
 
         var ascii = IsPrintableAscii(name);
-        if (!ascii && !utf8Headers)
+        if ((!ascii && !utf8Headers) || name.Contains("=?", StringComparison.Ordinal))
         {
             // RFC 2047 §5(3): B encoding is always valid in a phrase.
             return EncodeWords(name);

@@ -42,7 +42,7 @@ internal sealed class MimeWriter(Stream output, string boundarySeed, bool utf8He
     /// </summary>
     public static string Parameter(string name, string value)
     {
-        if (value.All(c => c is >= ' ' and <= '~') && value.Length <= 60)
+        if (value.All(c => c is >= ' ' and <= '~') && value.Length <= 60 && !value.Contains("=?", StringComparison.Ordinal))
         {
             return value.Length > 0 && value.All(c => HeaderTokenizer.IsTokenChar(c, TokenKind.Mime))
                 ? name + "=" + value

@@ -113,7 +113,8 @@ public sealed class MessageBuilderTests
     {
         var text = ArbMap.Default.GeneratorFor<string>().Where(s => s is not null);
         var gen = Gen.Zip(Gen.Zip(text, text), ArbMap.Default.GeneratorFor<byte[]>());
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(200), Prop.ForAll(gen.ToArbitrary(), input =>
+        var runs = int.TryParse(Environment.GetEnvironmentVariable("MIME_PROPERTY_TESTS"), out var n) && n > 0 ? n : 200;
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(runs), Prop.ForAll(gen.ToArbitrary(), input =>
         {
             var ((subject, body), data) = input;
             subject = Clean(subject).Replace('\n', ' '); // a header value is one logical line
@@ -155,5 +156,52 @@ public sealed class MessageBuilderTests
 
             Assert.True(++line <= 999, $"line too long at {i}");
         }
+    }
+}
+
+/// <summary>Edge cases of generated reports.</summary>
+public sealed class DeliveryReportEdgeTests
+{
+    [Fact]
+    public void Original_with_overlong_lines_is_returned_as_its_header_only()
+    {
+        var original = TestMessages.Load("long-lines.eml");
+        var raw = new MessageBuilder()
+            .Body(DeliveryReport.Build("mx.example.net", "failed", new[] { new DeliveryStatusRecipient("a@b.c", "failed", "5.0.0") }, null, original))
+            .ToArray();
+        var s = MimeParser.Parse(raw);
+        Assert.True(s.Root.Children[2].ContentType.Is("text", "rfc822-headers"));
+        var lines = System.Text.Encoding.Latin1.GetString(raw).Split("\r\n");
+        Assert.All(lines, l => Assert.True(l.Length <= 998, $"line of {l.Length}"));
+        Assert.Contains("X-Long: yyyy", s.Root.Children[2].ReadText(raw), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Header encoding corner cases found by the round-trip property.</summary>
+public sealed class HeaderEncoderTests
+{
+    [Theory]
+    [InlineData("é  é")]
+    [InlineData("é  x")]
+    [InlineData("x  é")]
+    [InlineData("a =?utf-8?q?not_a_word?= b")]
+    [InlineData("plain ascii")]
+    [InlineData("tab\tinside")]
+    [InlineData("ünïcödé")]
+    public void Unstructured_values_decode_to_what_was_encoded(string value)
+    {
+        var raw = System.Text.Encoding.UTF8.GetBytes(HeaderEncoder.Fold("Subject", HeaderEncoder.Unstructured(value)) + "\r\n");
+        Assert.Equal(value, MimeParser.Parse(raw).Root.GetDecodedValue("Subject"));
+    }
+
+    [Theory]
+    [InlineData("=?utf-8?q?x?=")]
+    [InlineData("Last, First")]
+    [InlineData("Jörg \"the\" Müller")]
+    public void Display_names_round_trip(string name)
+    {
+        var raw = System.Text.Encoding.UTF8.GetBytes("From: " + HeaderEncoder.Mailbox(new MailboxAddress(name, null, "a", "b.c")) + "\r\n\r\n");
+        var parsed = AddressParser.ParseMailboxes(MimeParser.Parse(raw).Root.GetHeader("From")!.Value)[0];
+        Assert.Equal(name, parsed.DecodedDisplayName);
     }
 }
