@@ -79,9 +79,12 @@ public sealed class MessagePart
     /// <summary>The Content-Disposition, or null when absent or unparseable.</summary>
     public ContentDisposition? ContentDisposition => GetHeader("Content-Disposition") is { } f ? ContentDisposition.Parse(f.Value) : null;
 
-    /// <summary>The Content-Transfer-Encoding token lower-cased, "7bit" when absent (RFC 2045 §6.1).</summary>
+    /// <summary>
+    /// The Content-Transfer-Encoding token lower-cased; "7bit" when absent or not a single token (RFC 2045 §6.1,
+    /// and Dovecot's reading).
+    /// </summary>
     public string ContentTransferEncoding =>
-        GetHeader("Content-Transfer-Encoding") is { } f && HeaderTokenizer.FirstToken(f.Value) is { Length: > 0 } t
+        GetHeader("Content-Transfer-Encoding") is { } f && HeaderTokenizer.SingleToken(f.Value) is { Length: > 0 } t
             ? t.ToLowerInvariant()
             : "7bit";
 

@@ -160,6 +160,16 @@ public static class ImapViews
             return;
         }
 
+        if (IsMimeless(part))
+        {
+            // RFC 2045 §4: a message with neither MIME-Version nor Content-Type is not MIME; like Dovecot, its
+            // Content-* fields (transfer encoding, id, disposition…) are not shown, only the defaults.
+            w.Raw("\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" ");
+            w.Raw(part.BodyCrlfLength.ToString(CultureInfo.InvariantCulture) + " " + part.BodyLines.ToString(CultureInfo.InvariantCulture));
+            w.Raw(extended ? " NIL NIL NIL NIL)" : ")");
+            return;
+        }
+
         var type = part.ContentType;
         var isText = type.IsText;
         var isRfc822 = type.Is("message", "rfc822");
@@ -176,7 +186,7 @@ public static class ImapViews
         w.NString(NoLf(desc), desc is null);
         w.Raw(" ");
         var cte = part.GetHeader("Content-Transfer-Encoding");
-        var cteToken = cte is null ? string.Empty : HeaderTokenizer.FirstToken(Encoding.Latin1.GetString(cte.RawValue));
+        var cteToken = cte is null ? string.Empty : HeaderTokenizer.SingleToken(Encoding.Latin1.GetString(cte.RawValue));
         w.NString(cteToken.Length == 0 ? "7bit" : cteToken);
         w.Raw(" ");
         w.Raw(part.BodyCrlfLength.ToString(CultureInfo.InvariantCulture));
@@ -308,6 +318,12 @@ public static class ImapViews
         var loc = part.GetHeader("Content-Location");
         w.NString(NoLf(loc), loc is null);
     }
+
+    private static bool IsMimeless(MessagePart part) =>
+        (part.Parent is null || part.Parent.Kind == MimePartKind.Message)
+        && part.Kind == MimePartKind.Leaf
+        && part.GetHeader("Content-Type") is null
+        && part.GetHeader("MIME-Version") is null;
 
     private static HeaderField? Last(MessagePart part, string name)
     {
