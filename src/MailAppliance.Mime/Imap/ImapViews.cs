@@ -13,6 +13,7 @@ public static class ImapViews
     /// <summary>The ENVELOPE of the message.</summary>
     public static byte[] Envelope(MessageStructure structure, bool utf8Accept = false)
     {
+        RequireValues(structure);
         var w = new ImapStringWriter(utf8Accept);
         WriteEnvelope(w, structure.Root);
         return w.ToArray();
@@ -21,6 +22,7 @@ public static class ImapViews
     /// <summary>BODYSTRUCTURE (with extension data).</summary>
     public static byte[] BodyStructure(MessageStructure structure, bool utf8Accept = false)
     {
+        RequireValues(structure);
         var w = new ImapStringWriter(utf8Accept);
         WritePart(w, structure.Root, extended: true);
         return w.ToArray();
@@ -29,6 +31,7 @@ public static class ImapViews
     /// <summary>BODY (no extension data).</summary>
     public static byte[] Body(MessageStructure structure, bool utf8Accept = false)
     {
+        RequireValues(structure);
         var w = new ImapStringWriter(utf8Accept);
         WritePart(w, structure.Root, extended: false);
         return w.ToArray();
@@ -36,6 +39,16 @@ public static class ImapViews
 
     /// <summary>Convenience: bytes as a Latin-1 string (one char per byte), e.g. for logging or comparisons.</summary>
     public static string AsText(byte[] imap) => Encoding.Latin1.GetString(imap);
+
+    private static void RequireValues(MessageStructure structure)
+    {
+        // A deserialized structure has no header values: its views would be silently wrong. Cache the views
+        // at parse time instead (see docs/mime.md).
+        if (!structure.HasHeaderValues)
+        {
+            throw new InvalidOperationException("IMAP views need a parsed structure; a deserialized one has no header values.");
+        }
+    }
 
     private static void WriteEnvelope(ImapStringWriter w, MessagePart message)
     {

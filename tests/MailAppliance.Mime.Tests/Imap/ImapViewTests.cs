@@ -75,3 +75,15 @@ public sealed class ImapViewTests
             View(ImapViews.BodyStructure, "multipart-no-parts.eml"));
     }
 }
+
+/// <summary>Views are computed at parse time; a cached (deserialized) structure refuses to make them.</summary>
+public sealed class ImapViewMisuseTests
+{
+    [Fact]
+    public void Views_of_a_deserialized_structure_are_refused()
+    {
+        var copy = MessageStructure.Deserialize(TestMessages.Parse("simple-crlf.eml").Serialize());
+        Assert.Throws<InvalidOperationException>(() => ImapViews.BodyStructure(copy));
+        Assert.Throws<InvalidOperationException>(() => ImapViews.Envelope(copy));
+    }
+}
