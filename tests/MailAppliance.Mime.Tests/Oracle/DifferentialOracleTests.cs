@@ -25,7 +25,9 @@ public sealed class DifferentialOracleTests
     public void Random_mime_shaped_messages_match_dovecot()
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("MIME_ORACLE_FUZZ"), out var n) && n > 0 ? n : 150;
-        var raws = Enumerable.Range(1, count).Select(MessageGenerators.MimeLikeFromSeed).ToList();
+        // MIME_ORACLE_FUZZ_BARE_CR=1 also uses lone CRs as line ends (exploratory: known to differ, see docs).
+        var bareCr = Environment.GetEnvironmentVariable("MIME_ORACLE_FUZZ_BARE_CR") == "1";
+        var raws = Enumerable.Range(1, count).Select(seed => MessageGenerators.MimeLikeFromSeed(seed, bareCr)).ToList();
         var structures = raws.Select(r => MimeParser.Parse(r)).ToList();
         var sections = structures.Select(s => (IReadOnlyList<string>)OracleComparisonTests.SectionsOf(s).ToList()).ToList();
         var oracle = DovecotOracle.Fetch(raws, sections);
@@ -67,7 +69,7 @@ public sealed class DifferentialOracleTests
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {raws.Count} differ:\n" + string.Join("\n", failures.Take(8)));
-        if (count >= 150)
+        if (count >= 150 && !bareCr)
         {
             Assert.True(known.Count == 0, "listed but now matching Dovecot: " + string.Join(", ", known.Keys));
         }

@@ -52,7 +52,7 @@ internal static class MessageGenerators
             .Select(lines => Encoding.Latin1.GetBytes(string.Concat(lines)));
 
     /// <summary>A deterministic MIME-shaped message for a seed (used by the differential oracle run).</summary>
-    public static byte[] MimeLikeFromSeed(int seed)
+    public static byte[] MimeLikeFromSeed(int seed, bool bareCr = false)
     {
         // Only CRLF and LF line ends, no empty Content-Type and no broken address list: bare CRs inside header
         // values, unparseable types and broken addresses are documented differences from Dovecot (docs/mime.md).
@@ -62,7 +62,7 @@ internal static class MessageGenerators
         var lines = random.Next(1, 40);
         for (var i = 0; i < lines; i++)
         {
-            sb.Append(fragments[random.Next(fragments.Length)]).Append(random.Next(2) == 0 ? "\r\n" : "\n");
+            sb.Append(fragments[random.Next(fragments.Length)]).Append(random.Next(bareCr ? 3 : 2) switch { 0 => "\r\n", 1 => "\n", _ => "\r" });
         }
 
         return Encoding.Latin1.GetBytes(sb.ToString());
