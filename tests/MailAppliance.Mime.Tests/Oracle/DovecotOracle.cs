@@ -9,7 +9,8 @@ namespace MailAppliance.Mime.Tests.Oracle;
 /// </summary>
 internal static class DovecotOracle
 {
-    public const string ImapBinary = "/usr/lib/dovecot/imap";
+    /// <summary>Debian's path; DOVECOT_IMAP_BINARY overrides it for other layouts.</summary>
+    public static string ImapBinary { get; } = Environment.GetEnvironmentVariable("DOVECOT_IMAP_BINARY") is { Length: > 0 } p ? p : "/usr/lib/dovecot/imap";
 
     /// <summary>Fetch results per message: item name (e.g. "BODYSTRUCTURE", "BODY[1.MIME]") → raw value bytes.</summary>
     public static IReadOnlyList<Dictionary<string, byte[]>> Fetch(IReadOnlyList<byte[]> messages, IReadOnlyList<IReadOnlyList<string>> sections)
