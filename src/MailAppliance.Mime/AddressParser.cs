@@ -18,7 +18,8 @@ public static class AddressParser
         while (i < tokens.Count)
         {
             var t = tokens[i];
-            if (t.Kind == Kind.Special && (t.Text == "," || t.Text == ";" || t.Text == ">"))
+            // Stray separators (also the ':' left by an obsolete route written without angle brackets) are skipped.
+            if (t.Kind == Kind.Special && (t.Text == "," || t.Text == ";" || t.Text == ">" || t.Text == ":"))
             {
                 i++;
                 continue;

@@ -5,18 +5,3 @@ namespace MailAppliance.Mime;
 /// <param name="Length">Raw length.</param>
 /// <param name="CrlfLength">Length when bare LFs are served as CRLF.</param>
 public readonly record struct ByteRange(long Offset, long Length, long CrlfLength);
-
-/// <summary>
-/// The bytes of a resolved section: raw file ranges served in order, then an empty line (CRLF) when
-/// <see cref="AppendCrlf"/> (HEADER.FIELDS responses end with one, as Dovecot sends them).
-/// </summary>
-/// <param name="Ranges">Raw ranges, in order.</param>
-/// <param name="AppendCrlf">Whether a CRLF follows the ranges.</param>
-public sealed record SectionContent(IReadOnlyList<ByteRange> Ranges, bool AppendCrlf)
-{
-    /// <summary>Size served in CRLF terms (the literal size before any partial &lt;start.len&gt;).</summary>
-    public long CrlfLength => Ranges.Sum(r => r.CrlfLength) + (AppendCrlf ? 2 : 0);
-
-    /// <summary>Opens a read-only stream of the section as IMAP serves it (CRLF line ends, NUL as 0x80) over a seekable message file.</summary>
-    public Stream Open(Stream messageFile, bool leaveOpen = true) => new SectionStream(messageFile, this, leaveOpen);
-}

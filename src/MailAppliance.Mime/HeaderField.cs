@@ -57,13 +57,18 @@ public sealed class HeaderField
             return text.Trim(' ', '\t');
         }
 
+        // Line breaks (CRLF or the bare LF of LF-only files) are removed; a lone CR is not a line break and reads
+        // as a space (as Dovecot reads it), so it cannot glue two words together.
         var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            if (c != '\r' && c != '\n')
+            var c = text[i];
+            if (c == '\n' || (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n'))
             {
-                sb.Append(c);
+                continue;
             }
+
+            sb.Append(c == '\r' ? ' ' : c);
         }
 
         return sb.ToString().Trim(' ', '\t');

@@ -23,6 +23,4 @@ internal static class HeaderText
 
         return System.Text.Unicode.Utf8.IsValid(raw) ? Encoding.UTF8.GetString(raw) : Encoding.Latin1.GetString(raw);
     }
-
-    public static bool EqualsIgnoreCase(ReadOnlySpan<char> a, string b) => a.Equals(b, StringComparison.OrdinalIgnoreCase);
 }

@@ -32,6 +32,16 @@ internal ref struct HeaderTokenizer
         return t.ReadToken(TokenKind.Mime);
     }
 
+    /// <summary>The value's only token (comments allowed around it), or "" when there is none or more follows.</summary>
+    public static string SingleToken(string value)
+    {
+        var t = new HeaderTokenizer(value);
+        t.SkipCfws();
+        var token = t.ReadToken(TokenKind.Mime);
+        t.SkipCfws();
+        return t.AtEnd ? token : string.Empty;
+    }
+
     /// <summary>RFC 5322 §3.2.2: skips whitespace and (nested) comments; returns the last comment's text if any.</summary>
     public string? SkipCfws()
     {

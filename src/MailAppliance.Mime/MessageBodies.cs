@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace MailAppliance.Mime;
 
 /// <summary>Reading part bodies from the raw message file: raw, transfer-decoded, or as text for search and scoring.</summary>
@@ -65,6 +63,4 @@ public static class MessageBodies
         using var ms = new MemoryStream(rawMessage, writable: false);
         return part.ReadText(ms, maxBytes);
     }
-
-    internal static string Latin1(ReadOnlySpan<byte> b) => Encoding.Latin1.GetString(b);
 }

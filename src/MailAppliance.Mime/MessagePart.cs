@@ -79,16 +79,19 @@ public sealed class MessagePart
     /// <summary>The Content-Disposition, or null when absent or unparseable.</summary>
     public ContentDisposition? ContentDisposition => GetHeader("Content-Disposition") is { } f ? ContentDisposition.Parse(f.Value) : null;
 
-    /// <summary>The Content-Transfer-Encoding token lower-cased, "7bit" when absent (RFC 2045 §6.1).</summary>
+    /// <summary>
+    /// The Content-Transfer-Encoding token lower-cased; "7bit" when absent or not a single token (RFC 2045 §6.1,
+    /// and Dovecot's reading).
+    /// </summary>
     public string ContentTransferEncoding =>
-        GetHeader("Content-Transfer-Encoding") is { } f && HeaderTokenizer.FirstToken(f.Value) is { Length: > 0 } t
+        GetHeader("Content-Transfer-Encoding") is { } f && HeaderTokenizer.SingleToken(f.Value) is { Length: > 0 } t
             ? t.ToLowerInvariant()
             : "7bit";
 
     /// <summary>The attachment file name: disposition filename (RFC 2183/2231), else Content-Type name, decoded.</summary>
     public string? FileName =>
-        ContentDisposition?.Parameters.Get("filename") is { } n ? EncodedWords.DecodeUnstructured(n)
-        : ContentType.Parameters.Get("name") is { } m ? EncodedWords.DecodeUnstructured(m)
+        ContentDisposition?.Parameters.Find("filename") is { } n ? Decode(n)
+        : ContentType.Parameters.Find("name") is { } m ? Decode(m)
         : null;
 
     /// <summary>The first header field with this name (case-insensitive), or null.</summary>
@@ -132,6 +135,9 @@ public sealed class MessagePart
             }
         }
     }
+
+    // RFC 2231 values are already decoded; plain ones often carry RFC 2047 words (invalid, but common).
+    private static string Decode(MimeParameter p) => p.Charset is null ? EncodedWords.DecodeUnstructured(p.Value) : p.Value;
 
     internal void AddChild(MessagePart child) => (_children ??= new List<MessagePart>()).Add(child);
 

@@ -109,7 +109,13 @@ public sealed partial class MimeParser
 
     private static bool IsIdentityEncoding(MessagePart part)
     {
-        // RFC 2046 §5.2.1: message/rfc822 may only be 7bit, 8bit or binary; other encodings are opaque to us.
+        // RFC 2046 §5.2.1: message/rfc822 may only be 7bit, 8bit or binary, so like Dovecot we parse it whatever
+        // the field says. RFC 6532 §3.5 allows message/global to be encoded: then it stays opaque.
+        if (part.ContentType.Is("message", "rfc822"))
+        {
+            return true;
+        }
+
         var cte = part.ContentTransferEncoding;
         return cte is "7bit" or "8bit" or "binary";
     }

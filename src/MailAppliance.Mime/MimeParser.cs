@@ -155,8 +155,7 @@ public sealed partial class MimeParser
 
             _offset += nl + 1;
             _lastWasCr = false;
-            // Like Dovecot, a boundary line's own line break (or a header's empty line) is not taken again by a
-            // following boundary.
+            // Like Dovecot, a boundary line's own line break is not taken again by a following boundary.
             _previousTerminator = boundary ? 0 : terminator;
             data = data[(nl + 1)..];
         }
@@ -272,14 +271,22 @@ public sealed partial class MimeParser
             lineStart - _previousTerminator,
             _lineFeeds - (_previousTerminator > 0 ? 1 : 0),
             _bareLineFeeds - (_previousTerminator == 1 ? 1 : 0));
-        // Dovecot quirk kept for identical sizes: when the innermost part is still in its header, only that header
-        // gives up the line break; the enclosing parts keep it.
+        // Dovecot's sizes: the line break before the delimiter is taken from the deepest closing part that holds
+        // it. When that is a header (its last field or its empty line), only that part and those inside it give it
+        // up; the enclosing parts being closed keep it.
         var untrimmed = new Position(lineStart, _lineFeeds, _bareLineFeeds);
-        var innermost = _stack.Count - 1;
-        var innermostInHeader = _stack[innermost].State == FrameState.Header && end.Offset >= _stack[innermost].Part.HeaderOffset;
-        for (var i = innermost; i > index; i--)
+        var holder = _stack.Count - 1;
+        while (holder > index + 1 && _stack[holder].Part.HeaderOffset > end.Offset)
         {
-            CloseFrame(_stack[i], i == innermost || !innermostInHeader ? end : untrimmed);
+            holder--;
+        }
+
+        var h = _stack[holder];
+        var inHeader = holder > index && h.Part.HeaderOffset <= end.Offset
+            && (h.State == FrameState.Header || end.Offset < h.Part.BodyOffset);
+        for (var i = _stack.Count - 1; i > index; i--)
+        {
+            CloseFrame(_stack[i], i >= holder || !inHeader ? end : untrimmed);
             _stack.RemoveAt(i);
         }
 

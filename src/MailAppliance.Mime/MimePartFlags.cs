@@ -7,7 +7,10 @@ public enum MimePartFlags
     /// <summary>Nothing unusual.</summary>
     None = 0,
 
-    /// <summary>A configured limit was exceeded: the part is treated as text/plain.</summary>
+    /// <summary>
+    /// A configured limit was exceeded: the part is treated as text/plain; on a multipart that reached
+    /// <see cref="MimeParserOptions.MaxPartCount"/>, its remaining bytes stay in its last part instead.
+    /// </summary>
     LimitExceeded = 1,
 
     /// <summary>The header block ended without an empty line (end of data or a boundary came first).</summary>

@@ -9,6 +9,8 @@ namespace MailAppliance.Mime;
 /// </summary>
 public sealed class ParameterList
 {
+    private static readonly System.Buffers.SearchValues<char> UnquotedValueEnd = System.Buffers.SearchValues.Create(";( \t\r\n");
+
     /// <summary>An empty list.</summary>
     public static ParameterList Empty { get; } = new(Array.Empty<KeyValuePair<string, string>>(), Array.Empty<MimeParameter>());
 
@@ -79,13 +81,14 @@ public sealed class ParameterList
             }
             else
             {
-                // Tolerate unquoted values holding spaces or specials (common in real mail): read up to ';'.
+                // Tolerate unquoted values holding tspecials ("boundary=Apple-Mail=_X", common in real mail): read
+                // up to ';', whitespace or a comment. Like Dovecot, whatever follows whitespace is ignored.
                 var rest = t.Rest;
-                var end = rest.IndexOf(';');
+                var end = rest.IndexOfAny(UnquotedValueEnd);
                 var raw = end < 0 ? rest : rest[..end];
                 t.Position += raw.Length;
-                var comment = raw.IndexOf('(');
-                value = (comment < 0 ? raw : raw[..comment]).Trim().ToString();
+                value = raw.ToString();
+                SkipToSemicolon(ref t);
             }
 
             // RFC 2231 §3/§4: name*N, name*N*, name* mark continuations and extended (charset'lang'%XX) values.

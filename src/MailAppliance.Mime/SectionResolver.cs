@@ -49,7 +49,7 @@ public static class SectionResolver
             case SectionText.Text:
                 return message is null ? null : One(message.BodyOffset, message.BodyLength, message.BodyCrlfLength);
             default:
-                return message is null ? null : Fields(message, spec.Fields, spec.Text == SectionText.HeaderFieldsNot);
+                return message is null ? null : Fields(message, spec.Fields, spec.Text == SectionText.HeaderFieldsNot, ReferenceEquals(message, root), structure.Length);
         }
     }
 
@@ -62,7 +62,7 @@ public static class SectionResolver
 
     private static SectionContent One(long offset, long length, long crlf) => new(new[] { new ByteRange(offset, length, crlf) }, false);
 
-    private static SectionContent Fields(MessagePart message, IReadOnlyList<string> names, bool not)
+    private static SectionContent Fields(MessagePart message, IReadOnlyList<string> names, bool not, bool isRoot, long messageLength)
     {
         var ranges = new List<ByteRange>();
         foreach (var h in message.Headers)
@@ -94,7 +94,11 @@ public static class SectionResolver
             }
         }
 
-        // Dovecot ends HEADER.FIELDS with an empty line always, HEADER.FIELDS.NOT only when the header had one.
-        return new SectionContent(ranges, !not || (message.Flags & MimePartFlags.HeaderUnterminated) == 0);
+        // Dovecot ends the result with an empty line when the header had one. Without one, HEADER.FIELDS.NOT never
+        // gets it; HEADER.FIELDS gets it for the top-level message and for an embedded message cut by a
+        // delimiter, not for an embedded message that runs to the end of the data.
+        var terminated = (message.Flags & MimePartFlags.HeaderUnterminated) == 0;
+        var atEnd = message.BodyOffset >= messageLength;
+        return new SectionContent(ranges, terminated || (!not && (isRoot || !atEnd)));
     }
 }

@@ -1,12 +1,29 @@
 namespace MailAppliance.Mime;
 
-/// <summary>Serves a <see cref="SectionContent"/> from a seekable message file in CRLF terms.</summary>
-internal sealed class SectionStream(Stream file, SectionContent content, bool leaveOpen) : Stream
+/// <summary>Serves a <see cref="SectionContent"/> (optionally a partial window) from a seekable message file in CRLF terms.</summary>
+internal sealed class SectionStream : Stream
 {
+    private readonly Stream _file;
+    private readonly SectionContent _content;
+    private readonly bool _leaveOpen;
+    private readonly long _length;
+    private long _skip;
+    private long _remaining;
     private int _index = -1;
     private CrlfNormalizingStream? _current;
     private int _trailer;
     private long _position;
+
+    public SectionStream(Stream file, SectionContent content, long start, long length, bool leaveOpen)
+    {
+        _file = file;
+        _content = content;
+        _leaveOpen = leaveOpen;
+        var total = content.CrlfLength;
+        _skip = Math.Min(start, total);
+        _length = Math.Min(length, total - _skip);
+        _remaining = _length;
+    }
 
     public override bool CanRead => true;
 
@@ -14,7 +31,7 @@ internal sealed class SectionStream(Stream file, SectionContent content, bool le
 
     public override bool CanWrite => false;
 
-    public override long Length => content.CrlfLength;
+    public override long Length => _length;
 
     public override long Position
     {
@@ -27,27 +44,34 @@ internal sealed class SectionStream(Stream file, SectionContent content, bool le
     public override int Read(Span<byte> buffer)
     {
         var total = 0;
+        if (buffer.Length > _remaining)
+        {
+            buffer = buffer[..(int)_remaining];
+        }
+
         while (total < buffer.Length)
         {
-            if (_current is null)
+            if (_current is null && !NextRange())
             {
-                _index++;
-                if (_index < content.Ranges.Count)
+                if (_content.AppendCrlf && _trailer < 2)
                 {
-                    var r = content.Ranges[_index];
-                    file.Seek(r.Offset, SeekOrigin.Begin);
-                    _current = new CrlfNormalizingStream(file, r.Length, leaveOpen: true, replaceNul: true);
-                    continue;
-                }
+                    if (_skip > 0)
+                    {
+                        _skip--;
+                        _trailer++;
+                        continue;
+                    }
 
-                _index = content.Ranges.Count;
-                if (content.AppendCrlf && _trailer < 2)
-                {
                     buffer[total++] = _trailer++ == 0 ? (byte)'\r' : (byte)'\n';
                     continue;
                 }
 
                 break;
+            }
+
+            if (_current is null)
+            {
+                continue;
             }
 
             var n = _current.Read(buffer[total..]);
@@ -58,9 +82,19 @@ internal sealed class SectionStream(Stream file, SectionContent content, bool le
                 continue;
             }
 
+            if (_skip > 0)
+            {
+                // Skipping inside a range that has bare LFs: CRLF offsets do not map to raw ones, so read past.
+                var drop = (int)Math.Min(_skip, n);
+                _skip -= drop;
+                buffer.Slice(total + drop, n - drop).CopyTo(buffer[total..]);
+                n -= drop;
+            }
+
             total += n;
         }
 
+        _remaining -= total;
         _position += total;
         return total;
     }
@@ -77,11 +111,50 @@ internal sealed class SectionStream(Stream file, SectionContent content, bool le
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !leaveOpen)
+        if (disposing)
         {
-            file.Dispose();
+            _current?.Dispose();
+            if (!_leaveOpen)
+            {
+                _file.Dispose();
+            }
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Opens the next range, skipping whole ranges (and seeking into CRLF-only ones) while skipping.</summary>
+    private bool NextRange()
+    {
+        while (++_index < _content.Ranges.Count)
+        {
+            var r = _content.Ranges[_index];
+            if (_skip >= r.CrlfLength)
+            {
+                _skip -= r.CrlfLength;
+                continue;
+            }
+
+            var offset = r.Offset;
+            var length = r.Length;
+            var previousWasCr = false;
+            if (_skip > 0 && r.CrlfLength == r.Length)
+            {
+                // No bare LF in this range: CRLF offsets are raw offsets. Starting between CR and LF must not make
+                // that LF look bare.
+                offset += _skip;
+                length -= _skip;
+                _skip = 0;
+                _file.Seek(offset - 1, SeekOrigin.Begin);
+                previousWasCr = _file.ReadByte() == '\r';
+            }
+
+            _file.Seek(offset, SeekOrigin.Begin);
+            _current = new CrlfNormalizingStream(_file, length, leaveOpen: true, previousWasCr: previousWasCr, replaceNul: true);
+            return true;
+        }
+
+        _index = _content.Ranges.Count;
+        return false;
     }
 }

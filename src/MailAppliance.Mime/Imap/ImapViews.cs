@@ -13,6 +13,7 @@ public static class ImapViews
     /// <summary>The ENVELOPE of the message.</summary>
     public static byte[] Envelope(MessageStructure structure, bool utf8Accept = false)
     {
+        RequireValues(structure);
         var w = new ImapStringWriter(utf8Accept);
         WriteEnvelope(w, structure.Root);
         return w.ToArray();
@@ -21,6 +22,7 @@ public static class ImapViews
     /// <summary>BODYSTRUCTURE (with extension data).</summary>
     public static byte[] BodyStructure(MessageStructure structure, bool utf8Accept = false)
     {
+        RequireValues(structure);
         var w = new ImapStringWriter(utf8Accept);
         WritePart(w, structure.Root, extended: true);
         return w.ToArray();
@@ -29,6 +31,7 @@ public static class ImapViews
     /// <summary>BODY (no extension data).</summary>
     public static byte[] Body(MessageStructure structure, bool utf8Accept = false)
     {
+        RequireValues(structure);
         var w = new ImapStringWriter(utf8Accept);
         WritePart(w, structure.Root, extended: false);
         return w.ToArray();
@@ -36,6 +39,16 @@ public static class ImapViews
 
     /// <summary>Convenience: bytes as a Latin-1 string (one char per byte), e.g. for logging or comparisons.</summary>
     public static string AsText(byte[] imap) => Encoding.Latin1.GetString(imap);
+
+    private static void RequireValues(MessageStructure structure)
+    {
+        // A deserialized structure has no header values: its views would be silently wrong. Cache the views
+        // at parse time instead (see docs/mime.md).
+        if (!structure.HasHeaderValues)
+        {
+            throw new InvalidOperationException("IMAP views need a parsed structure; a deserialized one has no header values.");
+        }
+    }
 
     private static void WriteEnvelope(ImapStringWriter w, MessagePart message)
     {
@@ -56,10 +69,10 @@ public static class ImapViews
         w.Raw(" ");
         WriteAddresses(w, from);
         w.Raw(" ");
-        // RFC 3501 §7.4.2: sender and reply-to default to from.
-        WriteAddresses(w, Last(message, "Sender") is null ? from : Addresses(message, "Sender"));
+        // RFC 3501 §7.4.2: sender and reply-to default to from (also when present but empty, as Dovecot does).
+        WriteAddresses(w, Addresses(message, "Sender") is { Count: > 0 } sender ? sender : from);
         w.Raw(" ");
-        WriteAddresses(w, Last(message, "Reply-To") is null ? from : Addresses(message, "Reply-To"));
+        WriteAddresses(w, Addresses(message, "Reply-To") is { Count: > 0 } replyTo ? replyTo : from);
         foreach (var name in new[] { "To", "Cc", "Bcc" })
         {
             w.Raw(" ");
@@ -160,6 +173,16 @@ public static class ImapViews
             return;
         }
 
+        if (IsMimeless(part))
+        {
+            // RFC 2045 §4: a message with neither MIME-Version nor Content-Type is not MIME; like Dovecot, its
+            // Content-* fields (transfer encoding, id, disposition…) are not shown, only the defaults.
+            w.Raw("\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" ");
+            w.Raw(part.BodyCrlfLength.ToString(CultureInfo.InvariantCulture) + " " + part.BodyLines.ToString(CultureInfo.InvariantCulture));
+            w.Raw(extended ? " NIL NIL NIL NIL)" : ")");
+            return;
+        }
+
         var type = part.ContentType;
         var isText = type.IsText;
         var isRfc822 = type.Is("message", "rfc822");
@@ -176,7 +199,7 @@ public static class ImapViews
         w.NString(NoLf(desc), desc is null);
         w.Raw(" ");
         var cte = part.GetHeader("Content-Transfer-Encoding");
-        var cteToken = cte is null ? string.Empty : HeaderTokenizer.FirstToken(Encoding.Latin1.GetString(cte.RawValue));
+        var cteToken = cte is null ? string.Empty : HeaderTokenizer.SingleToken(Encoding.Latin1.GetString(cte.RawValue));
         w.NString(cteToken.Length == 0 ? "7bit" : cteToken);
         w.Raw(" ");
         w.Raw(part.BodyCrlfLength.ToString(CultureInfo.InvariantCulture));
@@ -308,6 +331,12 @@ public static class ImapViews
         var loc = part.GetHeader("Content-Location");
         w.NString(NoLf(loc), loc is null);
     }
+
+    private static bool IsMimeless(MessagePart part) =>
+        (part.Parent is null || part.Parent.Kind == MimePartKind.Message)
+        && part.Kind == MimePartKind.Leaf
+        && part.GetHeader("Content-Type") is null
+        && part.GetHeader("MIME-Version") is null;
 
     private static HeaderField? Last(MessagePart part, string name)
     {

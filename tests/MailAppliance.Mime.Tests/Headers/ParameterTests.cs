@@ -50,11 +50,11 @@ public sealed class ParameterTests
     }
 
     [Fact]
-    public void Tolerates_unquoted_values_with_spaces_and_encoded_words_in_quotes()
+    public void Unquoted_values_end_at_whitespace_and_encoded_words_in_quotes_are_decoded()
     {
         var raw = TestMessages.Crlf("Content-Type: application/pdf; name=my file.pdf\nContent-Disposition: attachment; filename=\"=?utf-8?B?w6l0w6kucGRm?=\"\n\nx\n");
         var s = MimeParser.Parse(raw);
-        Assert.Equal("my file.pdf", s.Root.ContentType.Parameters.Get("name"));
+        Assert.Equal("my", s.Root.ContentType.Parameters.Get("name")); // like Dovecot: an unquoted value ends at whitespace
         Assert.Equal("été.pdf", s.Root.FileName);
     }
 

@@ -9,7 +9,8 @@ namespace MailAppliance.Mime.Tests.Oracle;
 /// </summary>
 internal static class DovecotOracle
 {
-    public const string ImapBinary = "/usr/lib/dovecot/imap";
+    /// <summary>Debian's path; DOVECOT_IMAP_BINARY overrides it for other layouts.</summary>
+    public static string ImapBinary { get; } = Environment.GetEnvironmentVariable("DOVECOT_IMAP_BINARY") is { Length: > 0 } p ? p : "/usr/lib/dovecot/imap";
 
     /// <summary>Fetch results per message: item name (e.g. "BODYSTRUCTURE", "BODY[1.MIME]") → raw value bytes.</summary>
     public static IReadOnlyList<Dictionary<string, byte[]>> Fetch(IReadOnlyList<byte[]> messages, IReadOnlyList<IReadOnlyList<string>> sections)
@@ -46,7 +47,7 @@ internal static class DovecotOracle
                 script.Append($"f{i} FETCH {i + 1} (X-GUID RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE)\r\n");
                 if (sections[i].Count > 0)
                 {
-                    script.Append($"s{i} FETCH {i + 1} (X-GUID {string.Join(' ', sections[i].Select(s => "BODY.PEEK[" + s + "]"))})\r\n");
+                    script.Append($"s{i} FETCH {i + 1} (X-GUID {string.Join(' ', sections[i].Select(Item))})\r\n");
                 }
             }
 
@@ -61,6 +62,26 @@ internal static class DovecotOracle
     }
 
     private static string Guid(int i) => $"m{i + 1:D5}.oracle";
+
+    /// <summary>"2.MIME" → BODY.PEEK[2.MIME]; a partial "TEXT&lt;2.7&gt;" → BODY.PEEK[TEXT]&lt;2.7&gt;.</summary>
+    private static string Item(string section)
+    {
+        var lt = section.IndexOf('<', StringComparison.Ordinal);
+        return lt < 0 ? "BODY.PEEK[" + section + "]" : "BODY.PEEK[" + section[..lt] + "]" + section[lt..];
+    }
+
+    /// <summary>The response item name Dovecot uses for a requested section (partials report only the origin).</summary>
+    public static string ResponseKey(string section)
+    {
+        var lt = section.IndexOf('<', StringComparison.Ordinal);
+        if (lt < 0)
+        {
+            return "BODY[" + section + "]";
+        }
+
+        var dot = section.IndexOf('.', lt);
+        return "BODY[" + section[..lt] + "]" + section[lt..dot] + ">";
+    }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void MakeWritable(DirectoryInfo dir)

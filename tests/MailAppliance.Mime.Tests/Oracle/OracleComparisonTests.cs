@@ -16,12 +16,29 @@ public sealed class OracleComparisonTests
         var names = TestMessages.Names.ToList();
         Assert.NotEmpty(names);
         var raws = names.Select(TestMessages.Load).ToList();
+        // Every corpus message also with the other line-end convention (Dovecot maildirs use bare LF).
+        foreach (var i in Enumerable.Range(0, names.Count))
+        {
+            var text = raws[i];
+            var hasCrlf = text.AsSpan().IndexOf("\r\n"u8) >= 0;
+            names.Add(names[i] + (hasCrlf ? "#lf" : "#crlf"));
+            raws.Add(hasCrlf ? ToLf(text) : ToCrlf(text));
+        }
+
+        // Messages our builder generates are checked too.
+        foreach (var (name, raw) in BuiltMessages.All())
+        {
+            names.Add(name);
+            raws.Add(raw);
+        }
+
         var structures = raws.Select(r => MimeParser.Parse(r)).ToList();
-        var sections = structures.Select(s => (IReadOnlyList<string>)SectionsOf(s).ToList()).ToList();
+        var sections = structures.Select(s => (IReadOnlyList<string>)SectionsOf(s, partials: true).ToList()).ToList();
         var oracle = DovecotOracle.Fetch(raws, sections);
         var expected = LoadDifferences();
         var failures = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var compared = 0;
         for (var i = 0; i < names.Count; i++)
         {
             var ours = new Dictionary<string, byte[]>(StringComparer.Ordinal)
@@ -38,9 +55,8 @@ public sealed class OracleComparisonTests
 
             foreach (var section in sections[i])
             {
-                var text = TestMessages.Section(raws[i], structures[i], section);
-                var mine = text == "<none>" ? Array.Empty<byte>() : Encoding.Latin1.GetBytes(text);
-                var key = "BODY[" + section + "]";
+                var mine = Ours(raws[i], structures[i], section);
+                var key = DovecotOracle.ResponseKey(section);
                 var theirs = oracle[i].FirstOrDefault(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)).Value is { } v ? DovecotOracle.StringContent(v) ?? Array.Empty<byte>() : null;
                 Compare(names[i], key, mine, theirs, raw: true);
             }
@@ -52,11 +68,25 @@ public sealed class OracleComparisonTests
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(compared > names.Count * 12, $"only {compared} items compared");
 
         void Compare(string name, string item, byte[] mine, byte[]? theirs, bool raw = false)
         {
+            compared++;
             var key = name + " " + item;
             var same = theirs is not null && mine.AsSpan().SequenceEqual(theirs);
+            var hash = name.IndexOf('#', StringComparison.Ordinal);
+            if (!expected.ContainsKey(key) && hash > 0 && expected.ContainsKey(name[..hash] + " " + item))
+            {
+                // A listed difference holds for both line-end variants of the message.
+                if (!same)
+                {
+                    seen.Add(name[..hash] + " " + item);
+                }
+
+                return;
+            }
+
             if (expected.ContainsKey(key))
             {
                 if (!same)
@@ -74,16 +104,69 @@ public sealed class OracleComparisonTests
         }
     }
 
+    /// <summary>Our bytes for a section, with an optional partial suffix "&lt;start.length&gt;" in CRLF terms.</summary>
+    private static byte[] Ours(byte[] raw, MessageStructure s, string section)
+    {
+        var lt = section.IndexOf('<', StringComparison.Ordinal);
+        var text = TestMessages.Section(raw, s, lt < 0 ? section : section[..lt]);
+        var bytes = text == "<none>" ? Array.Empty<byte>() : Encoding.Latin1.GetBytes(text);
+        if (lt < 0)
+        {
+            return bytes;
+        }
+
+        var range = section[(lt + 1)..^1].Split('.');
+        var start = Math.Min(int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture), bytes.Length);
+        var length = Math.Min(int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture), bytes.Length - start);
+        return bytes.AsSpan(start, length).ToArray();
+    }
+
+    private static byte[] ToLf(byte[] crlf)
+    {
+        var list = new List<byte>(crlf.Length);
+        for (var i = 0; i < crlf.Length; i++)
+        {
+            if (!(crlf[i] == (byte)'\r' && i + 1 < crlf.Length && crlf[i + 1] == (byte)'\n'))
+            {
+                list.Add(crlf[i]);
+            }
+        }
+
+        return list.ToArray();
+    }
+
+    private static byte[] ToCrlf(byte[] lf)
+    {
+        var list = new List<byte>(lf.Length + (lf.Length / 20));
+        for (var i = 0; i < lf.Length; i++)
+        {
+            if (lf[i] == (byte)'\n' && (i == 0 || lf[i - 1] != (byte)'\r'))
+            {
+                list.Add((byte)'\r');
+            }
+
+            list.Add(lf[i]);
+        }
+
+        return list.ToArray();
+    }
+
     private static string Show(byte[] b) => Encoding.Latin1.GetString(b).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     /// <summary>The sections worth comparing for a structure: the whole, header fields, and every part's forms.</summary>
-    internal static IEnumerable<string> SectionsOf(MessageStructure s)
+    internal static IEnumerable<string> SectionsOf(MessageStructure s, bool partials = false)
     {
         yield return string.Empty;
         yield return "HEADER";
         yield return "TEXT";
         yield return "HEADER.FIELDS (From Subject Content-Type)";
         yield return "HEADER.FIELDS.NOT (Subject Received)";
+        if (partials)
+        {
+            yield return "<3.17>";
+            yield return "TEXT<2.9>";
+            yield return "1<1.4>";
+        }
         foreach (var p in PartPaths(s.Root, string.Empty))
         {
             yield return p.Path;

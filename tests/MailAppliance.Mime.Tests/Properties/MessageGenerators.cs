@@ -51,6 +51,23 @@ internal static class MessageGenerators
             .ListOf()
             .Select(lines => Encoding.Latin1.GetBytes(string.Concat(lines)));
 
+    /// <summary>A deterministic MIME-shaped message for a seed (used by the differential oracle run).</summary>
+    public static byte[] MimeLikeFromSeed(int seed, bool bareCr = false)
+    {
+        // Only CRLF and LF line ends, no empty Content-Type and no broken address list: bare CRs inside header
+        // values, unparseable types and broken addresses are documented differences from Dovecot (docs/mime.md).
+        var random = new Random(seed);
+        var fragments = Fragments.Where(f => f != "Content-Type:" && !f.StartsWith("From:", StringComparison.Ordinal)).ToArray();
+        var sb = new StringBuilder();
+        var lines = random.Next(1, 40);
+        for (var i = 0; i < lines; i++)
+        {
+            sb.Append(fragments[random.Next(fragments.Length)]).Append(random.Next(bareCr ? 3 : 2) switch { 0 => "\r\n", 1 => "\n", _ => "\r" });
+        }
+
+        return Encoding.Latin1.GetBytes(sb.ToString());
+    }
+
     /// <summary>Arbitrary bytes, mostly short.</summary>
     public static Gen<byte[]> RandomBytes => ArbMap.Default.GeneratorFor<byte[]>();
 
