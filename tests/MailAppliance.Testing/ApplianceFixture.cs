@@ -26,6 +26,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int SubmissionsPort { get; private set; }
 
+    /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
+    protected virtual bool UseTestCluster => true;
+
     /// <summary>Settings a subclass changes (merged over the defaults).</summary>
     protected virtual object ExtraSmtpSettings => new { MaxMessageSize = 3 * 1024 * 1024, MaxRecipients = 5 };
 
@@ -33,7 +36,7 @@ public class ApplianceFixture : IAsyncLifetime
     {
         var ports = FreePorts(3);
         (SmtpPort, SubmissionPort, SubmissionsPort) = (ports[0], ports[1], ports[2]);
-        var connectionString = await TestCluster.CreateDatabaseAsync();
+        var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         var config = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.example.test",

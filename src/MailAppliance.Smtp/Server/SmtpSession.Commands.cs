@@ -271,7 +271,7 @@ public sealed partial class SmtpSession
                 return SmtpReplies.RelayDenied;
             case Resolution.Unknown:
                 return SmtpReplies.UnknownUser;
-            case Resolution.Recipients { Users: var users } when users.Any(u => IsFull(u)):
+            case Resolution.Recipients { Users: var users } when users.Any(u => IsFull(u, transaction.Parameters.Size ?? 1)):
                 return SmtpReplies.MailboxFull;
         }
 
@@ -285,9 +285,12 @@ public sealed partial class SmtpSession
         return SmtpReplies.RecipientOk;
     }
 
-    /// <summary>Already at or over quota at RCPT time (the exact check with the message size is made at delivery).</summary>
-    private static bool IsFull(LocalUser user) =>
-        (user.QuotaBytes is { } bytes && user.UsedBytes >= bytes) || (user.QuotaMessages is { } count && user.UsedMessages >= count);
+    /// <summary>
+    /// The message cannot fit: the declared SIZE (RFC 1870), or at least one octet, exceeds what is left of the quota.
+    /// The exact check, with the real size, is made at delivery; a message that then does not fit waits in the queue.
+    /// </summary>
+    private static bool IsFull(LocalUser user, long declaredSize) =>
+        (user.QuotaBytes is { } bytes && user.UsedBytes + declaredSize > bytes) || (user.QuotaMessages is { } count && user.UsedMessages >= count);
 
     private async Task DataAsync(CancellationToken cancellationToken)
     {
