@@ -173,21 +173,10 @@ public sealed partial class MailStore
         NpgsqlConnection connection, DeliveryRequest request, MailboxInfo mailbox, MaildirFileName name, string tmpFileName, IndexedMessage index, DateTimeOffset internalDate, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO quota_usage (user_id) VALUES (@user) ON CONFLICT DO NOTHING", new { user = request.User.Id }, transaction, cancellationToken: cancellationToken));
-        var charged = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
-            UPDATE quota_usage q SET bytes = q.bytes + @size, messages = q.messages + 1
-            FROM users u
-            WHERE q.user_id = @user AND u.address_id = @user
-              AND (u.quota_bytes IS NULL OR q.bytes + @size <= u.quota_bytes)
-              AND (u.quota_messages IS NULL OR q.messages + 1 <= u.quota_messages)
-            RETURNING q.bytes
-            """, new { user = request.User.Id, size = index.Size }, transaction, cancellationToken: cancellationToken));
-        if (charged is null)
+        if (await TryChargeQuotaAsync(connection, transaction, request.User, index.Size, 1, cancellationToken) is { } refusal)
         {
-            var reason = await QuotaReasonAsync(connection, transaction, request.User.Id, index.Size, cancellationToken);
             await transaction.RollbackAsync(cancellationToken);
-            return DeliveryResult.OverQuota(reason);
+            return DeliveryResult.OverQuota(refusal);
         }
 
         var allocated = await connection.QuerySingleAsync<(long Uid, long ModSeq)>(new CommandDefinition(

@@ -207,7 +207,11 @@ public sealed partial class MailStore
                 }
 
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await ChargeQuotaAsync(connection, transaction, user, staged.Sum(s => s.Row.Size), staged.Count, cancellationToken);
+                if (await TryChargeQuotaAsync(connection, transaction, user, staged.Sum(s => s.Row.Size), staged.Count, cancellationToken) is { } refusal)
+                {
+                    throw new MailstoreException(MailstoreError.OverQuota, refusal);
+                }
+
                 var first = await connection.QuerySingleAsync<(long FirstUid, long ModSeq)>(new CommandDefinition(
                     "UPDATE mailboxes SET uidnext = uidnext + @n, highestmodseq = highestmodseq + 1 WHERE id = @id RETURNING uidnext - @n, highestmodseq",
                     new { id = target.Id, n = staged.Count }, transaction, cancellationToken: cancellationToken));
@@ -280,7 +284,11 @@ public sealed partial class MailStore
     public Task<DeliveryResult> AppendAsync(MailUser user, MailboxName mailbox, Stream content, MaildirFlags flags, IReadOnlyList<string> keywords, DateTimeOffset? internalDate, CancellationToken cancellationToken) =>
         DeliverAsync(new DeliveryRequest(user, mailbox) { Flags = flags, Keywords = keywords, InternalDate = internalDate }, content, cancellationToken);
 
-    private static async Task ChargeQuotaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MailUser user, long bytes, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Charges the user's quota in the caller's transaction: null when it fits, else the reason. The row lock on
+    /// quota_usage serialises concurrent charges, so usage stays exact.
+    /// </summary>
+    private static async Task<string?> TryChargeQuotaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MailUser user, long bytes, int count, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition("INSERT INTO quota_usage (user_id) VALUES (@user) ON CONFLICT DO NOTHING", new { user = user.Id }, transaction, cancellationToken: cancellationToken));
         var charged = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
@@ -291,10 +299,7 @@ public sealed partial class MailStore
               AND (u.quota_messages IS NULL OR q.messages + @count <= u.quota_messages)
             RETURNING q.bytes
             """, new { user = user.Id, bytes, count }, transaction, cancellationToken: cancellationToken));
-        if (charged is null)
-        {
-            throw new MailstoreException(MailstoreError.OverQuota, await QuotaReasonAsync(connection, transaction, user.Id, bytes, cancellationToken));
-        }
+        return charged is null ? await QuotaReasonAsync(connection, transaction, user.Id, bytes, cancellationToken) : null;
     }
 
     private static Task RecordStampAsync(NpgsqlConnection connection, MailboxInfo mailbox, CancellationToken cancellationToken) =>
