@@ -5,7 +5,7 @@ namespace MailAppliance.Smtp.Server;
 /// <summary>What a listener does: receive for our domains (MX), or take mail from our users (submission).</summary>
 public enum SmtpRole
 {
-    /// <summary>Port 25: recipients must be local unless the client is trusted; AUTH is not offered.</summary>
+    /// <summary>Port 25: recipients must be local unless the client is trusted or authenticated (AUTH after STARTTLS).</summary>
     Mx,
 
     /// <summary>Port 587: STARTTLS, AUTH required to send.</summary>

@@ -89,12 +89,6 @@ public sealed partial class SmtpSession
 
     private async Task AuthAsync(SmtpCommand.Auth auth, CancellationToken cancellationToken)
     {
-        if (_role == SmtpRole.Mx)
-        {
-            await ErrorAsync(SmtpReplies.NotImplemented);
-            return;
-        }
-
         if (!_connection.IsTls && !_options.AllowPlaintextAuth)
         {
             await ErrorAsync(SmtpReplies.EncryptionRequiredForAuth);

@@ -41,7 +41,8 @@ public sealed partial class SmtpSession
 
     private bool MayRelay => _authenticatedUser is not null || IsTrustedClient;
 
-    private bool AuthOffered => _role != SmtpRole.Mx && (_connection.IsTls || _options.AllowPlaintextAuth);
+    /// <summary>AUTH is offered on every port, but only where passwords cannot cross in clear text.</summary>
+    private bool AuthOffered => _connection.IsTls || _options.AllowPlaintextAuth;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

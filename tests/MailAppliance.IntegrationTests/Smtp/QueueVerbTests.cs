@@ -93,3 +93,28 @@ public sealed class AbuseLimitTests : IClassFixture<StrictApplianceFixture>
         await smtp.Expect("421 4.7.0");
     }
 }
+
+public sealed class MxAuthTests : IClassFixture<ApplianceFixture>
+{
+    private readonly ApplianceFixture _app;
+
+    public MxAuthTests(ApplianceFixture app) => _app = app;
+
+    [Fact]
+    public async Task On_port_25_auth_is_refused_in_clear_text_and_lets_a_user_relay_after_starttls()
+    {
+        await using (var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort))
+        {
+            await smtp.Send("EHLO client.example");
+            Assert.DoesNotContain("AUTH", await smtp.Expect("250"), StringComparison.Ordinal);
+            await smtp.Send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABwdw==");
+            await smtp.Expect("538 5.7.11");
+        }
+
+        var (exit, output) = await ApplianceFixture.RunAsync("swaks", ["--server", $"127.0.0.1:{_app.SmtpPort}", "--tls", "--auth", "PLAIN",
+            "--auth-user", "alice@example.test", "--auth-password", "pw", "--from", "alice@example.test", "--to", "someone@elsewhere.example"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("235 2.7.0", output, StringComparison.Ordinal);
+        Assert.Contains("250 2.0.0 Ok: queued as", output, StringComparison.Ordinal);
+    }
+}
