@@ -5,7 +5,7 @@ using MailAppliance.Storage.Mailstore;
 
 namespace MailAppliance.Bench.Store;
 
-internal sealed record DeliverSettings(int Users, int Messages, int Concurrency, int Size, string UserPrefix, bool PrintUids);
+internal sealed record DeliverSettings(int Users, int Messages, int Concurrency, int Size, string UserPrefix, bool PrintUids, int Warmup);
 
 /// <summary>What one worker was given for one message, in the order it got the answers.</summary>
 internal sealed record DeliveryReceipt(int Worker, string User, uint Uid);
@@ -17,7 +17,8 @@ internal sealed record DeliverFigures(
 /// <summary>
 /// Delivers messages into the INBOXes of N users with C concurrent workers, each with its own store, as C
 /// delivery sessions of an appliance (or of several appliances sharing the database and tree) would. Message i
-/// goes to user i mod N. Every delivery carries a delivery key, as SMTP/LMTP deliveries do.
+/// goes to user i mod N. Every delivery carries a delivery key, as SMTP/LMTP deliveries do. Warm-up deliveries
+/// (JIT, connection pool) go to a user of their own and are not timed.
 /// </summary>
 internal static class DeliverBenchmark
 {
@@ -35,12 +36,26 @@ internal static class DeliverBenchmark
         }
 
         var runId = Guid.NewGuid().ToString("N")[..12];
+        var stores = Enumerable.Range(0, settings.Concurrency).Select(_ => environment.NewStore()).ToArray();
+        if (settings.Warmup > 0)
+        {
+            var warmupUser = (await environment.EnsureUsersAsync([settings.UserPrefix + "warmup"], cancellationToken))[0];
+            await Task.WhenAll(stores.Select((store, worker) => Task.Run(async () =>
+            {
+                for (var i = 0; i < settings.Warmup; i++)
+                {
+                    var request = new DeliveryRequest(warmupUser, MailboxName.Inbox) { DeliveryKey = $"{runId}.warmup.{worker}.{i}" };
+                    await store.DeliverAsync(request, new MemoryStream(SampleMessages.Plain(runId, i, settings.Size), writable: false), cancellationToken);
+                }
+            }, cancellationToken)));
+        }
+
         var latencies = new double[settings.Messages];
         var next = -1;
         var started = Stopwatch.GetTimestamp();
         var workers = Enumerable.Range(0, settings.Concurrency).Select(worker => Task.Run(async () =>
         {
-            var store = environment.NewStore();
+            var store = stores[worker];
             var receipts = new List<DeliveryReceipt>();
             int number;
             while ((number = Interlocked.Increment(ref next)) < settings.Messages)

@@ -9,10 +9,11 @@ using Microsoft.Extensions.Logging.Console;
 const string Usage = """
     usage:
       mailappliance-bench-store deliver --data DIR [--connection CS] --users N --messages M --concurrency C --size BYTES
-                                        [--user-prefix P] [--report FILE] [--print-uids]
+                                        [--user-prefix P] [--report FILE] [--print-uids] [--warmup K]
       mailappliance-bench-store reconstruct --data DIR [--connection CS] --messages M [--user LOCALPART] [--report FILE]
                                             [--breakdown] [--again-with-index]
     Without --connection, the embedded PostgreSQL cluster under DIR/pg is started (created if needed) and stopped.
+    --warmup K delivers K untimed messages per worker first, into the INBOX of <prefix>warmup.
     --print-uids prints one line per delivery: "uid <worker> <user> <uid>", in the order each worker got them.
     """;
 
@@ -22,7 +23,7 @@ var verbs = new Dictionary<string, (Dictionary<string, OptionKind> Options, stri
     {
         ["data"] = OptionKind.Text, ["connection"] = OptionKind.Text, ["users"] = OptionKind.Count, ["messages"] = OptionKind.Count,
         ["concurrency"] = OptionKind.Count, ["size"] = OptionKind.Count, ["user-prefix"] = OptionKind.Text, ["report"] = OptionKind.Text,
-        ["print-uids"] = OptionKind.Flag,
+        ["print-uids"] = OptionKind.Flag, ["warmup"] = OptionKind.Count,
     }, ["data", "users", "messages", "concurrency", "size"]),
     ["reconstruct"] = (new()
     {
@@ -60,7 +61,7 @@ object figures;
 if (args[0] == "deliver")
 {
     var settings = new DeliverSettings(
-        options.Count("users"), options.Count("messages"), concurrency, options.Count("size"), options.OptionalText("user-prefix") ?? "user", options.Flag("print-uids"));
+        options.Count("users"), options.Count("messages"), concurrency, options.Count("size"), options.OptionalText("user-prefix") ?? "user", options.Flag("print-uids"), options.Count("warmup", 0));
     var (deliver, receipts) = await DeliverBenchmark.RunAsync(environment, settings, cancel.Token);
     if (settings.PrintUids)
     {
