@@ -22,6 +22,11 @@ public sealed partial class MailStore
     private readonly MaildirLayout _layout;
     private readonly MaildirNameGenerator _names;
 
+    // Users whose index is known to exist (saves a query per delivery), and one in-process gate per folder so that
+    // this process's writers queue for the uidlist without polling its file lock.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _ensuredUsers = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _folderGates = new(StringComparer.Ordinal);
+
     public MailStore(NpgsqlDataSource db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
     {
         _db = db;
@@ -51,13 +56,17 @@ public sealed partial class MailStore
     /// </summary>
     public async Task EnsureUserAsync(MailUser user, CancellationToken cancellationToken)
     {
-        if (await HasMailboxesAsync(user, cancellationToken))
+        if (_ensuredUsers.ContainsKey(user.Id) || await HasMailboxesAsync(user, cancellationToken))
         {
+            _ensuredUsers[user.Id] = true;
             return;
         }
 
         await ReconstructUserAsync(user, progress: null, cancellationToken);
+        _ensuredUsers[user.Id] = true;
     }
+
+    private SemaphoreSlim FolderGate(string folderPath) => _folderGates.GetOrAdd(folderPath, _ => new SemaphoreSlim(1, 1));
 
     public async Task<IReadOnlyList<MailboxInfo>> ListMailboxesAsync(MailUser user, CancellationToken cancellationToken)
     {

@@ -4,7 +4,8 @@ namespace MailAppliance.Storage.Mailstore;
 
 public sealed record MailstoreOptions(string DataDirectory)
 {
-    public DotLockOptions Locks { get; init; } = new();
+    /// <summary>Dovecot's dot-locks; retried often, as writers hold them only for an append.</summary>
+    public DotLockOptions Locks { get; init; } = new() { RetryInterval = TimeSpan.FromMilliseconds(2) };
 
     /// <summary>tmp/ files older than this, with no index row, are left-overs of an interrupted delivery.</summary>
     public TimeSpan StaleTmpAge { get; init; } = TimeSpan.FromHours(36);
