@@ -1,0 +1,87 @@
+using MailAppliance.Configuration;
+using MailAppliance.Core.Net;
+using MailAppliance.Core.Security;
+using MailAppliance.Core.Tls;
+using MailAppliance.Pop3.Protocol;
+using MailAppliance.Pop3.Server;
+using MailAppliance.Storage.Accounts;
+using MailAppliance.Storage.Mailstore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace MailAppliance.Hosting;
+
+/// <summary>The POP3 (110, STLS) and POP3S (995, implicit TLS) listeners.</summary>
+public sealed class Pop3ListenerService : IHostedService
+{
+    // The SMTP figures serve here too until POP3 gets its own configuration section.
+    private const int MaxConnections = 1000;
+    private const int MaxConnectionsPerIp = 20;
+    private readonly ApplianceOptions _options;
+    private readonly Pop3Services _services;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<Pop3ListenerService> _logger;
+    private readonly List<ConnectionListener> _listeners = [];
+
+    public Pop3ListenerService(
+        ApplianceOptions options,
+        MailStore store,
+        Authenticator authenticator,
+        AuthThrottle throttle,
+        TlsCertificateProvider tls,
+        NpgsqlDataSource db,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        _options = options;
+        _services = new Pop3Services(store, authenticator, throttle, tls, new PostgresMaildropLocks(db), time);
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<Pop3ListenerService>();
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var server = new Pop3ServerOptions
+        {
+            Hostname = _options.Hostname,
+            AllowPlaintextAuth = _options.Auth.AllowPlaintextWithoutTls,
+        };
+        foreach (var (name, endpoints, implicitTls) in new[] { ("pop3", _options.Listeners.Pop3, false), ("pop3s", _options.Listeners.Pop3s, true) })
+        {
+            if (endpoints.Count == 0)
+            {
+                continue;
+            }
+
+            var sessionLogger = _loggers.CreateLogger("MailAppliance.Pop3.Server.Pop3Session");
+            var listener = new ConnectionListener(
+                new ConnectionListenerOptions
+                {
+                    EndPoints = endpoints,
+                    Name = name,
+                    Limits = new ConnectionLimits(MaxConnections, MaxConnectionsPerIp),
+                    ImplicitTls = implicitTls ? _services.Tls.CreateServerOptions : null,
+                },
+                (connection, token) => new Pop3Session(connection, server, _services, sessionLogger).RunAsync(token),
+                async (connection, token) =>
+                {
+                    await connection.Output.WriteAsync(Pop3Replies.TooManyConnections.ToBytes(), token);
+                    await connection.Output.FlushAsync(token);
+                },
+                (message, exception) => _logger.LogWarning(exception, "{Listener}", message),
+                _services.Time);
+            await listener.StartAsync(cancellationToken);
+            _listeners.Add(listener);
+            _logger.LogInformation("POP3 {Name} listening on {EndPoints}", name, string.Join(", ", listener.BoundEndPoints.Select(e => e.ToString())));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var listener in _listeners)
+        {
+            await listener.StopAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+}
