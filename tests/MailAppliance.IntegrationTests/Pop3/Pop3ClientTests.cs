@@ -1,0 +1,76 @@
+using System.Text;
+using MailAppliance.Testing;
+
+namespace MailAppliance.IntegrationTests.Pop3;
+
+/// <summary>Third-party POP3 clients against the real appliance: curl and fetchmail.</summary>
+public sealed class Pop3ClientTests : IClassFixture<Pop3ApplianceFixture>
+{
+    private readonly Pop3ApplianceFixture _app;
+
+    public Pop3ClientTests(Pop3ApplianceFixture app) => _app = app;
+
+    private static string Crlf(string path) =>
+        Encoding.Latin1.GetString(File.ReadAllBytes(path)).Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Curl_lists_over_stls_and_retrieves_over_pop3s()
+    {
+        var user = await _app.UserAsync("curl");
+        await _app.DeliverAsync("curl", "Subject: curl\r\n\r\nhello\r\n.dot line\r\n");
+        var file = Assert.Single(_app.Messages("curl"));
+        var expected = Crlf(file);
+
+        var (exit, listing) = await ApplianceFixture.RunAsync("curl", ["-sS", "--max-time", "30", "--ssl-reqd", "-k", $"pop3://127.0.0.1:{_app.Pop3Port}/", "-u", $"{user}:pw"]);
+        Assert.True(exit == 0, listing);
+        Assert.Equal($"1 {expected.Length}\r\n", listing);
+
+        var output = Path.Combine(_app.Root, "curl.eml");
+        (exit, var log) = await ApplianceFixture.RunAsync("curl", ["-sS", "--max-time", "30", "-k", $"pop3s://127.0.0.1:{_app.Pop3sPort}/1", "-u", $"{user}:pw", "-o", output]);
+        Assert.True(exit == 0, log);
+        Assert.Equal(expected, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(output)));
+    }
+
+    [Fact]
+    public async Task Curl_is_refused_plaintext_login_without_tls()
+    {
+        var user = await _app.UserAsync("curlplain");
+        var (exit, output) = await ApplianceFixture.RunAsync("curl", ["-sS", "--max-time", "30", $"pop3://127.0.0.1:{_app.Pop3Port}/", "-u", $"{user}:pw"]);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("curl: (", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fetchmail_in_keep_mode_downloads_each_message_once()
+    {
+        var user = await _app.UserAsync("fetch");
+        await _app.DeliverAsync("fetch", "Subject: f1\r\n\r\none\r\n", "Subject: f2\r\n\r\ntwo\r\n");
+        var home = Path.Combine(_app.Root, "fetchmail");
+        Directory.CreateDirectory(home);
+        var mbox = Path.Combine(home, "mbox");
+        var rc = Path.Combine(home, "fetchmailrc");
+        await File.WriteAllTextAsync(rc, $"""
+            set no syslog
+            set idfile "{home}/fetchids"
+            poll 127.0.0.1 protocol pop3 port {_app.Pop3sPort} uidl:
+              user "{user}" there with password "pw" is "root" here
+              options keep ssl no sslcertck mda "cat >> {mbox}"
+            """);
+        File.SetUnixFileMode(rc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        async Task<(int Exit, string Output)> Fetch() => await ApplianceFixture.RunAsync(
+            "env", [$"FETCHMAILHOME={home}", "fetchmail", "--nodetach", "-f", rc, "--pidfile", Path.Combine(home, "pid")], timeout: TimeSpan.FromSeconds(60));
+
+        var (exit, output) = await Fetch();
+        Assert.True(exit == 0, output);
+        var first = await File.ReadAllTextAsync(mbox);
+        Assert.Contains("Subject: f1", first, StringComparison.Ordinal);
+        Assert.Contains("Subject: f2", first, StringComparison.Ordinal);
+
+        // fetchmail exits 1 when there was no new mail.
+        (exit, output) = await Fetch();
+        Assert.True(exit == 1, output);
+        Assert.Equal(first, await File.ReadAllTextAsync(mbox));
+        Assert.Equal(2, _app.Messages("fetch").Count);
+    }
+}
