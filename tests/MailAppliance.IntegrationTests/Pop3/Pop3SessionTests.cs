@@ -57,7 +57,7 @@ public sealed class Pop3SessionTests : IClassFixture<Pop3ApplianceFixture>
             resp, lines, octets = p.retr(2)
             print("RETR2", base64.b64encode(b"".join(l + b"\r\n" for l in lines)).decode())
             resp, lines, octets = p.top(2, 1)
-            print("TOP", [l.decode() for l in lines][-3:])
+            print("TOP", base64.b64encode(b"".join(l + b"\r\n" for l in lines)).decode())
             print("RETR9", err(p.retr, 9))
             print("NOOP", p.noop().decode())
             print("QUIT", p.quit().decode())
@@ -73,15 +73,17 @@ public sealed class Pop3SessionTests : IClassFixture<Pop3ApplianceFixture>
         Assert.DoesNotContain("'STLS'", result["CAPA-TLS"], StringComparison.Ordinal);
         Assert.StartsWith("+OK", result["LOGIN"], StringComparison.Ordinal);
 
-        var expected = files.Select(f => Crlf(File.ReadAllBytes(f))).ToList();
-        Assert.Equal($"(2, {expected[0].Length + expected[1].Length})", result["STAT"]);
-        Assert.Equal($"['1 {expected[0].Length}', '2 {expected[1].Length}']", result["LIST"]);
+        // The delivery order decides the UIDs, so the files are matched by content.
+        var retrieved = new[] { result["RETR1"], result["RETR2"] }.Select(r => Encoding.Latin1.GetString(Convert.FromBase64String(r))).ToList();
+        Assert.Equal(files.Select(f => Crlf(File.ReadAllBytes(f))).Order(StringComparer.Ordinal), retrieved.Order(StringComparer.Ordinal));
+        Assert.Equal($"(2, {retrieved[0].Length + retrieved[1].Length})", result["STAT"]);
+        Assert.Equal($"['1 {retrieved[0].Length}', '2 {retrieved[1].Length}']", result["LIST"]);
         Assert.Matches(@"^\['1 00000001[0-9a-f]{8}', '2 00000002[0-9a-f]{8}'\]$", result["UIDL"]);
         Assert.Matches("^\\+OK 1 00000001[0-9a-f]{8}$", result["UIDL1"]);
-        Assert.Equal(expected[0], Encoding.Latin1.GetString(Convert.FromBase64String(result["RETR1"])));
-        Assert.Equal(expected[1], Encoding.Latin1.GetString(Convert.FromBase64String(result["RETR2"])));
-        Assert.Contains(".leading dot\r\n", expected[0], StringComparison.Ordinal);
-        Assert.Equal("['Subject: two', '', 'second']", result["TOP"]);
+        Assert.Contains(retrieved, r => r.Contains("\r\n.leading dot\r\n", StringComparison.Ordinal));
+        var bodyStart = retrieved[1].IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+        var firstBodyLine = retrieved[1][..(retrieved[1].IndexOf("\r\n", bodyStart, StringComparison.Ordinal) + 2)];
+        Assert.Equal(firstBodyLine, Encoding.Latin1.GetString(Convert.FromBase64String(result["TOP"])));
         Assert.StartsWith("-ERR", result["RETR9"], StringComparison.Ordinal);
         Assert.StartsWith("+OK", result["NOOP"], StringComparison.Ordinal);
         Assert.StartsWith("+OK", result["QUIT"], StringComparison.Ordinal);
@@ -173,12 +175,13 @@ public sealed class Pop3SessionTests : IClassFixture<Pop3ApplianceFixture>
     {
         var user = await _app.UserAsync("vanish");
         await _app.DeliverAsync("vanish", Message("gone", "soon gone\r\n"), Message("stays", "stays\r\n"));
-        var gone = _app.Messages("vanish")[0];
+        var files = string.Join(", ", _app.Messages("vanish").Select(f => $"\"{f}\""));
         var result = await RunAsync($$"""
             p = poplib.POP3_SSL("127.0.0.1", {{_app.Pop3sPort}}, context=ctx, timeout=30)
             print("BADAUTH", err(p._shortcmd, "AUTH PLAIN " + base64.b64encode(b"\0{{user}}\0wrong").decode()))
             print("AUTH", p._shortcmd("AUTH PLAIN " + base64.b64encode(b"\0{{user}}\0pw").decode()).decode())
-            os.remove("{{gone}}")
+            subject = [l for l in p.top(1, 0)[1] if l.startswith(b"Subject:")][0]
+            os.remove([f for f in [{{files}}] if subject in open(f, "rb").read()][0])
             print("RETR-GONE", err(p.retr, 1))
             print("RETR-OK", p.retr(2)[0].decode())
             print("QUIT", p.quit().decode())
@@ -189,5 +192,33 @@ public sealed class Pop3SessionTests : IClassFixture<Pop3ApplianceFixture>
         Assert.StartsWith("-ERR Message was removed", result["RETR-GONE"], StringComparison.Ordinal);
         Assert.StartsWith("+OK", result["RETR-OK"], StringComparison.Ordinal);
         Assert.StartsWith("+OK", result["QUIT"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_with_bare_lf_line_ends_is_served_in_crlf_form_and_uidls_follow_the_uidlist()
+    {
+        var user = await _app.UserAsync("adopted");
+        await _app.DeliverAsync("adopted", Message("smtp", "via smtp\r\n"));
+        var maildir = Path.GetDirectoryName(Path.GetDirectoryName(_app.Messages("adopted")[0]))!;
+        // As another MDA (or an adopted Dovecot maildir) would leave it: LF line ends, a line with a leading dot.
+        const string lfOnly = "From: old@example.net\nSubject: lf\n\nline one\n.dot\nlast\n";
+        await File.WriteAllTextAsync(Path.Combine(maildir, "new", "1700000000.M1P1.otherhost"), lfOnly);
+        var result = await RunAsync($$"""
+            p = poplib.POP3_SSL("127.0.0.1", {{_app.Pop3sPort}}, context=ctx, timeout=30)
+            p.user("{{user}}"); p.pass_("pw")
+            print("LIST2", p.list(2).decode())
+            resp, lines, octets = p.retr(2)
+            print("RETR2", base64.b64encode(b"".join(l + b"\r\n" for l in lines)).decode())
+            print("UIDL", " ".join(l.decode().split()[1] for l in p.uidl()[1]))
+            p.quit()
+            """);
+
+        var crlf = lfOnly.Replace("\n", "\r\n", StringComparison.Ordinal);
+        Assert.Equal($"+OK 2 {crlf.Length}", result["LIST2"]);
+        Assert.Equal(crlf, Encoding.Latin1.GetString(Convert.FromBase64String(result["RETR2"])));
+        // dovecot-uidlist starts "3 V<uidvalidity> N<next> ..."; UIDLs are %08Xu%08Xv in lower case.
+        var header = File.ReadLines(Path.Combine(maildir, "dovecot-uidlist")).First().Split(' ');
+        var uidValidity = uint.Parse(header.Single(f => f.StartsWith('V'))[1..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal($"00000001{uidValidity:x8} 00000002{uidValidity:x8}", result["UIDL"]);
     }
 }
