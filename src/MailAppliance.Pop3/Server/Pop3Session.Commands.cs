@@ -406,13 +406,44 @@ public sealed partial class Pop3Session
         var encoder = new MessageEncoder(topLines);
         var output = _connection.Output;
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        // A client that stops reading must not hold the session (and the maildrop lock) forever.
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            int read;
-            while (!encoder.IsFinished && (read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            while (!encoder.IsFinished)
             {
+                int read;
+                try
+                {
+                    read = await content.ReadAsync(buffer, cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    // The +OK is out, so no -ERR can follow: the only honest end is to drop the connection.
+                    _logger.LogWarning(e, "Reading message {Uid} failed while sending it", message.Uid);
+                    _closing = true;
+                    _connection.Abort();
+                    return;
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
                 encoder.Encode(buffer.AsSpan(0, read), output);
-                await output.FlushAsync(cancellationToken);
+                stalled.CancelAfter(_options.IdleTimeout);
+                try
+                {
+                    await output.FlushAsync(stalled.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogInformation("Client stopped reading message {Uid}; closing", message.Uid);
+                    _closing = true;
+                    _connection.Abort();
+                    return;
+                }
             }
         }
         finally
