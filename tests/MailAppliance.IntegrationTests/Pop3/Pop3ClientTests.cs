@@ -73,4 +73,30 @@ public sealed class Pop3ClientTests : IClassFixture<Pop3ApplianceFixture>
         Assert.Equal(first, await File.ReadAllTextAsync(mbox));
         Assert.Equal(2, _app.Messages("fetch").Count);
     }
+
+    [Fact]
+    public async Task Curl_retrieves_a_large_message_streamed_in_many_chunks()
+    {
+        var user = await _app.UserAsync("large");
+        var (exit, output) = await Pop3ApplianceFixture.Python($$"""
+            import smtplib
+            body = "".join(("." if i % 7 == 0 else "") + "line %06d of a large message, with some padding to fill it up\r\n" % i for i in range(30000))
+            s = smtplib.SMTP("127.0.0.1", {{_app.SmtpPort}}, timeout=60)
+            s.sendmail("sender@example.net", ["{{user}}"], ("Subject: large\r\n\r\n" + body).encode())
+            s.quit()
+            """);
+        Assert.True(exit == 0, output);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (_app.Messages("large").Count == 0 && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50);
+        }
+
+        var expected = Crlf(Assert.Single(_app.Messages("large")));
+        Assert.True(expected.Length > 1_500_000, expected.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var file = Path.Combine(_app.Root, "large.eml");
+        (exit, output) = await ApplianceFixture.RunAsync("curl", ["-sS", "--max-time", "60", "-k", $"pop3s://127.0.0.1:{_app.Pop3sPort}/1", "-u", $"{user}:pw", "-o", file]);
+        Assert.True(exit == 0, output);
+        Assert.Equal(expected, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)));
+    }
 }
