@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace MailAppliance.Bench.Smtp;
+
+/// <summary>Sends one large message while sampling the server's VmRSS every 50 ms.</summary>
+internal static class RssRun
+{
+    public static async Task<int> RunVerbAsync(Options options)
+    {
+        var pid = options.Int("pid", 0);
+        var port = options.Int("port", 2525);
+        var size = options.Size("size", 50L * 1024 * 1024);
+        var rcpt = options.Text("rcpt", "u1@bench.test");
+        var body = MessageBody.Build(size, "rss@bench-client.test", rcpt);
+
+        var before = ReadRssKiB(pid);
+        var peak = before;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            while (await timer.WaitForNextTickAsync(CancellationToken.None) && !stop.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ReadRssKiB(pid));
+            }
+        });
+
+        await using var client = await SmtpClientConnection.OpenAsync(port, CancellationToken.None);
+        var ticks = await client.SendAsync("rss@bench-client.test", rcpt, body, CancellationToken.None);
+        // Keep sampling briefly: the server may still touch the message (delivery) after the 250.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await stop.CancelAsync();
+        await sampler;
+        var after = ReadRssKiB(pid);
+
+        var seconds = ticks / (double)Stopwatch.Frequency;
+        var growthMiB = (peak - before) / 1024.0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {size,12:N0} B | {seconds,6:F2} s | RSS before {before / 1024.0,7:F1} MiB | peak {peak / 1024.0,7:F1} MiB | growth {growthMiB,6:F1} MiB | after {after / 1024.0,7:F1} MiB |"));
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            verb = "rss",
+            size,
+            seconds = Math.Round(seconds, 3),
+            rssBeforeMiB = Math.Round(before / 1024.0, 1),
+            rssPeakMiB = Math.Round(peak / 1024.0, 1),
+            rssGrowthMiB = Math.Round(growthMiB, 1),
+            rssAfterMiB = Math.Round(after / 1024.0, 1),
+        }));
+        return 0;
+    }
+
+    /// <summary>VmRSS from /proc/PID/status, in KiB.</summary>
+    public static long ReadRssKiB(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                var digits = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                return long.Parse(digits, CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"no VmRSS in /proc/{pid}/status");
+    }
+}
