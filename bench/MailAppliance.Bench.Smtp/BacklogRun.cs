@@ -45,6 +45,7 @@ internal static class BacklogRun
         var timeout = TimeSpan.FromSeconds(options.Int("timeout", 600));
         int left;
         long delivered;
+        var progress = TimeSpan.FromSeconds(10);
         while (true)
         {
             left = CountSpoolFiles(spool);
@@ -54,13 +55,19 @@ internal static class BacklogRun
                 break;
             }
 
+            if (clock.Elapsed >= progress)
+            {
+                Console.Error.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: {left} .msg left, {delivered} delivered");
+                progress += TimeSpan.FromSeconds(10);
+            }
+
             await Task.Delay(100);
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
         await drain.TerminateAsync(TimeSpan.FromSeconds(60));
         var done = left == 0 && delivered >= messages;
-        var rate = queued / Math.Max(seconds, 1e-9);
+        var rate = (queued - left) / Math.Max(seconds, 1e-9); // spool files settled per second
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| backlog {queued,6:N0} msgs | {(done ? "drained" : "TIMED OUT")} in {seconds,7:F1} s (listening after {ready:F1} s) | {rate,7:F1} msg/s | delivered {delivered:N0}/{messages:N0} |"));
         Console.WriteLine(JsonSerializer.Serialize(new
@@ -72,6 +79,8 @@ internal static class BacklogRun
             queuedAtKill = queued,
             deliveredBeforeKill,
             drained = done,
+            leftInSpool = left,
+            deliveredTotal = delivered,
             seconds = Math.Round(seconds, 2),
             listeningAfterSeconds = Math.Round(ready, 2),
             messagesPerSecond = Math.Round(rate, 1),
