@@ -13,6 +13,7 @@ internal static class RssRun
         var port = options.Int("port", 2525);
         var size = options.Size("size", 50L * 1024 * 1024);
         var rcpt = options.Text("rcpt", "u1@bench.test");
+        var settle = TimeSpan.FromSeconds(options.Int("settle", 2));
         var body = MessageBody.Build(size, "rss@bench-client.test", rcpt);
 
         var before = ReadRssKiB(pid);
@@ -29,8 +30,9 @@ internal static class RssRun
 
         await using var client = await SmtpClientConnection.OpenAsync(port, CancellationToken.None);
         var ticks = await client.SendAsync("rss@bench-client.test", rcpt, body, CancellationToken.None);
-        // Keep sampling briefly: the server may still touch the message (delivery) after the 250.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Keep sampling after the 250: the delivery worker reads, indexes and copies the message into the maildir
+        // afterwards (on an idle server within seconds; behind a backlog much later).
+        await Task.Delay(settle);
         await stop.CancelAsync();
         await sampler;
         var after = ReadRssKiB(pid);
