@@ -23,10 +23,13 @@ $M serve $C > "$D/serve.log" 2>&1 &
 SERVE=$!
 until (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; do sleep 0.2; done
 
+# First, on the idle server: the 50 MiB message, sampling long enough to cover its delivery too.
+$B rss --pid "$SERVE" --port "$PORT" --size 50M --settle 15
+
 for c in 1 8 32; do $B load --port "$PORT" --connections $c --messages 2000 --size 1K --rcpt-domain bench.test --users 1; done
 for c in 1 8 32; do $B load --port "$PORT" --connections $c --messages 2000 --size 1K --rcpt-domain bench.test --users 100; done
 $B load --port "$PORT" --connections 4 --messages 50 --size 2M --rcpt-domain bench.test --users 1
-$B rss --pid "$SERVE" --port "$PORT" --size 50M
+$B rss --pid "$SERVE" --port "$PORT" --size 50M   # under load: intake only, delivery is queued behind the backlog
 
 kill -TERM "$SERVE"
 wait "$SERVE" || true
