@@ -231,7 +231,7 @@ public sealed partial class SmtpSession
         MailAddress? address = to.Address;
         if (to.IsPostmaster)
         {
-            address = MailAddress.TryParse("postmaster@" + _options.Hostname, out var postmaster, out _) ? postmaster : null;
+            address = await PostmasterAsync(cancellationToken);
         }
 
         // %-hacks, !-paths, quoted "x@y"@local, source routes and address literals: only trusted senders may use them.
@@ -280,6 +280,34 @@ public sealed partial class SmtpSession
     }
 
     /// <summary>
+    /// RFC 5321 §4.5.1: the bare &lt;Postmaster&gt; must be accepted. It is postmaster@ our host name if that is a
+    /// local address, else postmaster@ the first local domain that has one.
+    /// </summary>
+    private async Task<MailAddress?> PostmasterAsync(CancellationToken cancellationToken)
+    {
+        var candidates = new List<string> { _options.Hostname };
+        try
+        {
+            candidates.AddRange((await _services.Directory.ListDomainsAsync(cancellationToken)).Select(d => d.Name));
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            _logger.LogWarning(e, "Directory unavailable for postmaster");
+        }
+
+        foreach (var domain in candidates)
+        {
+            if (MailAddress.TryParse("postmaster@" + domain, out var candidate, out _)
+                && await _services.Directory.ResolveAsync(candidate, cancellationToken) is Resolution.Recipients)
+            {
+                return candidate;
+            }
+        }
+
+        return MailAddress.TryParse("postmaster@" + _options.Hostname, out var fallback, out _) ? fallback : null;
+    }
+
+    /// <summary>
     /// The message cannot fit: the declared SIZE (RFC 1870), or at least one octet, exceeds what is left of the quota.
     /// The exact check, with the real size, is made at delivery; a message that then does not fit waits in the queue.
     /// </summary>
@@ -295,11 +323,7 @@ public sealed partial class SmtpSession
 
         await ReplyAsync(SmtpReplies.StartMailInput);
         await FlushAsync(cancellationToken);
-        await ReceiveAsync(async (body, limit) =>
-        {
-            var (complete, length) = await ReadDataAsync(body, limit, cancellationToken);
-            return (complete, length);
-        }, cancellationToken);
+        await ReceiveAsync(body => ReadDataAsync(body, _options.MaxMessageSize + 1, cancellationToken), cancellationToken);
     }
 
     private SpoolWriter? _chunked;
@@ -383,7 +407,7 @@ public sealed partial class SmtpSession
         return true;
     }
 
-    private async Task ReceiveAsync(Func<Stream, long, Task<(bool Complete, long Length)>> read, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(Func<Stream, Task<(bool Complete, long Length, IOException? WriteError)>> read, CancellationToken cancellationToken)
     {
         SpoolWriter writer;
         try
@@ -399,11 +423,21 @@ public sealed partial class SmtpSession
             return;
         }
 
-        var (complete, length) = await read(writer.Body, _options.MaxMessageSize + 1);
+        var (complete, length, writeError) = await read(writer.Body);
         if (!complete)
         {
             await writer.DisposeAsync();
             _closing = true;
+            return;
+        }
+
+        if (writeError is not null)
+        {
+            // The spool could not take it (disk full, I/O error): no half file stays, the sender keeps the message.
+            await writer.DisposeAsync();
+            _transaction = null;
+            _logger.LogError(writeError, "Spooling failed while receiving");
+            await ReplyAsync(IsDiskFull(writeError) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
             return;
         }
 

@@ -88,7 +88,7 @@ public sealed partial class SmtpSession
         {
             await TryReplyAsync(SmtpReplies.ServiceNotAvailable);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or TimeoutException)
         {
             _logger.LogDebug(e, "Connection lost");
         }
@@ -226,12 +226,15 @@ public sealed partial class SmtpSession
     /// <summary>
     /// Reads the DATA stream to its end marker, unstuffed, into <paramref name="target"/> until it holds
     /// <paramref name="limit"/> octets; past that it only counts, so the client is answered after its final dot.
+    /// A failure to write (disk full) is returned, not thrown: the data is still read to its end so the session
+    /// can answer and go on.
     /// </summary>
-    private async Task<(bool Complete, long Length)> ReadDataAsync(Stream target, long limit, CancellationToken cancellationToken)
+    private async Task<(bool Complete, long Length, IOException? WriteError)> ReadDataAsync(Stream target, long limit, CancellationToken cancellationToken)
     {
         var input = _connection.Input;
         var decoder = new DataDecoder();
         var output = new ArrayBufferWriter<byte>(64 * 1024);
+        IOException? writeError = null;
         while (!decoder.IsComplete)
         {
             if (!input.TryRead(out var read))
@@ -244,7 +247,8 @@ public sealed partial class SmtpSession
             var consumed = 0L;
             foreach (var segment in read.Buffer)
             {
-                var used = decoder.Decode(segment.Span, decoder.ContentLength < limit ? output : null);
+                var keep = writeError is null && decoder.ContentLength < limit;
+                var used = decoder.Decode(segment.Span, keep ? output : null);
                 consumed += used;
                 if (decoder.IsComplete || used < segment.Length)
                 {
@@ -254,18 +258,26 @@ public sealed partial class SmtpSession
 
             if (output.WrittenCount > 0)
             {
-                await target.WriteAsync(output.WrittenMemory, cancellationToken);
+                try
+                {
+                    await target.WriteAsync(output.WrittenMemory, cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    writeError = e;
+                }
+
                 output.ResetWrittenCount();
             }
 
             input.AdvanceTo(read.Buffer.GetPosition(consumed));
             if (!decoder.IsComplete && read.IsCompleted)
             {
-                return (false, decoder.ContentLength);
+                return (false, decoder.ContentLength, writeError);
             }
         }
 
-        return (true, decoder.ContentLength);
+        return (true, decoder.ContentLength, writeError);
     }
 
     private static string Printable(string text) => new(text.Select(c => c < 32 || c == 127 ? '?' : c).ToArray());

@@ -171,7 +171,8 @@ public sealed partial class MailStore
             .ToDictionary(k => k.Uid);
         var known = knownRows.ToDictionary(k => k.Key, k => k.Value.BaseName);
         var current = rebuilt.Records.Select(r => (Record: r, Entry: entries[r.BaseName])).ToList();
-        var stale = known.Where(k => !current.Any(c => c.Record.Uid == k.Key && c.Record.BaseName == k.Value)).Select(k => k.Key).ToArray();
+        var onDisk = current.Select(c => (c.Record.Uid, c.Record.BaseName)).ToHashSet();
+        var stale = known.Where(k => !onDisk.Contains(((uint)k.Key, k.Value))).Select(k => k.Key).ToArray();
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids)", new { id = mailboxId, uids = stale }, transaction, cancellationToken: cancellationToken));
 
         foreach (var (record, entry) in current.Where(c => known.TryGetValue(c.Record.Uid, out var b) && b == c.Record.BaseName))

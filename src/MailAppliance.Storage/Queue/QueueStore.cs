@@ -26,10 +26,15 @@ public sealed class QueueStore
     public async Task EnqueueAsync(SpoolEnvelope envelope, long size, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        // The spool file (fsync'd before this) is the truth: rows lost with an unflushed commit are written again from
+        // it at start-up, so this commit need not wait for PostgreSQL's WAL flush.
         await connection.ExecuteAsync(new CommandDefinition("""
+            BEGIN;
+            SET LOCAL synchronous_commit TO OFF;
             INSERT INTO queue_recipients (queue_id, recipient, status, mail_from, size, received_at)
             SELECT @queueId, r, 'queued', @mailFrom, @size, @receivedAt FROM unnest(@recipients) AS r
-            ON CONFLICT DO NOTHING
+            ON CONFLICT DO NOTHING;
+            COMMIT;
             """, new { queueId = envelope.QueueId, recipients = envelope.Recipients.Distinct().ToArray(), mailFrom = envelope.MailFrom, size, receivedAt = envelope.ReceivedAt.UtcDateTime },
             cancellationToken: cancellationToken));
     }
@@ -59,10 +64,14 @@ public sealed class QueueStore
     public async Task SetStatusAsync(string queueId, string recipient, RecipientStatus status, string result, DateTimeOffset? nextAttempt, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        // A lost status update only means one more attempt, which the store's delivery key turns into a no-op.
         await connection.ExecuteAsync(new CommandDefinition("""
+            BEGIN;
+            SET LOCAL synchronous_commit TO OFF;
             UPDATE queue_recipients SET status = @status, last_result = @result, attempts = attempts + 1,
                    next_attempt_at = coalesce(@next, next_attempt_at), updated_at = now()
-            WHERE queue_id = @queueId AND recipient = @recipient
+            WHERE queue_id = @queueId AND recipient = @recipient;
+            COMMIT;
             """, new { queueId, recipient, status = status.ToString().ToLowerInvariant(), result, next = nextAttempt?.UtcDateTime }, cancellationToken: cancellationToken));
     }
 

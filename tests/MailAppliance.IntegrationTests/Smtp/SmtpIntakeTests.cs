@@ -110,6 +110,20 @@ public sealed class SmtpIntakeTests : IClassFixture<ApplianceFixture>
     }
 
     [Fact]
+    public async Task The_bare_postmaster_reaches_the_postmaster_of_a_local_domain()
+    {
+        var result = await _app.Cli.RunAsync("alias add postmaster@example.test alice@example.test");
+        Assert.True(result.ExitCode == 0 || result.Error.Contains("already", StringComparison.Ordinal), result.ToString());
+        await using var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
+        await smtp.Send("EHLO client.example");
+        await smtp.Expect("250");
+        await smtp.Send("MAIL FROM:<>");
+        await smtp.Expect("250");
+        await smtp.Send("RCPT TO:<Postmaster>");
+        await smtp.Expect("250 2.1.5");
+    }
+
+    [Fact]
     public async Task Only_crlf_dot_crlf_ends_data_so_a_smuggled_message_stays_inside_the_first()
     {
         var user = await UserAsync("smuggle");

@@ -1,0 +1,29 @@
+using MailAppliance.Bench.Smtp;
+
+const string Usage = """
+    mailappliance-bench-smtp load    --port P --connections C --messages N --size BYTES --rcpt-domain bench.test --users K
+    mailappliance-bench-smtp rss     --pid PID --port P --size 50M [--rcpt u1@bench.test] [--settle SECONDS]
+    mailappliance-bench-smtp backlog --config F --data DIR --port P [--server /tmp/ma-bench-out/mailappliance]
+                                     [--messages 10000] [--size 1K] [--users 100] [--connections 8] [--log FILE]
+    """;
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+var options = new Options(args[1..]);
+return args[0] switch
+{
+    "load" => await LoadRun.RunVerbAsync(options),
+    "rss" => await RssRun.RunVerbAsync(options),
+    "backlog" => await BacklogRun.RunVerbAsync(options),
+    _ => WriteUsage(Usage),
+};
+
+static int WriteUsage(string usage)
+{
+    Console.Error.WriteLine(usage);
+    return 2;
+}
