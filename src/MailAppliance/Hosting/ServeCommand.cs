@@ -70,6 +70,7 @@ public static class ServeCommand
             sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<QueueStore>(),
             sp.GetRequiredService<DeliveryWorker>(), TimeProvider.System));
         builder.Services.AddHostedService<SmtpListenerService>();
+        builder.Services.AddHostedService<Pop3ListenerService>();
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
 
