@@ -128,12 +128,18 @@ internal static class DovecotOracle
         var stdout = new MemoryStream();
         var copy = p.StandardOutput.BaseStream.CopyToAsync(stdout);
         p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        if (!p.WaitForExit(60_000))
+        p.StandardInput.Flush();
+
+        // stdin stays open: Dovecot takes EOF as the client leaving and may stop before its output is written
+        // (seen under load: "Connection closed … state=wait-output"). The script ends with LOGOUT, after which
+        // Dovecot exits by itself.
+        if (!p.WaitForExit(120_000))
         {
             p.Kill();
             Assert.Fail("Dovecot oracle timed out");
         }
+
+        p.StandardInput.Close();
 
         copy.Wait();
         var bytes = stdout.ToArray();

@@ -130,9 +130,11 @@ public class DovecotInteropTests
             await process.StandardInput.WriteAsync(command + "\r\n");
         }
 
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // stdin stays open until Dovecot exits after LOGOUT: EOF would make it stop before writing all its output.
+        await process.StandardInput.FlushAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
+        process.StandardInput.Close();
         var transcript = await output;
         Assert.True(transcript.Contains("c7 OK", StringComparison.Ordinal), transcript + await errors);
         return transcript;
