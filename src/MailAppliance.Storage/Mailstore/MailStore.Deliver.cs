@@ -88,10 +88,9 @@ public sealed partial class MailStore
                 BEGIN;
                 SET LOCAL synchronous_commit TO OFF;
                 UPDATE messages SET pending = false, base_name = @baseName, file_name = @file WHERE mailbox_id = @id AND uid = @uid;
-                UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id;
                 COMMIT;
                 """,
-                new { id = mailbox.Id, uid = (long)committed.Uid, baseName = entry.BaseName, file = RelativeName(entry), stamp = TreeStamp(folder.Path) }, cancellationToken: cancellationToken));
+                new { id = mailbox.Id, uid = (long)committed.Uid, baseName = entry.BaseName, file = RelativeName(entry) }, cancellationToken: cancellationToken));
             return committed;
         }
         finally

@@ -164,7 +164,6 @@ public sealed partial class MailStore
                 await UidListFile.WriteAsync(uidLock, list.Value.WithoutUids(removed), cancellationToken);
             }
 
-            await RecordStampAsync(connection, mailbox, cancellationToken);
         });
         return removed;
     }
@@ -260,8 +259,6 @@ public sealed partial class MailStore
                 {
                     await UidListFile.AddAsync(uidLock, records, cancellationToken);
                 }
-
-                await RecordStampAsync(connection, target, cancellationToken);
             }
             finally
             {
@@ -301,9 +298,6 @@ public sealed partial class MailStore
             """, new { user = user.Id, bytes, count }, transaction, cancellationToken: cancellationToken));
         return charged is null ? await QuotaReasonAsync(connection, transaction, user.Id, bytes, cancellationToken) : null;
     }
-
-    private static Task RecordStampAsync(NpgsqlConnection connection, MailboxInfo mailbox, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailbox.Id, stamp = TreeStamp(mailbox.FolderPath) }, cancellationToken: cancellationToken));
 
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, string kind, long modseq, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:{kind}:{modseq}" }, transaction, cancellationToken: cancellationToken));

@@ -90,6 +90,9 @@ public sealed partial class MailStore
         }
 
         using var uidLock = await UidListLock.AcquireAsync(folder.Path, _options.Locks, _time, cancellationToken);
+
+        // Taken before the tree is read: anything that changes it from now on makes the recorded stamp differ.
+        var stampBeforeScan = TreeStamp(folder.Path);
         var row = await connection.QuerySingleOrDefaultAsync<(long Id, long UidValidity, long UidNext, long HighestModSeq)?>(new CommandDefinition(
             "SELECT id, uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE user_id = @user AND name = @name",
             new { user = user.Id, name = name.Name }, cancellationToken: cancellationToken));
@@ -198,7 +201,7 @@ public sealed partial class MailStore
             return ValueTask.CompletedTask;
         });
         await BulkInsertAsync(connection, transaction, mailboxId, modseq, indexed.OrderBy(i => i.Record.Uid).Select(i => (i.Record.Uid, i.Entry, i.Index, KeywordNames(keywords, i.Entry))).ToList(), cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailboxId, stamp = TreeStamp(folder.Path) }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailboxId, stamp = stampBeforeScan }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:reconstruct:{modseq}" }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
 
@@ -261,9 +264,11 @@ public sealed partial class MailStore
         entry.Name.KeywordIndexes.Select(i => keywords[i]).OfType<string>().ToArray();
 
     /// <summary>
-    /// Whether the index may be behind the tree: the uidlist and new/ as they are now (size and mtime). Our own
-    /// writers record the stamp after their changes; anything else that changes the tree (Dovecot, an LDA, a
-    /// restore) changes the stamp, and the next <see cref="RefreshIfBehindAsync"/> looks closer.
+    /// Whether the index may be behind the tree: the uidlist and new/ as they are now (size and mtime). A stamp is
+    /// recorded only when it was taken before the tree was read and found matching the index; any later change,
+    /// ours or another program's (Dovecot, an LDA, a restore), makes it differ, and the next
+    /// <see cref="RefreshIfBehindAsync"/> compares the uidlist and new/ with the index. Writers never record a stamp
+    /// after their own change: that could hide a file another program dropped in between.
     /// </summary>
     private static string TreeStamp(string folderPath)
     {

@@ -154,6 +154,29 @@ public sealed class ReconstructTests : IAsyncLifetime
         Assert.False(await _f.Store.RefreshIfBehindAsync(user, inbox, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_file_dropped_while_a_delivery_finishes_is_still_found()
+    {
+        var user = await _f.UserAsync("race@example.test");
+        await _f.Store.EnsureUserAsync(user, CancellationToken.None);
+        var store = _f.NewStore();
+        var inboxPath = store.RootOf(user).Inbox.Path;
+
+        // Another program drops a message into new/ in the last moments of our delivery.
+        store.FaultInjection = async step =>
+        {
+            if (step == DeliveryStep.Listed)
+            {
+                await File.WriteAllTextAsync(Path.Combine(inboxPath, "new", "1800000002.M9P9.otherlda"), "Subject: raced\r\n\r\nbody\r\n");
+            }
+        };
+        await store.DeliverAsync(new DeliveryRequest(user, MailboxName.Inbox), new MemoryStream(MailstoreFixture.Message("ours")), CancellationToken.None);
+
+        var inbox = (await _f.Store.FindMailboxAsync(user, MailboxName.Inbox, CancellationToken.None))!;
+        Assert.True(await _f.Store.RefreshIfBehindAsync(user, inbox, CancellationToken.None));
+        Assert.Equal([1u, 2u], (await _f.Store.ListMessagesAsync(inbox, CancellationToken.None)).Select(m => m.Uid));
+    }
+
     private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
 
     private static void CopyTree(string from, string to)
