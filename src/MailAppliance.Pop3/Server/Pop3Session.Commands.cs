@@ -1,3 +1,4 @@
+using MailAppliance.Core.Net;
 using System.Buffers;
 using MailAppliance.Core.Sasl;
 using MailAppliance.Mime;
@@ -174,10 +175,10 @@ public sealed partial class Pop3Session
         {
             _connection.Output.Write(Pop3Replies.SaslContinuation(step.Challenge ?? ""));
             var (status, line) = await ReadLineAsync(_saslLines, cancellationToken);
-            if (status != LineStatus.Line)
+            if (status != CommandLineStatus.Line)
             {
-                _closing = status != LineStatus.TooLong;
-                await ErrorAsync(status == LineStatus.TooLong ? Pop3Replies.LineTooLong : Pop3Replies.Timeout);
+                _closing = status != CommandLineStatus.TooLong;
+                await ErrorAsync(status == CommandLineStatus.TooLong ? Pop3Replies.LineTooLong : Pop3Replies.Timeout);
                 return;
             }
 

@@ -52,19 +52,19 @@ public sealed partial class Pop3Session
             while (!_closing && !cancellationToken.IsCancellationRequested)
             {
                 var (status, line) = await ReadLineAsync(_commandLines, cancellationToken);
-                if (status == LineStatus.Closed)
+                if (status == CommandLineStatus.Closed)
                 {
                     break;
                 }
 
-                if (status == LineStatus.TimedOut)
+                if (status == CommandLineStatus.TimedOut)
                 {
                     // RFC 1939 §3: the autologout timer closes the connection without entering UPDATE.
                     await ReplyAsync(Pop3Replies.Timeout);
                     break;
                 }
 
-                if (status == LineStatus.TooLong)
+                if (status == CommandLineStatus.TooLong)
                 {
                     await ErrorAsync(Pop3Replies.LineTooLong);
                     continue;
@@ -117,56 +117,8 @@ public sealed partial class Pop3Session
         }
     }
 
-    private enum LineStatus
-    {
-        Line,
-        TooLong,
-        Closed,
-        TimedOut,
-    }
-
-    /// <summary>The next line, bounded by <paramref name="lines"/>. Flushes pending replies before waiting.</summary>
-    private async Task<(LineStatus Status, byte[] Line)> ReadLineAsync(BoundedLineReader lines, CancellationToken cancellationToken)
-    {
-        var input = _connection.Input;
-        while (true)
-        {
-            if (!input.TryRead(out var read))
-            {
-                await _connection.Output.FlushAsync(cancellationToken);
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timer.CancelAfter(_options.IdleTimeout);
-                try
-                {
-                    read = await input.ReadAsync(timer.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    return (LineStatus.TimedOut, []);
-                }
-            }
-
-            var buffer = read.Buffer;
-            switch (lines.TryReadLine(ref buffer, out var line))
-            {
-                case LineReadResult.Complete:
-                    var bytes = line.ToArray();
-                    input.AdvanceTo(buffer.Start);
-                    return (LineStatus.Line, bytes);
-                case LineReadResult.TooLong:
-                    input.AdvanceTo(buffer.Start);
-                    return (LineStatus.TooLong, []);
-                default:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (read.IsCompleted)
-                    {
-                        return (LineStatus.Closed, []);
-                    }
-
-                    break;
-            }
-        }
-    }
+    private Task<(CommandLineStatus Status, byte[] Line)> ReadLineAsync(BoundedLineReader lines, CancellationToken cancellationToken) =>
+        _connection.ReadCommandLineAsync(lines, _options.IdleTimeout, cancellationToken);
 
     private async Task ErrorAsync(Pop3Reply reply)
     {

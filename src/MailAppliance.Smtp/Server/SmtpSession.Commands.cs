@@ -113,10 +113,10 @@ public sealed partial class SmtpSession
         {
             await ReplyAsync(new SmtpReply(334, null, step.Challenge ?? ""));
             var (status, line) = await ReadLineAsync(_options.CommandTimeout, cancellationToken);
-            if (status != LineStatus.Line)
+            if (status != CommandLineStatus.Line)
             {
-                _closing = status != LineStatus.TooLong;
-                await ErrorAsync(status == LineStatus.TooLong ? SmtpReplies.LineTooLong : SmtpReplies.Timeout);
+                _closing = status != CommandLineStatus.TooLong;
+                await ErrorAsync(status == CommandLineStatus.TooLong ? SmtpReplies.LineTooLong : SmtpReplies.Timeout);
                 return;
             }
 

@@ -57,18 +57,18 @@ public sealed partial class SmtpSession
             while (!_closing && !cancellationToken.IsCancellationRequested)
             {
                 var (status, line) = await ReadLineAsync(_options.CommandTimeout, cancellationToken);
-                if (status == LineStatus.Closed)
+                if (status == CommandLineStatus.Closed)
                 {
                     break;
                 }
 
-                if (status == LineStatus.TimedOut)
+                if (status == CommandLineStatus.TimedOut)
                 {
                     await ReplyAsync(SmtpReplies.Timeout);
                     break;
                 }
 
-                if (status == LineStatus.TooLong)
+                if (status == CommandLineStatus.TooLong)
                 {
                     await ErrorAsync(SmtpReplies.LineTooLong);
                     continue;
@@ -98,57 +98,9 @@ public sealed partial class SmtpSession
         }
     }
 
-    private enum LineStatus
-    {
-        Line,
-        TooLong,
-        Closed,
-        TimedOut,
-    }
-
     /// <summary>The next command line. Flushes pending replies before waiting for more input.</summary>
-    private async Task<(LineStatus Status, byte[] Line)> ReadLineAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var input = _connection.Input;
-        while (true)
-        {
-            if (!input.TryRead(out var read))
-            {
-                await FlushAsync(cancellationToken);
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timer.CancelAfter(timeout);
-                try
-                {
-                    read = await input.ReadAsync(timer.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    return (LineStatus.TimedOut, []);
-                }
-            }
-
-            var buffer = read.Buffer;
-            var result = _lines.TryReadLine(ref buffer, out var line);
-            switch (result)
-            {
-                case LineReadResult.Complete:
-                    var bytes = line.ToArray();
-                    input.AdvanceTo(buffer.Start);
-                    return (LineStatus.Line, bytes);
-                case LineReadResult.TooLong:
-                    input.AdvanceTo(buffer.Start);
-                    return (LineStatus.TooLong, []);
-                default:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (read.IsCompleted)
-                    {
-                        return (LineStatus.Closed, []);
-                    }
-
-                    break;
-            }
-        }
-    }
+    private Task<(CommandLineStatus Status, byte[] Line)> ReadLineAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        _connection.ReadCommandLineAsync(_lines, timeout, cancellationToken);
 
     private async Task ErrorAsync(SmtpReply reply)
     {

@@ -1,0 +1,64 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace MailAppliance.Core.Net;
+
+/// <summary>What waiting for the next command line gave.</summary>
+public enum CommandLineStatus
+{
+    Line,
+    TooLong,
+    Closed,
+    TimedOut,
+}
+
+/// <summary>
+/// The read loop every line-based protocol session shares: the next line, bounded by a <see cref="BoundedLineReader"/>,
+/// with replies flushed only when the session is about to wait (so pipelined commands get their replies in one
+/// write, RFC 2920 §3.2), and a timeout on the wait.
+/// </summary>
+public static class CommandLineReading
+{
+    public static async Task<(CommandLineStatus Status, byte[] Line)> ReadCommandLineAsync(
+        this ClientConnection connection, BoundedLineReader lines, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var input = connection.Input;
+        while (true)
+        {
+            if (!input.TryRead(out var read))
+            {
+                await connection.Output.FlushAsync(cancellationToken);
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timer.CancelAfter(timeout);
+                try
+                {
+                    read = await input.ReadAsync(timer.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return (CommandLineStatus.TimedOut, []);
+                }
+            }
+
+            var buffer = read.Buffer;
+            switch (lines.TryReadLine(ref buffer, out var line))
+            {
+                case LineReadResult.Complete:
+                    var bytes = line.ToArray();
+                    input.AdvanceTo(buffer.Start);
+                    return (CommandLineStatus.Line, bytes);
+                case LineReadResult.TooLong:
+                    input.AdvanceTo(buffer.Start);
+                    return (CommandLineStatus.TooLong, []);
+                default:
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (read.IsCompleted)
+                    {
+                        return (CommandLineStatus.Closed, []);
+                    }
+
+                    break;
+            }
+        }
+    }
+}
