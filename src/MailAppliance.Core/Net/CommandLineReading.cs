@@ -61,4 +61,23 @@ public static class CommandLineReading
             }
         }
     }
+
+    /// <summary>Writes and flushes to a peer that may already be gone (a last reply, a goodbye); never throws for that.</summary>
+    public static async Task TryWriteAndFlushAsync(this ClientConnection connection, ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            if (!bytes.IsEmpty)
+            {
+                await connection.Output.WriteAsync(bytes, timeout.Token);
+            }
+
+            await connection.Output.FlushAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The peer is gone: nothing more to say to it.
+        }
+    }
 }

@@ -200,35 +200,21 @@ public sealed partial class Pop3Session
     /// </summary>
     private async Task LoginAsync(SaslCredentials credentials, CancellationToken cancellationToken)
     {
-        var address = _connection.RemoteEndPoint.Address;
-        var delay = _services.Throttle.DelayFor(address, credentials.AuthenticationId);
-        if (delay > TimeSpan.Zero)
+        var result = await _services.Authenticator.LoginAsync(_connection.RemoteEndPoint.Address, credentials, _services.Throttle, _services.Time, cancellationToken);
+        if (result.Status == AuthenticationStatus.Unavailable)
         {
-            await Task.Delay(delay, _services.Time, cancellationToken);
-        }
-
-        AuthenticationResult result;
-        try
-        {
-            result = await _services.Authenticator.AuthenticateAsync(credentials.AuthenticationId, credentials.Password, cancellationToken);
-        }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException)
-        {
-            _logger.LogWarning(e, "Authentication unavailable");
+            _logger.LogWarning(result.Error, "Authentication unavailable");
             await ReplyAsync(Pop3Replies.TemporaryFailure);
             return;
         }
 
-        if (result.Status != AuthenticationStatus.Succeeded
-            || (credentials.AuthorizationId is { Length: > 0 } authz && !string.Equals(authz, credentials.AuthenticationId, StringComparison.OrdinalIgnoreCase)))
+        if (result.Status != AuthenticationStatus.Succeeded)
         {
-            _services.Throttle.RecordFailure(address, credentials.AuthenticationId);
             _logger.LogWarning("Authentication failed for {User}", credentials.AuthenticationId);
             await ErrorAsync(Pop3Replies.AuthFailed);
             return;
         }
 
-        _services.Throttle.RecordSuccess(address, credentials.AuthenticationId);
         var user = new MailUser(result.UserId, result.Address!);
         IAsyncDisposable? held = null;
         try

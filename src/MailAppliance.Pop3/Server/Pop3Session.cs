@@ -146,27 +146,7 @@ public sealed partial class Pop3Session
         writer.Write(".\r\n"u8);
     }
 
-    private async Task TryReplyAsync(Pop3Reply reply)
-    {
-        try
-        {
-            await ReplyAsync(reply);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-        {
-            // The peer is gone.
-        }
-    }
+    private Task TryReplyAsync(Pop3Reply reply) => _connection.TryWriteAndFlushAsync(reply.ToBytes());
 
-    private async Task TryFlushAsync()
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _connection.Output.FlushAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
-        {
-        }
-    }
+    private Task TryFlushAsync() => _connection.TryWriteAndFlushAsync(ReadOnlyMemory<byte>.Empty);
 }

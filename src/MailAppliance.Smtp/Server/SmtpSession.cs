@@ -118,29 +118,9 @@ public sealed partial class SmtpSession
 
     private async Task FlushAsync(CancellationToken cancellationToken) => await _connection.Output.FlushAsync(cancellationToken);
 
-    private async Task TryReplyAsync(SmtpReply reply)
-    {
-        try
-        {
-            await ReplyAsync(reply);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
-        {
-            // The peer is gone.
-        }
-    }
+    private Task TryReplyAsync(SmtpReply reply) => _connection.TryWriteAndFlushAsync(reply.ToBytes());
 
-    private async Task TryFlushAsync()
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _connection.Output.FlushAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
-        {
-        }
-    }
+    private Task TryFlushAsync() => _connection.TryWriteAndFlushAsync(ReadOnlyMemory<byte>.Empty);
 
     /// <summary>Reads exactly <paramref name="count"/> raw octets (a BDAT chunk) into <paramref name="target"/> (null: discard).</summary>
     private async Task<bool> ReadChunkAsync(long count, Stream? target, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
 using MailAppliance.Core.Addresses;
+using System.Net;
+using MailAppliance.Core.Sasl;
 using MailAppliance.Core.Security;
 
 namespace MailAppliance.Storage.Accounts;
@@ -7,11 +9,17 @@ public enum AuthenticationStatus
 {
     Succeeded,
     Failed,
+
+    /// <summary>The directory could not be asked (database trouble): a temporary failure, never "wrong password".</summary>
+    Unavailable,
 }
 
 public sealed record AuthenticationResult(AuthenticationStatus Status, long UserId = 0, MailAddress? Address = null)
 {
     public static AuthenticationResult Failed { get; } = new(AuthenticationStatus.Failed);
+
+    /// <summary>Why the check could not be made (with <see cref="AuthenticationStatus.Unavailable"/>), for the log.</summary>
+    public Exception? Error { get; init; }
 }
 
 /// <summary>
@@ -30,6 +38,40 @@ public sealed class Authenticator
         _directory = directory;
         _hasher = hasher;
         _decoyHash = hasher.Hash(Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>
+    /// A protocol login (SMTP AUTH, POP3 USER/PASS or AUTH, IMAP LOGIN): waits as long as the throttle says for this
+    /// client and account, checks the credentials (an authorization id other than the login is refused), and records
+    /// the outcome with the throttle.
+    /// </summary>
+    public async Task<AuthenticationResult> LoginAsync(IPAddress client, SaslCredentials credentials, AuthThrottle throttle, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var delay = throttle.DelayFor(client, credentials.AuthenticationId);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+
+        AuthenticationResult result;
+        try
+        {
+            result = await AuthenticateAsync(credentials.AuthenticationId, credentials.Password, cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException)
+        {
+            return new AuthenticationResult(AuthenticationStatus.Unavailable) { Error = e };
+        }
+
+        if (result.Status != AuthenticationStatus.Succeeded
+            || (credentials.AuthorizationId is { Length: > 0 } authz && !string.Equals(authz, credentials.AuthenticationId, StringComparison.OrdinalIgnoreCase)))
+        {
+            throttle.RecordFailure(client, credentials.AuthenticationId);
+            return AuthenticationResult.Failed;
+        }
+
+        throttle.RecordSuccess(client, credentials.AuthenticationId);
+        return result;
     }
 
     public async Task<AuthenticationResult> AuthenticateAsync(string login, string password, CancellationToken cancellationToken)
