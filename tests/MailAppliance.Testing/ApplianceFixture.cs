@@ -26,6 +26,10 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int SubmissionsPort { get; private set; }
 
+    public int Pop3Port { get; private set; }
+
+    public int Pop3sPort { get; private set; }
+
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
 
@@ -34,8 +38,8 @@ public class ApplianceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = FreePorts(3);
-        (SmtpPort, SubmissionPort, SubmissionsPort) = (ports[0], ports[1], ports[2]);
+        var ports = FreePorts(5);
+        (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         var config = new Dictionary<string, object>
         {
@@ -51,8 +55,8 @@ public class ApplianceFixture : IAsyncLifetime
                 Submissions = $"127.0.0.1:{SubmissionsPort}",
                 Imap = "",
                 Imaps = "",
-                Pop3 = "",
-                Pop3s = "",
+                Pop3 = $"127.0.0.1:{Pop3Port}",
+                Pop3s = $"127.0.0.1:{Pop3sPort}",
             },
         };
         Cli = CliRunner.WithConfig(Root, config);
