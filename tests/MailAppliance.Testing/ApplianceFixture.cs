@@ -30,6 +30,10 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int Pop3sPort { get; private set; }
 
+    public int ImapPort { get; private set; }
+
+    public int ImapsPort { get; private set; }
+
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
 
@@ -38,8 +42,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = FreePorts(5);
+        var ports = FreePorts(7);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
+        (ImapPort, ImapsPort) = (ports[5], ports[6]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         var config = new Dictionary<string, object>
         {
@@ -53,8 +58,8 @@ public class ApplianceFixture : IAsyncLifetime
                 Smtp = $"127.0.0.1:{SmtpPort}",
                 Submission = $"127.0.0.1:{SubmissionPort}",
                 Submissions = $"127.0.0.1:{SubmissionsPort}",
-                Imap = "",
-                Imaps = "",
+                Imap = $"127.0.0.1:{ImapPort}",
+                Imaps = $"127.0.0.1:{ImapsPort}",
                 Pop3 = $"127.0.0.1:{Pop3Port}",
                 Pop3s = $"127.0.0.1:{Pop3sPort}",
             },

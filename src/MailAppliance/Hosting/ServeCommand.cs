@@ -71,6 +71,8 @@ public static class ServeCommand
             sp.GetRequiredService<DeliveryWorker>(), TimeProvider.System));
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
+        builder.Services.AddSingleton<MailboxChangeListener>();
+        builder.Services.AddHostedService<ImapListenerService>();
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
 

@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
+
+namespace MailAppliance.Imap.Protocol;
+
+/// <summary>
+/// Writes IMAP responses into the connection's pipe: atoms, numbers, strings (quoted when they can be, literals
+/// otherwise), and literals streamed from files in chunks so a large FETCH never sits in memory.
+/// </summary>
+public sealed class ImapResponseWriter
+{
+    private const int FlushThreshold = 64 * 1024;
+    private readonly PipeWriter _output;
+    private long _unflushed;
+
+    public ImapResponseWriter(PipeWriter output) => _output = output;
+
+    /// <summary>Whether strings may carry UTF-8 as quoted strings (RFC 6855 UTF8=ACCEPT).</summary>
+    public bool Utf8 { get; set; }
+
+    public ImapResponseWriter Raw(string text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var span = _output.GetSpan(max);
+        var written = Encoding.UTF8.GetBytes(text, span);
+        _output.Advance(written);
+        _unflushed += written;
+        return this;
+    }
+
+    public ImapResponseWriter Bytes(ReadOnlySpan<byte> bytes)
+    {
+        _output.Write(bytes);
+        _unflushed += bytes.Length;
+        return this;
+    }
+
+    public ImapResponseWriter Number(long value) => Raw(value.ToString(CultureInfo.InvariantCulture));
+
+    public ImapResponseWriter Space() => Bytes(" "u8);
+
+    public ImapResponseWriter Crlf() => Bytes("\r\n"u8);
+
+    /// <summary>A string: quoted when it is short and plain, a literal otherwise (RFC 9051 §4.3).</summary>
+    public ImapResponseWriter String(string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        return String(bytes);
+    }
+
+    public ImapResponseWriter String(ReadOnlySpan<byte> bytes)
+    {
+        if (CanQuote(bytes))
+        {
+            Bytes("\""u8);
+            foreach (var b in bytes)
+            {
+                if (b is (byte)'"' or (byte)'\\')
+                {
+                    Bytes("\\"u8);
+                }
+
+                Bytes([b]);
+            }
+
+            return Bytes("\""u8);
+        }
+
+        Raw("{" + bytes.Length.ToString(CultureInfo.InvariantCulture) + "}\r\n");
+        return Bytes(bytes);
+    }
+
+    public ImapResponseWriter NString(string? value) => value is null ? Raw("NIL") : String(value);
+
+    /// <summary>An astring: an atom when it is one, else a string.</summary>
+    public ImapResponseWriter AString(string value)
+    {
+        if (value.Length > 0 && value.All(IsAtomChar))
+        {
+            return Raw(value);
+        }
+
+        return String(value);
+    }
+
+    /// <summary>A literal of exactly <paramref name="length"/> bytes copied from <paramref name="content"/>.</summary>
+    public async Task LiteralAsync(Stream content, long length, bool binary, CancellationToken cancellationToken)
+    {
+        Raw((binary ? "~{" : "{") + length.ToString(CultureInfo.InvariantCulture) + "}\r\n");
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var memory = _output.GetMemory((int)Math.Min(remaining, 32 * 1024));
+            var want = (int)Math.Min(remaining, memory.Length);
+            var read = await content.ReadAsync(memory[..want], cancellationToken);
+            if (read == 0)
+            {
+                // The file shrank under us (it cannot, unless something outside the store changed it): pad, since
+                // the announced length must be honoured.
+                memory.Span[..want].Fill((byte)' ');
+                read = want;
+            }
+
+            _output.Advance(read);
+            remaining -= read;
+            _unflushed += read;
+            await FlushIfLargeAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Flushes when enough is buffered, so long responses go out as they are made.</summary>
+    public async ValueTask FlushIfLargeAsync(CancellationToken cancellationToken)
+    {
+        if (_unflushed >= FlushThreshold)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        _unflushed = 0;
+        await _output.FlushAsync(cancellationToken);
+    }
+
+    private bool CanQuote(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 1000)
+        {
+            return false;
+        }
+
+        foreach (var b in bytes)
+        {
+            if (b is 0 or (byte)'\r' or (byte)'\n' || (b >= 0x80 && !Utf8))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // RFC 9051 §9 ATOM-CHAR: no atom-specials ( ) { SP CTL % * " \ ].
+    private static bool IsAtomChar(char c) =>
+        c > ' ' && c < 0x7f && c is not ('(' or ')' or '{' or '%' or '*' or '"' or '\\' or ']');
+}

@@ -1,0 +1,424 @@
+using System.Buffers;
+using System.Text;
+using MailAppliance.Core.Net;
+using MailAppliance.Imap.Protocol;
+using MailAppliance.Storage.Maildir;
+using MailAppliance.Storage.Mailstore;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Imap.Server;
+
+/// <summary>
+/// One IMAP connection (RFC 9051, RFC 3501 for IMAP4rev1 clients): reads commands with their literals (bounded
+/// before anything is interpreted), parses them (sans-I/O, <see cref="ImapCommandParser"/>), and dispatches each to
+/// its handler through <see cref="Routes"/>, which also says in which states a command is allowed. Handlers live in
+/// the ImapSession.*.cs files, one per command family.
+/// </summary>
+public sealed partial class ImapSession
+{
+    private readonly ClientConnection _connection;
+    private readonly ImapServerOptions _options;
+    private readonly ImapServices _services;
+    private readonly ILogger _logger;
+    private readonly BoundedLineReader _lines;
+    private ImapResponseWriter _out;
+    private ImapSessionState _state = new ImapSessionState.NotAuthenticated();
+    private int _errors;
+    private bool _condStore;
+    private bool _utf8;
+    private bool _rev2;
+
+    public ImapSession(ClientConnection connection, ImapServerOptions options, ImapServices services, ILogger logger)
+    {
+        _connection = connection;
+        _options = options;
+        _services = services;
+        _logger = logger;
+        _lines = new BoundedLineReader(options.MaxLineLength);
+        _out = new ImapResponseWriter(connection.Output);
+    }
+
+    public ImapSessionState State => _state;
+
+    /// <summary>Passwords cross only inside TLS unless the operator allowed otherwise (RFC 9051 §11.1, RFC 8314).</summary>
+    private bool AuthOffered => _connection.IsTls || _options.AllowPlaintextAuth;
+
+    private TimeSpan CurrentTimeout => _state is ImapSessionState.NotAuthenticated ? _options.PreAuthTimeout : _options.IdleTimeout;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object>
+        {
+            ["SessionId"] = _connection.SessionId,
+            ["RemoteEndpoint"] = _connection.RemoteEndPoint.ToString(),
+        });
+        try
+        {
+            _out.Raw("* OK [CAPABILITY ").Raw(Capabilities()).Raw("] ").Raw(_options.Hostname).Raw(" IMAP ready").Crlf();
+            while (_state is not ImapSessionState.Logout && !cancellationToken.IsCancellationRequested)
+            {
+                var read = await ReadCommandAsync(cancellationToken);
+                if (read.Status is ReadStatus.Closed)
+                {
+                    break;
+                }
+
+                if (read.Status is ReadStatus.TimedOut)
+                {
+                    // RFC 9051 §5.4: the autologout timer.
+                    _out.Raw("* BYE Autologout; idle for too long").Crlf();
+                    break;
+                }
+
+                if (read.Status is ReadStatus.Fatal)
+                {
+                    _out.Raw("* BYE ").Raw(read.Error).Crlf();
+                    break;
+                }
+
+                if (read.Status is ReadStatus.Answered)
+                {
+                    continue;
+                }
+
+                if (read.Command is null)
+                {
+                    await BadAsync(read.Tag, read.Error);
+                    continue;
+                }
+
+                using (read.Command)
+                {
+                    await DispatchAsync(read.Command, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _out.Raw("* BYE Server shutting down").Crlf();
+        }
+        catch (MailboxGoneException)
+        {
+            _out.Raw("* BYE The selected mailbox was deleted").Crlf();
+        }
+        catch (IOException e)
+        {
+            _logger.LogDebug(e, "Connection lost");
+        }
+        finally
+        {
+            await _connection.TryWriteAndFlushAsync(ReadOnlyMemory<byte>.Empty);
+            if (_state is ImapSessionState.Selected selected)
+            {
+                selected.Mailbox.Dispose();
+            }
+        }
+    }
+
+    private async Task DispatchAsync(ImapCommand command, CancellationToken cancellationToken)
+    {
+        if (!Routes.TryGetValue(command.Name, out var route))
+        {
+            await BadAsync(command.Tag, $"Unknown command {command.Name}");
+            return;
+        }
+
+        var current = _state switch
+        {
+            ImapSessionState.NotAuthenticated => ImapStates.NotAuthenticated,
+            ImapSessionState.Authenticated => ImapStates.Authenticated,
+            _ => ImapStates.Selected,
+        };
+        if ((route.States & current) == 0)
+        {
+            await BadAsync(command.Tag, current == ImapStates.NotAuthenticated ? "Log in first" : current == ImapStates.Authenticated && route.States == ImapStates.Selected ? "No mailbox selected" : "Command not allowed now");
+            return;
+        }
+
+        try
+        {
+            await route.Handler(this, command, cancellationToken);
+        }
+        catch (MailstoreException e)
+        {
+            await NoAsync(command.Tag, e.Error switch
+            {
+                MailstoreError.NoSuchMailbox => "[NONEXISTENT] " + e.Message,
+                MailstoreError.MailboxExists => "[ALREADYEXISTS] " + e.Message,
+                MailstoreError.OverQuota => "[OVERQUOTA] " + e.Message,
+                MailstoreError.InvalidName => "[CANNOT] " + e.Message,
+                _ => "[SERVERBUG] " + e.Message,
+            });
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        {
+            // RFC 5530 UNAVAILABLE: the database or the disk failed; the client may retry.
+            _logger.LogError(e, "{Command} failed", command.Name);
+            await NoAsync(command.Tag, "[UNAVAILABLE] Temporary failure, try again later");
+        }
+    }
+
+    private void Tagged(string tag, string status, string text) => _out.Raw(tag).Raw(" ").Raw(status).Raw(" ").Raw(text).Crlf();
+
+    private async Task OkAsync(ImapCommand command, string text, bool allowExpunge = true)
+    {
+        await SyncSelectedAsync(allowExpunge, force: false, cancellationToken: CancellationToken.None);
+        _errors = 0;
+        Tagged(command.Tag, "OK", text);
+    }
+
+    private Task NoAsync(string tag, string text)
+    {
+        _errors = 0;
+        Tagged(tag, "NO", text);
+        return Task.CompletedTask;
+    }
+
+    private async Task BadAsync(string tag, string text)
+    {
+        Tagged(tag, "BAD", text);
+        if (++_errors >= _options.MaxErrors)
+        {
+            _out.Raw("* BYE Too many invalid commands").Crlf();
+            _state = new ImapSessionState.Logout();
+        }
+
+        await Task.CompletedTask;
+    }
+
+    private async Task SyncSelectedAsync(bool allowExpunge, bool force, CancellationToken cancellationToken)
+    {
+        if (_state is ImapSessionState.Selected selected)
+        {
+            await selected.Mailbox.SyncAsync(_services.Store, _out, allowExpunge, force, _condStore, cancellationToken);
+        }
+    }
+
+    private string Capabilities()
+    {
+        var caps = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE");
+        if (_state is ImapSessionState.NotAuthenticated)
+        {
+            if (!_connection.IsTls)
+            {
+                caps.Append(" STARTTLS");
+            }
+
+            if (AuthOffered)
+            {
+                caps.Append(" AUTH=PLAIN AUTH=LOGIN");
+            }
+            else
+            {
+                caps.Append(" LOGINDISABLED");
+            }
+        }
+        else
+        {
+            caps.Append(" NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE ESEARCH")
+                .Append(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE STATUS=SIZE BINARY UTF8=ACCEPT");
+        }
+
+        return caps.ToString();
+    }
+
+    // ---- reading commands -------------------------------------------------------------------------------------
+
+    private enum ReadStatus
+    {
+        Command,
+
+        /// <summary>The command was refused while it was read (a literal too large); nothing more to say.</summary>
+        Answered,
+        Closed,
+        TimedOut,
+        Fatal,
+    }
+
+    private readonly record struct ReadResult(ReadStatus Status, ImapCommand? Command, string Tag, string Error);
+
+    /// <summary>
+    /// Reads one command: its first line, then for each literal announced at a line's end the literal (after a
+    /// "+" continuation for a synchronizing one) and the next line. Limits apply before anything is kept.
+    /// </summary>
+    private async Task<ReadResult> ReadCommandAsync(CancellationToken cancellationToken)
+    {
+        var segments = new List<CommandSegment>();
+        var files = new List<LiteralFile>();
+        long total = 0;
+        (string Tag, string Name)? head = null;
+        try
+        {
+            while (true)
+            {
+                var (status, line) = await _connection.ReadCommandLineAsync(_lines, CurrentTimeout, cancellationToken);
+                switch (status)
+                {
+                    case CommandLineStatus.Closed:
+                        return new ReadResult(ReadStatus.Closed, null, "*", "");
+                    case CommandLineStatus.TimedOut:
+                        return new ReadResult(ReadStatus.TimedOut, null, "*", "");
+                    case CommandLineStatus.TooLong:
+                        // The rest of the line was discarded; any literal it announced follows as garbage, so the
+                        // connection cannot be trusted to be in step any more.
+                        return new ReadResult(ReadStatus.Fatal, null, "*", "Command line too long");
+                }
+
+                head ??= ImapCommandParser.PeekTagAndName(line);
+                if (!ImapCommandParser.TryGetLiteralMarker(line, out var marker, out var textLength))
+                {
+                    segments.Add(new TextSegment(line));
+                    break;
+                }
+
+                segments.Add(new TextSegment(line[..textLength]));
+                var tag = head?.Tag ?? "*";
+                var isAppend = head?.Name is "APPEND";
+                var limit = isAppend ? _options.MaxAppendSize : _options.MaxLiteralSize;
+                total += marker.Size;
+                if (marker.Size > limit || total > limit + _options.MaxLiteralSize)
+                {
+                    if (marker.NonSynchronizing)
+                    {
+                        // RFC 7888 §4: the client sends the bytes anyway; we cannot stay in step without reading them.
+                        return new ReadResult(ReadStatus.Fatal, null, tag, "Literal too large");
+                    }
+
+                    Tagged(tag, isAppend ? "NO" : "BAD", isAppend ? "[TOOBIG] Message too large" : "Literal too large");
+                    return new ReadResult(ReadStatus.Answered, null, tag, "");
+                }
+
+                if (marker.Minus && marker.Size > 4096)
+                {
+                    // RFC 7888 §5: LITERAL- allows non-synchronizing literals up to 4096 octets only.
+                    return new ReadResult(ReadStatus.Fatal, null, tag, "Non-synchronizing literal larger than 4096 octets");
+                }
+
+                if (!marker.NonSynchronizing)
+                {
+                    _out.Raw("+ Ready for literal data").Crlf();
+                    await _out.FlushAsync(cancellationToken);
+                }
+
+                var value = await ReadLiteralAsync(marker.Size, files, cancellationToken);
+                if (value is null)
+                {
+                    return new ReadResult(ReadStatus.Closed, null, "*", "");
+                }
+
+                segments.Add(new LiteralSegment(value));
+            }
+
+            if (!ImapCommandParser.TryParse(segments, files, out var command, out var parsedTag, out var error))
+            {
+                DisposeAll(files);
+                return new ReadResult(ReadStatus.Command, null, parsedTag, error);
+            }
+
+            return new ReadResult(ReadStatus.Command, command, command!.Tag, "");
+        }
+        catch
+        {
+            DisposeAll(files);
+            throw;
+        }
+    }
+
+    private static void DisposeAll(List<LiteralFile> files)
+    {
+        foreach (var file in files)
+        {
+            file.Dispose();
+        }
+    }
+
+    /// <summary>Reads a literal's bytes: into memory when small, into a temporary file otherwise.</summary>
+    private async Task<ImapValue?> ReadLiteralAsync(long size, List<LiteralFile> files, CancellationToken cancellationToken)
+    {
+        Stream sink;
+        LiteralFile? file = null;
+        if (size <= _options.MaxInMemoryLiteral)
+        {
+            sink = new MemoryStream((int)size);
+        }
+        else
+        {
+            Directory.CreateDirectory(_options.TempDirectory);
+            var path = Path.Combine(_options.TempDirectory, $"append-{Guid.NewGuid():N}");
+            file = new LiteralFile(path, size);
+            files.Add(file);
+            sink = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+        }
+
+        await using (sink)
+        {
+            var remaining = size;
+            var input = _connection.Input;
+            while (remaining > 0)
+            {
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timer.CancelAfter(_options.IdleTimeout);
+                var read = await input.ReadAsync(timer.Token);
+                var buffer = read.Buffer;
+                var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+                foreach (var piece in take)
+                {
+                    await sink.WriteAsync(piece, cancellationToken);
+                }
+
+                remaining -= take.Length;
+                input.AdvanceTo(take.End);
+                if (remaining > 0 && read.IsCompleted)
+                {
+                    return null;
+                }
+            }
+
+            if (file is null)
+            {
+                return new ImapString(((MemoryStream)sink).ToArray(), true);
+            }
+        }
+
+        return new ImapFileLiteral(file);
+    }
+
+    // ---- shared helpers ---------------------------------------------------------------------------------------
+
+    /// <summary>A mailbox name argument decoded from modified UTF-7 (or UTF-8 after ENABLE UTF8=ACCEPT).</summary>
+    private MailboxName? ParseMailboxName(ImapValue value, out string error)
+    {
+        error = "";
+        var text = value.AsText();
+        if (text is null)
+        {
+            error = "Mailbox name expected";
+            return null;
+        }
+
+        text = text.TrimEnd(MailboxName.Separator);
+        var result = _utf8 && text.Any(c => c >= 0x80) ? MailboxName.FromImap(text) : MailboxName.FromModifiedUtf7(text);
+        if (!result.Succeeded)
+        {
+            error = "Invalid mailbox name: " + result.Failure!.Reason;
+            return null;
+        }
+
+        return result.Value;
+    }
+
+    /// <summary>A mailbox name in its wire form.</summary>
+    private string EncodeMailboxName(MailboxName name) => _utf8 ? name.Name : name.ToModifiedUtf7();
+
+    private void WriteMailboxName(MailboxName name)
+    {
+        if (_utf8)
+        {
+            _out.String(name.Name);
+        }
+        else
+        {
+            _out.String(name.ToModifiedUtf7());
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using Dapper;
+using MailAppliance.Storage.Maildir;
+using Npgsql;
+
+namespace MailAppliance.Storage.Mailstore;
+
+/// <summary>The per-message state an IMAP session keeps for its selected mailbox.</summary>
+public readonly record struct MessageState(uint Uid, MaildirFlags Flags, string[] Keywords, long ModSeq);
+
+/// <summary>A mailbox's messages in UID order, read in one snapshot with its highest modseq.</summary>
+public sealed record MailboxSnapshot(long HighestModSeq, uint UidNext, IReadOnlyList<MessageState> Messages);
+
+/// <summary>What changed in a mailbox since a modseq: new or changed messages, expunged UIDs, and the new highest modseq.</summary>
+public sealed record MailboxChanges(bool Exists, long HighestModSeq, uint UidNext, IReadOnlyList<MessageState> Changed, IReadOnlyList<uint> Expunged);
+
+/// <summary>STATUS (RFC 3501 §6.3.10, RFC 9051, RFC 8438 SIZE) figures of one mailbox.</summary>
+public sealed record MailboxStatus(long Messages, long Unseen, long Deleted, long Size, uint UidNext, uint UidValidity, long HighestModSeq, uint? FirstUnseenUid);
+
+/// <summary>A user's quota: usage, and the limits (null = unlimited).</summary>
+public sealed record QuotaState(long Bytes, long? BytesLimit, long Messages, long? MessagesLimit);
+
+/// <summary>Which cached views a FETCH needs besides the basic row.</summary>
+[Flags]
+public enum MessageViews
+{
+    None = 0,
+    Envelope = 1,
+    Body = 2,
+    BodyStructure = 4,
+    Structure = 8,
+}
+
+/// <summary>One message row with the views a FETCH or SEARCH asked for.</summary>
+public sealed class MessageRecord
+{
+    public required MessageInfo Info { get; init; }
+
+    public byte[]? Envelope { get; init; }
+
+    public byte[]? Body { get; init; }
+
+    public byte[]? BodyStructure { get; init; }
+
+    public byte[]? Structure { get; init; }
+}
+
+public sealed partial class MailStore
+{
+    /// <summary>Every message's UID, flags, keywords and modseq (pending deliveries included: their UIDs are final).</summary>
+    public async Task<MailboxSnapshot> LoadSnapshotAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var head = await connection.QuerySingleOrDefaultAsync<(long HighestModSeq, long UidNext)?>(new CommandDefinition(
+            "SELECT highestmodseq, uidnext FROM mailboxes WHERE id = @id", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken))
+            ?? throw new MailstoreException(MailstoreError.NoSuchMailbox, $"mailbox {mailbox.Name} no longer exists");
+        var messages = await ReadStatesAsync(connection, transaction, "SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 ORDER BY uid", mailbox.Id, null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new MailboxSnapshot(head.HighestModSeq, (uint)Math.Min(head.UidNext, uint.MaxValue), messages);
+    }
+
+    /// <summary>
+    /// The changes since <paramref name="sinceModSeq"/>, read in one snapshot. Modseqs are allocated under the
+    /// mailbox row's lock and committed in order, so everything at or below the returned highest modseq is included.
+    /// </summary>
+    public async Task<MailboxChanges> GetChangesAsync(MailboxInfo mailbox, long sinceModSeq, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var head = await connection.QuerySingleOrDefaultAsync<(long HighestModSeq, long UidNext)?>(new CommandDefinition(
+            "SELECT highestmodseq, uidnext FROM mailboxes WHERE id = @id", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken));
+        if (head is null)
+        {
+            return new MailboxChanges(false, 0, 0, [], []);
+        }
+
+        if (head.Value.HighestModSeq <= sinceModSeq)
+        {
+            return new MailboxChanges(true, head.Value.HighestModSeq, (uint)Math.Min(head.Value.UidNext, uint.MaxValue), [], []);
+        }
+
+        var changed = await ReadStatesAsync(connection, transaction, "SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid", mailbox.Id, sinceModSeq, cancellationToken);
+        var expunged = (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT uid FROM expunged WHERE mailbox_id = @id AND modseq > @since ORDER BY uid", new { id = mailbox.Id, since = sinceModSeq }, transaction, cancellationToken: cancellationToken)))
+            .Select(u => (uint)u).ToList();
+        await transaction.CommitAsync(cancellationToken);
+        return new MailboxChanges(true, head.Value.HighestModSeq, (uint)Math.Min(head.Value.UidNext, uint.MaxValue), changed, expunged);
+    }
+
+    /// <summary>The rows of the given UIDs (in UID order) with the asked-for views; UIDs without a row are skipped.</summary>
+    public async Task<IReadOnlyList<MessageRecord>> FetchRecordsAsync(MailboxInfo mailbox, IReadOnlyCollection<uint> uids, MessageViews views, CancellationToken cancellationToken)
+    {
+        var columns = "uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq"
+            + ((views & MessageViews.Envelope) != 0 ? ", envelope" : ", NULL::bytea")
+            + ((views & MessageViews.Body) != 0 ? ", body" : ", NULL::bytea")
+            + ((views & MessageViews.BodyStructure) != 0 ? ", bodystructure" : ", NULL::bytea")
+            + ((views & MessageViews.Structure) != 0 ? ", structure" : ", NULL::bytea");
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) ORDER BY uid", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
+        var records = new List<MessageRecord>(uids.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var info = new MessageInfo(mailbox.Id, (uint)reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
+                new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc)), (MaildirFlags)reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetInt64(8));
+            records.Add(new MessageRecord
+            {
+                Info = info,
+                Envelope = reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9),
+                Body = reader.IsDBNull(10) ? null : reader.GetFieldValue<byte[]>(10),
+                BodyStructure = reader.IsDBNull(11) ? null : reader.GetFieldValue<byte[]>(11),
+                Structure = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
+            });
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// The UIDs whose full-text column matches every word of <paramref name="text"/> (as a word prefix): the
+    /// index behind IMAP BODY and TEXT searches.
+    /// </summary>
+    public async Task<HashSet<uint>> SearchTextAsync(MailboxInfo mailbox, string text, CancellationToken cancellationToken)
+    {
+        var words = System.Text.RegularExpressions.Regex.Split(text.ToLowerInvariant(), @"[^\p{L}\p{N}]+").Where(w => w.Length > 0).ToList();
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        IEnumerable<long> uids;
+        if (words.Count == 0)
+        {
+            uids = await connection.QueryAsync<long>(new CommandDefinition("SELECT uid FROM messages WHERE mailbox_id = @id", new { id = mailbox.Id }, cancellationToken: cancellationToken));
+        }
+        else
+        {
+            // Each word quoted as a lexeme with prefix matching; 'simple' is the configuration the column is built with.
+            var query = string.Join(" & ", words.Select(w => "'" + w.Replace("'", "''", StringComparison.Ordinal) + "':*"));
+            uids = await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT uid FROM messages WHERE mailbox_id = @id AND search @@ to_tsquery('simple', @query)", new { id = mailbox.Id, query }, cancellationToken: cancellationToken));
+        }
+
+        return uids.Select(u => (uint)u).ToHashSet();
+    }
+
+    public async Task<MailboxStatus> GetStatusAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<StatusRow>(new CommandDefinition("""
+            SELECT m.uidnext AS UidNext, m.uidvalidity AS UidValidity, m.highestmodseq AS HighestModSeq,
+                   count(x.uid) AS Messages,
+                   count(x.uid) FILTER (WHERE x.flags & 16 = 0) AS Unseen,
+                   count(x.uid) FILTER (WHERE x.flags & 32 <> 0) AS Deleted,
+                   coalesce(sum(x.crlf_size), 0)::bigint AS Size,
+                   min(x.uid) FILTER (WHERE x.flags & 16 = 0) AS FirstUnseen
+            FROM mailboxes m LEFT JOIN messages x ON x.mailbox_id = m.id
+            WHERE m.id = @id
+            GROUP BY m.id
+            """, new { id = mailbox.Id }, cancellationToken: cancellationToken))
+            ?? throw new MailstoreException(MailstoreError.NoSuchMailbox, $"mailbox {mailbox.Name} no longer exists");
+        return new MailboxStatus(row.Messages, row.Unseen, row.Deleted, row.Size, (uint)Math.Min(row.UidNext, uint.MaxValue), (uint)row.UidValidity, row.HighestModSeq,
+            row.FirstUnseen is { } f ? (uint)f : null);
+    }
+
+    public async Task<QuotaState> GetQuotaAsync(MailUser user, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(long? Bytes, long? Messages, long? QuotaBytes, long? QuotaMessages)>(new CommandDefinition("""
+            SELECT q.bytes, q.messages, u.quota_bytes, u.quota_messages
+            FROM users u LEFT JOIN quota_usage q ON q.user_id = u.address_id WHERE u.address_id = @id
+            """, new { id = user.Id }, cancellationToken: cancellationToken));
+        return new QuotaState(row.Bytes ?? 0, row.QuotaBytes, row.Messages ?? 0, row.QuotaMessages);
+    }
+
+    private static async Task<List<MessageState>> ReadStatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, long mailboxId, long? since, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailboxId });
+        if (since is { } s)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s });
+        }
+
+        var states = new List<MessageState>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var keywords = reader.GetFieldValue<string[]>(2);
+            states.Add(new MessageState((uint)reader.GetInt64(0), (MaildirFlags)reader.GetInt32(1), keywords.Length == 0 ? [] : keywords, reader.GetInt64(3)));
+        }
+
+        return states;
+    }
+
+    private sealed class StatusRow
+    {
+        public long UidNext { get; init; }
+
+        public long UidValidity { get; init; }
+
+        public long HighestModSeq { get; init; }
+
+        public long Messages { get; init; }
+
+        public long Unseen { get; init; }
+
+        public long Deleted { get; init; }
+
+        public long Size { get; init; }
+
+        public long? FirstUnseen { get; init; }
+    }
+}
