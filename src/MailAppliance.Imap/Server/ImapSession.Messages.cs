@@ -176,7 +176,9 @@ public sealed partial class ImapSession
             return;
         }
 
-        await OkAsync(command, copyUid + "COPY completed");
+        // Copying into the selected mailbox: report the new messages now (RFC 9051 §6.4.7), not at a later command.
+        await SyncSelectedAsync(allowExpunge: command.IsUid, force: target.Id == mailbox.Info.Id, cancellationToken);
+        await OkAsync(command, copyUid + "COPY completed", allowExpunge: command.IsUid);
     }
 
     private async Task ExpungeAsync(ImapCommand command, CancellationToken cancellationToken)
@@ -301,6 +303,8 @@ public sealed partial class ImapSession
             return;
         }
 
+        // Appending to the selected mailbox: EXISTS before the tagged OK (RFC 9051 §6.3.12).
+        await SyncSelectedAsync(allowExpunge: true, force: _state is ImapSessionState.Selected s && s.Mailbox.Info.Id == target.Id, cancellationToken);
         await OkAsync(command, $"[APPENDUID {result.UidValidity} {result.Uid}] APPEND completed");
     }
 
