@@ -304,7 +304,7 @@ public sealed partial class ImapSession
         }
 
         // Appending to the selected mailbox: EXISTS before the tagged OK (RFC 9051 §6.3.12).
-        await SyncSelectedAsync(allowExpunge: true, force: _state is ImapSessionState.Selected s && s.Mailbox.Info.Id == target.Id, cancellationToken);
+        await SyncSelectedAsync(allowExpunge: true, force: _state is ImapSessionState.Selected current && current.Mailbox.Info.Id == target.Id, cancellationToken);
         await OkAsync(command, $"[APPENDUID {result.UidValidity} {result.Uid}] APPEND completed");
     }
 
