@@ -326,8 +326,17 @@ public sealed partial class ImapSession
                 break;
             }
 
-            await SyncSelectedAsync(allowExpunge: true, force: false, cancellationToken);
-            await _out.FlushAsync(cancellationToken);
+            try
+            {
+                await SyncSelectedAsync(allowExpunge: true, force: false, cancellationToken);
+                await _out.FlushAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+            {
+                // The database is away: keep idling (the pending read must not be abandoned) and look again soon.
+                _logger.LogIdleUpdateFailed(e);
+                await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+            }
         }
 
         var (status, line) = await read;
