@@ -3,7 +3,7 @@ using MailAppliance.Testing;
 
 namespace MailAppliance.IntegrationTests.Pop3;
 
-/// <summary>Third-party POP3 clients against the real appliance: curl and fetchmail.</summary>
+/// <summary>Third-party POP3 clients against the real appliance: curl and fetchmail (keep and delete modes).</summary>
 public sealed class Pop3ClientTests : IClassFixture<Pop3ApplianceFixture>
 {
     private readonly Pop3ApplianceFixture _app;
@@ -45,33 +45,56 @@ public sealed class Pop3ClientTests : IClassFixture<Pop3ApplianceFixture>
     {
         var user = await _app.UserAsync("fetch");
         await _app.DeliverAsync("fetch", "Subject: f1\r\n\r\none\r\n", "Subject: f2\r\n\r\ntwo\r\n");
-        var home = Path.Combine(_app.Root, "fetchmail");
-        Directory.CreateDirectory(home);
-        var mbox = Path.Combine(home, "mbox");
-        var rc = Path.Combine(home, "fetchmailrc");
-        await File.WriteAllTextAsync(rc, $"""
-            set no syslog
-            set idfile "{home}/fetchids"
-            poll 127.0.0.1 protocol pop3 port {_app.Pop3sPort} uidl:
-              user "{user}" there with password "pw" is "root" here
-              options keep ssl no sslcertck mda "cat >> {mbox}"
-            """);
-        File.SetUnixFileMode(rc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var fetchmail = await Fetchmail.CreateAsync(_app, user, "fetchmail", "keep");
 
-        async Task<(int Exit, string Output)> Fetch() => await ApplianceFixture.RunAsync(
-            "env", [$"FETCHMAILHOME={home}", "fetchmail", "--nodetach", "-f", rc, "--pidfile", Path.Combine(home, "pid")], timeout: TimeSpan.FromSeconds(60));
-
-        var (exit, output) = await Fetch();
+        var (exit, output) = await fetchmail.RunAsync();
         Assert.True(exit == 0, output);
-        var first = await File.ReadAllTextAsync(mbox);
+        var first = await File.ReadAllTextAsync(fetchmail.Mbox);
         Assert.Contains("Subject: f1", first, StringComparison.Ordinal);
         Assert.Contains("Subject: f2", first, StringComparison.Ordinal);
 
         // fetchmail exits 1 when there was no new mail.
-        (exit, output) = await Fetch();
+        (exit, output) = await fetchmail.RunAsync();
         Assert.True(exit == 1, output);
-        Assert.Equal(first, await File.ReadAllTextAsync(mbox));
+        Assert.Equal(first, await File.ReadAllTextAsync(fetchmail.Mbox));
         Assert.Equal(2, _app.Messages("fetch").Count);
+    }
+
+    [Fact]
+    public async Task Fetchmail_in_delete_mode_empties_the_maildrop()
+    {
+        var user = await _app.UserAsync("fetchdel");
+        var sent = new[] { "Subject: d1\r\n\r\none\r\n", "Subject: d2\r\n\r\ntwo\r\n", "Subject: d3\r\n\r\nthree\r\n.dot\r\n" };
+        await _app.DeliverAsync("fetchdel", sent);
+        var stored = _app.Messages("fetchdel").Select(Crlf).ToList();
+        Assert.Equal(sent.Length, stored.Count);
+        // No "keep": fetchmail sends DELE for each message it delivered and QUIT, the UPDATE state removes them.
+        var fetchmail = await Fetchmail.CreateAsync(_app, user, "fetchmail-delete", "no keep");
+
+        var (exit, output) = await fetchmail.RunAsync();
+        Assert.True(exit == 0, output);
+        var mbox = (await File.ReadAllTextAsync(fetchmail.Mbox)).Replace("\r\n", "\n", StringComparison.Ordinal);
+        foreach (var message in stored)
+        {
+            // The mda gets each message as stored, in LF form (fetchmail strips the CRs).
+            Assert.Contains(message.Replace("\r\n", "\n", StringComparison.Ordinal), mbox, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(_app.Messages("fetchdel"));
+        var (statExit, stat) = await Pop3ApplianceFixture.Python($"""
+            import poplib, ssl
+            ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+            p = poplib.POP3_SSL("127.0.0.1", {_app.Pop3sPort}, context=ctx, timeout=30)
+            p.user("{user}"); p.pass_("pw")
+            print(p.stat())
+            p.quit()
+            """);
+        Assert.True(statExit == 0, stat);
+        Assert.Equal("(0, 0)", stat.Trim());
+
+        (exit, output) = await fetchmail.RunAsync();
+        Assert.True(exit == 1, output);
+        Assert.Equal(mbox, (await File.ReadAllTextAsync(fetchmail.Mbox)).Replace("\r\n", "\n", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -98,5 +121,29 @@ public sealed class Pop3ClientTests : IClassFixture<Pop3ApplianceFixture>
         (exit, output) = await ApplianceFixture.RunAsync("curl", ["-sS", "--max-time", "60", "-k", $"pop3s://127.0.0.1:{_app.Pop3sPort}/1", "-u", $"{user}:pw", "-o", file]);
         Assert.True(exit == 0, output);
         Assert.Equal(expected, Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)));
+    }
+
+    /// <summary>A fetchmail set-up of its own (rc file, id file, mbox that its mda appends to) for one user.</summary>
+    private sealed record Fetchmail(string Home, string Rc, string Mbox)
+    {
+        public static async Task<Fetchmail> CreateAsync(Pop3ApplianceFixture app, string user, string name, string keepOption)
+        {
+            var home = Path.Combine(app.Root, name);
+            Directory.CreateDirectory(home);
+            var mbox = Path.Combine(home, "mbox");
+            var rc = Path.Combine(home, "fetchmailrc");
+            await File.WriteAllTextAsync(rc, $"""
+                set no syslog
+                set idfile "{home}/fetchids"
+                poll 127.0.0.1 protocol pop3 port {app.Pop3sPort} uidl:
+                  user "{user}" there with password "pw" is "root" here
+                  options {keepOption} ssl no sslcertck mda "cat >> {mbox}"
+                """);
+            File.SetUnixFileMode(rc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return new Fetchmail(home, rc, mbox);
+        }
+
+        public Task<(int ExitCode, string Output)> RunAsync() => ApplianceFixture.RunAsync(
+            "env", [$"FETCHMAILHOME={Home}", "fetchmail", "--nodetach", "-f", Rc, "--pidfile", Path.Combine(Home, "pid")], timeout: TimeSpan.FromSeconds(60));
     }
 }
