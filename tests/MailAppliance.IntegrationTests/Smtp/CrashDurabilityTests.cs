@@ -29,11 +29,14 @@ public sealed partial class CrashDurabilityTests : IClassFixture<ApplianceFixtur
         var random = new Random(20261122);
         for (var kill = 0; kill < 3; kill++)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(1500 + random.Next(1500)));
+            // Kill only once the senders made progress since the last start (a loaded machine is slow to restart),
+            // then at a random moment.
+            await WaitForProgressAsync(acknowledged, acknowledged.Count + 10);
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1500)));
             await _app.KillAndRestartAsync();
         }
 
-        await Task.Delay(1500);
+        await WaitForProgressAsync(acknowledged, acknowledged.Count + 10);
         await stop.CancelAsync();
         await Task.WhenAll(senders);
 
@@ -57,6 +60,15 @@ public sealed partial class CrashDurabilityTests : IClassFixture<ApplianceFixtur
         Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged messages lost: {string.Join(", ", lost.Take(5))}");
         Assert.DoesNotContain(delivered, d => d.Value > 1);
         _output.WriteLine($"{acknowledged.Count} acknowledged, {delivered.Count} delivered ({delivered.Count - acknowledged.Count} accepted but unacknowledged when killed), 3 SIGKILLs");
+    }
+
+    private static async Task WaitForProgressAsync(ConcurrentDictionary<string, string> acknowledged, int count)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (acknowledged.Count < count && watch.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(100);
+        }
     }
 
     private async Task SendUntilStoppedAsync(int worker, ConcurrentDictionary<string, string> acknowledged, CancellationToken stop)
