@@ -24,6 +24,7 @@ public sealed partial class MailStore
     private readonly Lock _groupGate = new();
     private List<GroupMember> _waitingDeliveries = [];
     private bool _groupRunning;
+    private Task _filesStage = Task.CompletedTask;
 
     /// <summary>A delivery whose file is fsync'd in <c>tmp/</c> and parsed, ready for the index.</summary>
     private sealed record SealedDelivery(
@@ -88,133 +89,228 @@ public sealed partial class MailStore
                 }
             }
 
-            await CommitGroupSafelyAsync(group);
+            // Two stages: while this group's files are moved and listed, the next group commits its rows. The file
+            // stages run in group order, so a folder's uidlist always grows by appending.
+            var committed = await CommitIndexSafelyAsync(group);
+            var previous = _filesStage;
+            _filesStage = Task.Run(async () =>
+            {
+                await previous;
+                await FinishFilesSafelyAsync(committed);
+            });
+
+            // At most one file stage waits behind the running one.
+            await previous;
         }
     }
 
-    /// <summary>Commits a group; whatever fails reaches every member not yet answered (none is left waiting).</summary>
-    private async Task CommitGroupSafelyAsync(IReadOnlyList<GroupMember> group)
+    /// <summary>Commits a group from start to end, not pipelined (members that must go alone).</summary>
+    private async Task CommitGroupSafelyAsync(IReadOnlyList<GroupMember> group) => await FinishFilesSafelyAsync(await CommitIndexSafelyAsync(group));
+
+    /// <summary>A group whose rows are committed: its connection still holds the users' shared locks.</summary>
+    private sealed record CommittedGroup(IReadOnlyList<GroupMember> Group, NpgsqlConnection Connection, long[] UserKeys, List<GroupMember> Committed, List<GroupMember> OneByOne);
+
+    /// <summary>Stage 1; whatever fails reaches every member not yet answered (none is left waiting).</summary>
+    private async Task<CommittedGroup?> CommitIndexSafelyAsync(IReadOnlyList<GroupMember> group)
     {
+        NpgsqlConnection? connection = null;
+        var userKeys = group.Select(m => UserLockKey(m.Delivery.Request.User.Id)).Distinct().Order().ToArray();
         try
         {
-            await CommitGroupAsync(group);
+            connection = await _db.OpenConnectionAsync(CancellationToken.None);
+            var oneByOne = new List<GroupMember>();
+            List<GroupMember> committed;
+            try
+            {
+                committed = await CommitRowsAsync(connection, group, userKeys, oneByOne);
+            }
+            catch (PostgresException) when (group.Count > 1)
+            {
+                // A conflict with another process (a deadlock, a key inserted meanwhile): each on its own.
+                await connection.ExecuteAsync("ROLLBACK");
+                committed = [];
+                oneByOne.Clear();
+                oneByOne.AddRange(group.Where(m => !m.Done.Task.IsCompleted));
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && group[0].Delivery.Request.DeliveryKey is { } key)
+            {
+                // The same delivery, retried while the first attempt was still running: that one wins.
+                await connection.ExecuteAsync("ROLLBACK");
+                var member = group[0];
+                var uid = (uint?)await connection.ExecuteScalarAsync<long?>(
+                    "SELECT uid FROM messages WHERE mailbox_id = @id AND delivery_key = @key", new { id = member.Delivery.Mailbox.Id, key }) ?? 0;
+                await member.Delivery.File.DisposeAsync();
+                member.Done.TrySetResult(new DeliveryResult(DeliveryStatus.AlreadyDelivered, member.Delivery.Mailbox.Id, member.Delivery.Mailbox.UidValidity, uid));
+                committed = [];
+            }
+
+            return new CommittedGroup(group, connection, userKeys, committed, oneByOne);
         }
         catch (Exception e)
         {
+            if (connection is not null)
+            {
+                await ReleaseAsync(connection, userKeys, rollback: true);
+            }
+
             foreach (var member in group)
             {
                 member.Done.TrySetException(e);
             }
+
+            return null;
         }
     }
 
-    private async Task CommitGroupAsync(IReadOnlyList<GroupMember> group)
+    /// <summary>Stage 2: files, uidlists, the final update, the answers; then the members that must go alone.</summary>
+    private async Task FinishFilesSafelyAsync(CommittedGroup? group)
     {
-        // Reconstruct takes a user's lock exclusively: it must not run between our commit and the last step.
-        var userKeys = group.Select(m => UserLockKey(m.Delivery.Request.User.Id)).Distinct().Order().ToArray();
-        var oneByOne = new List<GroupMember>();
-        await using (var connection = await _db.OpenConnectionAsync(CancellationToken.None))
+        if (group is null)
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_lock_shared(k) FROM (SELECT unnest(@keys) AS k ORDER BY 1) s", new { keys = userKeys });
-            var unlocked = false;
-            var finishing = false;
-            try
-            {
-                List<GroupMember> committed;
-                try
-                {
-                    committed = await CommitRowsAsync(connection, group, oneByOne);
-                }
-                catch (PostgresException) when (group.Count > 1)
-                {
-                    // A conflict with another process (a deadlock, a key inserted meanwhile): each on its own.
-                    committed = [];
-                    oneByOne.Clear();
-                    oneByOne.AddRange(group.Where(m => !m.Done.Task.IsCompleted));
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && group[0].Delivery.Request.DeliveryKey is { } key)
-                {
-                    // The same delivery, retried while the first attempt was still running: that one wins.
-                    var member = group[0];
-                    var uid = (uint?)await connection.ExecuteScalarAsync<long?>(
-                        "SELECT uid FROM messages WHERE mailbox_id = @id AND delivery_key = @key", new { id = member.Delivery.Mailbox.Id, key }) ?? 0;
-                    await member.Delivery.File.DisposeAsync();
-                    member.Done.TrySetResult(new DeliveryResult(DeliveryStatus.AlreadyDelivered, member.Delivery.Mailbox.Id, member.Delivery.Mailbox.UidValidity, uid));
-                    committed = [];
-                }
+            return;
+        }
 
-                if (committed.Count > 0)
-                {
-                    await PublishGroupAsync(committed);
-                    finishing = true;
-                    await FinishGroupAsync(connection, committed, userKeys);
-                    unlocked = true;
-                    foreach (var member in committed)
-                    {
-                        member.Done.TrySetResult(new DeliveryResult(DeliveryStatus.Delivered, member.Delivery.Mailbox.Id, member.UidValidity, member.Uid));
-                    }
-                }
-            }
-            finally
+        var released = false;
+        Exception? failure = null;
+        try
+        {
+            if (group.Committed.Count > 0)
             {
-                if (!unlocked)
+                await PublishGroupAsync(group.Committed);
+                await FinishGroupAsync(group.Connection, group.Committed, group.UserKeys);
+                released = true;
+                foreach (var member in group.Committed)
                 {
-                    if (finishing)
-                    {
-                        await connection.ExecuteAsync("ROLLBACK"); // the final update's transaction, if it failed half-way
-                    }
-
-                    await connection.ExecuteAsync("SELECT pg_advisory_unlock_shared(k) FROM unnest(@keys) AS k", new { keys = userKeys });
+                    member.Done.TrySetResult(new DeliveryResult(DeliveryStatus.Delivered, member.Delivery.Mailbox.Id, member.UidValidity, member.Uid));
                 }
             }
         }
+        catch (Exception e)
+        {
+            failure = e;
+        }
 
-        foreach (var member in oneByOne)
+        // Released before anyone hears of a failure: a caller's next step may be a reconstruct, which waits for it.
+        await ReleaseAsync(group.Connection, released ? [] : group.UserKeys, rollback: !released);
+        if (failure is not null)
+        {
+            foreach (var member in group.Group)
+            {
+                member.Done.TrySetException(failure);
+            }
+        }
+
+        foreach (var member in group.OneByOne.Where(m => !m.Done.Task.IsCompleted))
         {
             await CommitGroupSafelyAsync([member]);
         }
     }
 
+    /// <summary>Ends a group's session: a half-done transaction rolled back, the users' locks released.</summary>
+    private static async Task ReleaseAsync(NpgsqlConnection connection, long[] userKeys, bool rollback)
+    {
+        try
+        {
+            if (rollback)
+            {
+                await connection.ExecuteAsync("ROLLBACK"); // only a warning when no transaction is open
+            }
+
+            if (userKeys.Length > 0)
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock_shared(k) FROM unnest(@keys) AS k", new { keys = userKeys });
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection: its backend ends, and with it the session's locks.
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
     /// <summary>
-    /// The index part of a group, in one transaction: returns the members whose rows are now committed (pending),
-    /// answers those already delivered, over quota or aimed at a stale mailbox, and puts into
+    /// The index part of a group, in one transaction of two round trips: returns the members whose rows are now
+    /// committed (pending), answers those already delivered, over quota or aimed at a stale mailbox, and puts into
     /// <paramref name="oneByOne"/> those that must be committed alone (a user whose quota the group as a whole
     /// would exceed, a delivery key twice in one group).
     /// </summary>
-    private async Task<List<GroupMember>> CommitRowsAsync(NpgsqlConnection connection, IReadOnlyList<GroupMember> group, List<GroupMember> oneByOne)
+    private async Task<List<GroupMember>> CommitRowsAsync(NpgsqlConnection connection, IReadOnlyList<GroupMember> group, long[] userKeys, List<GroupMember> oneByOne)
     {
-        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-        var mailboxIds = group.Select(m => m.Delivery.Mailbox.Id).Distinct().Order().ToArray();
-        var keyed = group.Where(m => m.Delivery.Request.DeliveryKey is not null).ToList();
+        // A delivery key twice in one group: the second waits for the first one's row and finds it.
+        var candidates = new List<GroupMember>();
+        var keysInGroup = new HashSet<(long, string)>();
+        foreach (var member in group)
+        {
+            if (member.Delivery.Request.DeliveryKey is { } key && !keysInGroup.Add((member.Delivery.Mailbox.Id, key)))
+            {
+                oneByOne.Add(member);
+                continue;
+            }
 
-        // Locking the mailbox rows first (in id order, as every group does) serialises groups of several processes
-        // per mailbox; a key committed by another process before we got the lock is then visible to the lookup.
+            candidates.Add(member);
+        }
+
+        var mailboxIds = candidates.Select(m => m.Delivery.Mailbox.Id).Distinct().Order().ToArray();
+        var keyed = candidates.Where(m => m.Delivery.Request.DeliveryKey is not null).ToList();
+        var charges = candidates.GroupBy(m => m.Delivery.Request.User.Id).Select(g => (User: g.Key, Bytes: g.Sum(m => m.Delivery.Index.Size), Count: (long)g.Count())).ToList();
+        var users = charges.Select(c => c.User).ToArray();
+
         var boxes = new Dictionary<long, (long UserId, string Name, uint UidValidity, long UidNext, long ModSeq)>();
         var delivered = new Dictionary<(long MailboxId, string Key), uint>();
-        await using (var lookup = new NpgsqlBatch(connection, transaction))
+        var charged = new HashSet<long>();
+        await using (var first = new NpgsqlBatch(connection))
         {
-            lookup.BatchCommands.Add(Command(
+            // Reconstruct takes a user's lock exclusively: it must not run between our commit and the last step.
+            first.BatchCommands.Add(Command("SELECT pg_advisory_lock_shared(k) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) s", userKeys));
+            first.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            // Locking the mailbox rows first (in id order, as every group does) serialises groups of several
+            // processes per mailbox; a key committed by another process before we got the lock is then visible.
+            first.BatchCommands.Add(Command(
                 "SELECT id, user_id, name, uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE id = ANY($1) ORDER BY id FOR UPDATE", mailboxIds));
-            lookup.BatchCommands.Add(Command("""
+            first.BatchCommands.Add(Command("""
                 SELECT m.mailbox_id, m.delivery_key, m.uid FROM messages m
                 JOIN unnest($1::bigint[], $2::text[]) AS k (mailbox_id, delivery_key) ON m.mailbox_id = k.mailbox_id AND m.delivery_key = k.delivery_key
                 """, keyed.Select(m => m.Delivery.Mailbox.Id).ToArray(), keyed.Select(m => m.Delivery.Request.DeliveryKey!).ToArray()));
-            await using var reader = await lookup.ExecuteReaderAsync(CancellationToken.None);
-            while (await reader.ReadAsync())
+            // Each user's quota charged once for the group; what is not inserted after all is given back below.
+            first.BatchCommands.Add(Command("INSERT INTO quota_usage (user_id) SELECT unnest($1::bigint[]) ORDER BY 1 ON CONFLICT DO NOTHING", users));
+            first.BatchCommands.Add(Command("""
+                UPDATE quota_usage q SET bytes = q.bytes + c.bytes, messages = q.messages + c.n
+                FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS c (user_id, bytes, n) JOIN users u ON u.address_id = c.user_id
+                WHERE q.user_id = c.user_id
+                  AND (u.quota_bytes IS NULL OR q.bytes + c.bytes <= u.quota_bytes)
+                  AND (u.quota_messages IS NULL OR q.messages + c.n <= u.quota_messages)
+                RETURNING q.user_id
+                """, users, charges.Select(c => c.Bytes).ToArray(), charges.Select(c => c.Count).ToArray()));
+            // Result sets are told apart by their first column (statements without rows may or may not show one).
+            await using var reader = await first.ExecuteReaderAsync(CancellationToken.None);
+            do
             {
-                boxes[reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetString(2), (uint)reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+                var kind = reader.FieldCount == 0 ? "" : reader.GetName(0);
+                while (await reader.ReadAsync())
+                {
+                    switch (kind)
+                    {
+                        case "id":
+                            boxes[reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetString(2), (uint)reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+                            break;
+                        case "mailbox_id":
+                            delivered[(reader.GetInt64(0), reader.GetString(1))] = (uint)reader.GetInt64(2);
+                            break;
+                        case "user_id":
+                            charged.Add(reader.GetInt64(0));
+                            break;
+                    }
+                }
             }
-
-            await reader.NextResultAsync();
-            while (await reader.ReadAsync())
-            {
-                delivered[(reader.GetInt64(0), reader.GetString(1))] = (uint)reader.GetInt64(2);
-            }
+            while (await reader.NextResultAsync());
         }
 
         var rows = new List<GroupMember>();
-        var keysInGroup = new HashSet<(long, string)>();
-        foreach (var member in group)
+        var overQuota = new List<GroupMember>();
+        foreach (var member in candidates)
         {
             var d = member.Delivery;
             if (!boxes.TryGetValue(d.Mailbox.Id, out var box) || box.UserId != d.Request.User.Id || box.Name != d.Mailbox.Name.Name)
@@ -224,28 +320,35 @@ public sealed partial class MailStore
             }
 
             member.UidValidity = box.UidValidity;
-            if (d.Request.DeliveryKey is { } key)
+            if (d.Request.DeliveryKey is { } key && delivered.TryGetValue((d.Mailbox.Id, key), out var earlier))
             {
-                if (delivered.TryGetValue((d.Mailbox.Id, key), out var earlier))
-                {
-                    await d.File.DisposeAsync();
-                    member.Done.TrySetResult(new DeliveryResult(DeliveryStatus.AlreadyDelivered, d.Mailbox.Id, box.UidValidity, earlier));
-                    continue;
-                }
-
-                if (!keysInGroup.Add((d.Mailbox.Id, key)))
-                {
-                    oneByOne.Add(member); // after this group, it finds the first one's row
-                    continue;
-                }
+                await d.File.DisposeAsync();
+                member.Done.TrySetResult(new DeliveryResult(DeliveryStatus.AlreadyDelivered, d.Mailbox.Id, box.UidValidity, earlier));
+                continue;
             }
 
-            rows.Add(member);
+            (charged.Contains(d.Request.User.Id) ? rows : overQuota).Add(member);
         }
 
-        rows = await ChargeQuotaAsync(connection, transaction, rows, oneByOne);
+        foreach (var user in overQuota.GroupBy(m => m.Delivery.Request.User.Id))
+        {
+            if (user.Count() > 1 || candidates.Count(m => m.Delivery.Request.User.Id == user.Key) > 1)
+            {
+                // Several together do not fit (or the charge counted one that was not delivered): each on its own,
+                // so that exactly those that fit are delivered.
+                oneByOne.AddRange(user);
+                continue;
+            }
+
+            var member = user.First();
+            var reason = await QuotaReasonAsync(connection, null, user.Key, member.Delivery.Index.Size, CancellationToken.None);
+            await member.Delivery.File.DisposeAsync();
+            member.Done.TrySetResult(DeliveryResult.OverQuota(reason));
+        }
+
         if (rows.Count == 0)
         {
+            await connection.ExecuteAsync("ROLLBACK");
             return rows;
         }
 
@@ -259,8 +362,18 @@ public sealed partial class MailStore
             next[id] = (uidNext + 1, modSeq);
         }
 
-        await using (var insert = new NpgsqlBatch(connection, transaction))
+        var refunds = candidates.Where(m => charged.Contains(m.Delivery.Request.User.Id) && !rows.Contains(m))
+            .GroupBy(m => m.Delivery.Request.User.Id).Select(g => (User: g.Key, Bytes: g.Sum(m => m.Delivery.Index.Size), Count: (long)g.Count())).ToList();
+        await using (var insert = new NpgsqlBatch(connection))
         {
+            if (refunds.Count > 0)
+            {
+                insert.BatchCommands.Add(Command("""
+                    UPDATE quota_usage q SET bytes = q.bytes - c.bytes, messages = q.messages - c.n
+                    FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS c (user_id, bytes, n) WHERE q.user_id = c.user_id
+                    """, refunds.Select(r => r.User).ToArray(), refunds.Select(r => r.Bytes).ToArray(), refunds.Select(r => r.Count).ToArray()));
+            }
+
             insert.BatchCommands.Add(Command("""
                 UPDATE mailboxes b SET uidnext = c.uidnext, highestmodseq = c.modseq
                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS c (id, uidnext, modseq) WHERE b.id = c.id
@@ -296,72 +409,11 @@ public sealed partial class MailStore
             insert.BatchCommands.Add(Command(
                 "SELECT pg_notify('mailbox_changed', p) FROM unnest($1::text[]) AS p",
                 new object?[] { next.Select(n => $"{n.Key}:exists:{n.Value.ModSeq}").ToArray() }));
+            insert.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
             await insert.ExecuteNonQueryAsync(CancellationToken.None);
         }
 
-        await transaction.CommitAsync(CancellationToken.None);
         return rows;
-    }
-
-    /// <summary>
-    /// Charges each user's quota once for the group's messages. A lone message over quota is refused with the
-    /// reason; a user whose several messages together do not fit has them committed one by one, so that exactly
-    /// the ones that fit are delivered, as without a group.
-    /// </summary>
-    private static async Task<List<GroupMember>> ChargeQuotaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<GroupMember> rows, List<GroupMember> oneByOne)
-    {
-        if (rows.Count == 0)
-        {
-            return rows;
-        }
-
-        var charges = rows.GroupBy(m => m.Delivery.Request.User.Id).Select(g => (User: g.Key, Bytes: g.Sum(m => m.Delivery.Index.Size), Count: (long)g.Count())).ToList();
-        var users = charges.Select(c => c.User).ToArray();
-        var charged = new HashSet<long>();
-        await using (var quota = new NpgsqlBatch(connection, transaction))
-        {
-            quota.BatchCommands.Add(Command("INSERT INTO quota_usage (user_id) SELECT unnest($1::bigint[]) ORDER BY 1 ON CONFLICT DO NOTHING", users));
-            quota.BatchCommands.Add(Command("""
-                UPDATE quota_usage q SET bytes = q.bytes + c.bytes, messages = q.messages + c.n
-                FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS c (user_id, bytes, n) JOIN users u ON u.address_id = c.user_id
-                WHERE q.user_id = c.user_id
-                  AND (u.quota_bytes IS NULL OR q.bytes + c.bytes <= u.quota_bytes)
-                  AND (u.quota_messages IS NULL OR q.messages + c.n <= u.quota_messages)
-                RETURNING q.user_id
-                """, users, charges.Select(c => c.Bytes).ToArray(), charges.Select(c => c.Count).ToArray()));
-            await using var reader = await quota.ExecuteReaderAsync(CancellationToken.None);
-            if (reader.FieldCount == 0)
-            {
-                await reader.NextResultAsync(); // past the INSERT, to the UPDATE's RETURNING
-            }
-
-            while (await reader.ReadAsync())
-            {
-                charged.Add(reader.GetInt64(0));
-            }
-        }
-
-        var accepted = new List<GroupMember>();
-        foreach (var group in rows.GroupBy(m => m.Delivery.Request.User.Id))
-        {
-            if (charged.Contains(group.Key))
-            {
-                accepted.AddRange(group);
-            }
-            else if (group.Count() > 1)
-            {
-                oneByOne.AddRange(group);
-            }
-            else
-            {
-                var member = group.First();
-                var reason = await QuotaReasonAsync(connection, transaction, group.Key, member.Delivery.Index.Size, CancellationToken.None);
-                await member.Delivery.File.DisposeAsync();
-                member.Done.TrySetResult(DeliveryResult.OverQuota(reason));
-            }
-        }
-
-        return accepted;
     }
 
     /// <summary>The file part after the commit: moves, directory fsyncs, uidlist appends (each once per folder).</summary>
