@@ -6,12 +6,13 @@ namespace MailAppliance.Storage.Mailstore;
 
 /// <summary>
 /// Group commit of deliveries. Each caller writes, fsyncs and parses its own message in <c>tmp/</c>; sealed
-/// deliveries then queue here, and one group at a time is committed: one PostgreSQL transaction for the whole
+/// deliveries then queue here and are committed in groups: one PostgreSQL transaction for the whole
 /// group (the mailboxes locked in id order, delivery keys looked up together, one quota charge per user, one UID
 /// range per mailbox, one multi-row insert, one NOTIFY per mailbox: one WAL flush), then the files are moved with
 /// one directory fsync per directory, one dovecot-uidlist append per folder, and one final update. Deliveries that
 /// arrive while a group commits form the next group, so the group grows with the load and a lone delivery waits
-/// for nobody. The crash-safety steps and their order are those of a single delivery (see
+/// for nobody. Two stages overlap: while one group moves and lists its files, the next commits its rows. The
+/// crash-safety steps and their order are those of a single delivery (see
 /// <see cref="DeliverAsync"/>), with every fault-injection point passed once per group.
 /// </summary>
 public sealed partial class MailStore
