@@ -5,13 +5,13 @@ using MailAppliance.Storage.Mailstore;
 
 namespace MailAppliance.Bench.Store;
 
-internal sealed record DeliverSettings(int Users, int Messages, int Concurrency, int Size, string UserPrefix, bool PrintUids, int Warmup);
+internal sealed record DeliverSettings(int Users, int Messages, int Concurrency, int Size, string UserPrefix, bool PrintUids, int Warmup, bool SharedStore);
 
 /// <summary>What one worker was given for one message, in the order it got the answers.</summary>
 internal sealed record DeliveryReceipt(int Worker, string User, uint Uid);
 
 internal sealed record DeliverFigures(
-    string Verb, DateTimeOffset At, int ProcessorCount, int Users, int Messages, int Concurrency, int SizeBytes,
+    string Verb, DateTimeOffset At, int ProcessorCount, int Users, int Messages, int Concurrency, int SizeBytes, bool SharedStore,
     double Seconds, double DeliveriesPerSecond, double P50Ms, double P99Ms, double MaxMs, double MeanMs);
 
 /// <summary>
@@ -36,7 +36,8 @@ internal static class DeliverBenchmark
         }
 
         var runId = Guid.NewGuid().ToString("N")[..12];
-        var stores = Enumerable.Range(0, settings.Concurrency).Select(_ => environment.NewStore()).ToArray();
+        var shared = settings.SharedStore ? environment.NewStore() : null;
+        var stores = Enumerable.Range(0, settings.Concurrency).Select(_ => shared ?? environment.NewStore()).ToArray();
         if (settings.Warmup > 0)
         {
             var warmupUser = (await environment.EnsureUsersAsync([settings.UserPrefix + "warmup"], cancellationToken))[0];
@@ -81,7 +82,7 @@ internal static class DeliverBenchmark
 
         var latency = LatencySummary.Of(latencies);
         var figures = new DeliverFigures(
-            "deliver", DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Users, settings.Messages, settings.Concurrency, settings.Size,
+            "deliver", DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Users, settings.Messages, settings.Concurrency, settings.Size, settings.SharedStore,
             Math.Round(elapsed.TotalSeconds, 3), Math.Round(settings.Messages / elapsed.TotalSeconds, 1),
             Math.Round(latency.P50, 2), Math.Round(latency.P99, 2), Math.Round(latency.Max, 2), Math.Round(latency.Mean, 2));
         return (figures, all.SelectMany(r => r).ToList());

@@ -9,11 +9,13 @@ using Microsoft.Extensions.Logging.Console;
 const string Usage = """
     usage:
       mailappliance-bench-store deliver --data DIR [--connection CS] --users N --messages M --concurrency C --size BYTES
-                                        [--user-prefix P] [--report FILE] [--print-uids] [--warmup K]
+                                        [--user-prefix P] [--report FILE] [--print-uids] [--warmup K] [--shared-store]
       mailappliance-bench-store reconstruct --data DIR [--connection CS] --messages M [--user LOCALPART] [--report FILE]
                                             [--breakdown] [--again-with-index]
     Without --connection, the embedded PostgreSQL cluster under DIR/pg is started (created if needed) and stopped.
     --warmup K delivers K untimed messages per worker first, into the INBOX of <prefix>warmup.
+    --shared-store gives every worker the same MailStore, as the appliance's delivery sessions share its one store
+      (and so its group commit); without it each worker has a store of its own, as separate processes would.
     --print-uids prints one line per delivery: "uid <worker> <user> <uid>", in the order each worker got them.
     """;
 
@@ -23,7 +25,7 @@ var verbs = new Dictionary<string, (Dictionary<string, OptionKind> Options, stri
     {
         ["data"] = OptionKind.Text, ["connection"] = OptionKind.Text, ["users"] = OptionKind.Count, ["messages"] = OptionKind.Count,
         ["concurrency"] = OptionKind.Count, ["size"] = OptionKind.Count, ["user-prefix"] = OptionKind.Text, ["report"] = OptionKind.Text,
-        ["print-uids"] = OptionKind.Flag, ["warmup"] = OptionKind.Count,
+        ["print-uids"] = OptionKind.Flag, ["warmup"] = OptionKind.Count, ["shared-store"] = OptionKind.Flag,
     }, ["data", "users", "messages", "concurrency", "size"]),
     ["reconstruct"] = (new()
     {
@@ -61,7 +63,8 @@ object figures;
 if (args[0] == "deliver")
 {
     var settings = new DeliverSettings(
-        options.Count("users"), options.Count("messages"), concurrency, options.Count("size"), options.OptionalText("user-prefix") ?? "user", options.Flag("print-uids"), options.Count("warmup", 0));
+        options.Count("users"), options.Count("messages"), concurrency, options.Count("size"), options.OptionalText("user-prefix") ?? "user", options.Flag("print-uids"), options.Count("warmup", 0),
+        options.Flag("shared-store"));
     var (deliver, receipts) = await DeliverBenchmark.RunAsync(environment, settings, cancel.Token);
     if (settings.PrintUids)
     {
@@ -72,7 +75,7 @@ if (args[0] == "deliver")
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"deliver: {deliver.Messages} messages of {deliver.SizeBytes} bytes into {deliver.Users} mailboxes, concurrency {deliver.Concurrency}: " +
+        $"deliver: {deliver.Messages} messages of {deliver.SizeBytes} bytes into {deliver.Users} mailboxes, concurrency {deliver.Concurrency}{(deliver.SharedStore ? " (shared store)" : "")}: " +
         $"{deliver.Seconds:F2} s, {deliver.DeliveriesPerSecond:F1} deliveries/s, latency p50 {deliver.P50Ms:F1} ms, p99 {deliver.P99Ms:F1} ms, max {deliver.MaxMs:F1} ms"));
     figures = deliver;
 }

@@ -24,7 +24,11 @@ public sealed class DeliveryWorker : BackgroundService
         TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2),
     ];
 
-    private const int Parallelism = 8;
+    // Messages delivered side by side. The store commits concurrent deliveries as one group (one transaction, one
+    // fsync per directory), so more in flight means larger groups, not more contention.
+    private const int Parallelism = 32;
+
+    private const int RoundSize = 1000;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
 
@@ -76,7 +80,7 @@ public sealed class DeliveryWorker : BackgroundService
     public async Task<bool> RemoveIfSettledAsync(string queueId, CancellationToken cancellationToken)
     {
         var all = await _queue.RecipientsAsync(queueId, cancellationToken);
-        if (all.Count == 0 || !all.All(r => r.Status is RecipientStatus.Delivered or RecipientStatus.Failed or RecipientStatus.Discarded))
+        if (all.Count == 0 || !all.All(r => IsSettled(r.Status)))
         {
             return false;
         }
@@ -90,7 +94,7 @@ public sealed class DeliveryWorker : BackgroundService
     {
         // Messages are delivered side by side (each to its recipients in order): deliveries wait on fsyncs and
         // PostgreSQL, not on the CPU, and the store keeps concurrent deliveries to one user consistent.
-        var due = await _queue.DueAsync(_time.GetUtcNow(), 200, cancellationToken);
+        var due = await _queue.DueAsync(_time.GetUtcNow(), RoundSize, cancellationToken);
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (queueId, token) => await DeliverAsync(queueId, token));
         return due.Count;
@@ -127,8 +131,8 @@ public sealed class DeliveryWorker : BackgroundService
 
     private async Task DeliverAsync(string queueId, CancellationToken cancellationToken)
     {
-        var rows = (await _queue.RecipientsAsync(queueId, cancellationToken))
-            .Where(r => r.Status is RecipientStatus.Queued or RecipientStatus.Deferred && r.NextAttemptAt <= _time.GetUtcNow()).ToList();
+        var all = await _queue.RecipientsAsync(queueId, cancellationToken);
+        var rows = all.Where(r => r.Status is RecipientStatus.Queued or RecipientStatus.Deferred && r.NextAttemptAt <= _time.GetUtcNow()).ToList();
         var opened = _spool.Open(queueId);
         if (opened is null)
         {
@@ -141,19 +145,31 @@ public sealed class DeliveryWorker : BackgroundService
         }
 
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["QueueId"] = queueId });
+        var unsettled = all.Count(r => !IsSettled(r.Status));
         await using (opened.Value.Message)
         {
             foreach (var row in rows)
             {
                 var (status, result) = await DeliverToAsync(queueId, row.Recipient, opened.Value.Message, cancellationToken);
+                if (IsSettled(status))
+                {
+                    unsettled--;
+                }
+
                 var next = status == RecipientStatus.Deferred ? _time.GetUtcNow() + Backoff[Math.Min(row.Attempts, Backoff.Length - 1)] : (DateTimeOffset?)null;
                 await _queue.SetStatusAsync(queueId, row.Recipient, status, result, next, cancellationToken);
                 _logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", queueId, row.Recipient, status, result);
             }
         }
 
-        await RemoveIfSettledAsync(queueId, cancellationToken);
+        // Every recipient settled by what was just read and written: no need to read the rows again.
+        if (all.Count > 0 && unsettled == 0)
+        {
+            _spool.Delete(queueId);
+        }
     }
+
+    private static bool IsSettled(RecipientStatus status) => status is RecipientStatus.Delivered or RecipientStatus.Failed or RecipientStatus.Discarded;
 
     private async Task<(RecipientStatus Status, string Result)> DeliverToAsync(string queueId, string recipient, Stream message, CancellationToken cancellationToken)
     {

@@ -83,10 +83,22 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
     /// <c>cur/</c> (with flags or keywords) and fsyncs that directory. If the name is taken (a clash of unique parts
     /// across processes), a fresh unique part is generated and the move retried; the returned entry has the name used.
     /// </summary>
-    public async Task<MaildirEntry> PublishAsync(
+    public Task<MaildirEntry> PublishAsync(
         MaildirFlags flags = MaildirFlags.None,
         IReadOnlyCollection<int>? keywordIndexes = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        PublishAsync(flags, keywordIndexes, syncDirectory: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="PublishAsync(MaildirFlags, IReadOnlyCollection{int}?, CancellationToken)"/>; with
+    /// <paramref name="syncDirectory"/> false the caller fsyncs the target directory itself (once for many
+    /// messages) before it counts the move as durable.
+    /// </summary>
+    public async Task<MaildirEntry> PublishAsync(
+        MaildirFlags flags,
+        IReadOnlyCollection<int>? keywordIndexes,
+        bool syncDirectory,
+        CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         var sealedName = _sealedName ?? await SealAsync(null, cancellationToken);
@@ -110,7 +122,11 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
             }
 
             _done = true;
-            FileSystemSync.FsyncDirectory(targetDirectory);
+            if (syncDirectory)
+            {
+                FileSystemSync.FsyncDirectory(targetDirectory);
+            }
+
             var mtime = File.GetLastWriteTimeUtc(target);
             return new MaildirEntry(target, fullName, !toCur, sealedName.Size ?? 0, new DateTimeOffset(mtime, TimeSpan.Zero));
         }

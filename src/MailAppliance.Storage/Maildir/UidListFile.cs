@@ -30,6 +30,84 @@ public static class UidListFile
     }
 
     /// <summary>
+    /// Appends records under the lock without reading the whole file (deliveries: O(batch), not O(mailbox)). Only
+    /// the tail is read, for the last UID and the final line feed; when every new UID is above that last one the
+    /// lines are appended and fsync'd, as Dovecot does. Otherwise (UIDs committed out of order by another process,
+    /// a torn last line) this falls back to <see cref="AddAsync"/>, which parses and rewrites the file in UID order.
+    /// Returns whether the fast path was taken; a failure as <see cref="AddAsync"/> gives it.
+    /// </summary>
+    public static async Task<MaildirResult<bool>> AppendAsync(
+        UidListLock heldLock, IReadOnlyCollection<UidListRecord> records, CancellationToken cancellationToken)
+    {
+        heldLock.EnsureHeld();
+        if (records.Count == 0)
+        {
+            return MaildirResult<bool>.Ok(true);
+        }
+
+        var path = PathIn(heldLock.FolderPath);
+        var tail = ReadTail(path);
+        var ordered = records.OrderBy(r => r.Uid).ToArray();
+        if (tail is { EndsWithLineFeed: true } && ordered[0].Uid > tail.Value.LastUid)
+        {
+            var lines = new StringBuilder();
+            foreach (var record in ordered)
+            {
+                lines.Append(record.Format()).Append('\n');
+            }
+
+            await AtomicFile.AppendAsync(path, lines.ToString(), cancellationToken);
+            return MaildirResult<bool>.Ok(true);
+        }
+
+        var added = await AddAsync(heldLock, records, cancellationToken);
+        return added.Succeeded ? MaildirResult<bool>.Ok(false) : MaildirResult<bool>.Fail(added.Failure!.Kind, added.Failure.Reason);
+    }
+
+    /// <summary>
+    /// The UID of the file's last record (0 with only the header) and whether the file ends with a line feed; null
+    /// when there is no file or the last line is not a record. Reads at most the last 4 KiB.
+    /// </summary>
+    private static (uint LastUid, bool EndsWithLineFeed)? ReadTail(string path)
+    {
+        const int Window = 4096;
+        byte[] bytes;
+        long start;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            start = Math.Max(0, file.Length - Window);
+            file.Seek(start, SeekOrigin.Begin);
+            bytes = new byte[file.Length - start];
+            file.ReadExactly(bytes);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        var text = Encoding.UTF8.GetString(bytes);
+        var endsWithLineFeed = text.EndsWith('\n');
+        var lines = text.TrimEnd('\n').Split('\n');
+        // The first line of a window that starts at 0 is the header; one that starts later may be cut.
+        var firstRecordLine = 1;
+        if (lines.Length <= firstRecordLine)
+        {
+            return start == 0 && lines[0].StartsWith("3 ", StringComparison.Ordinal) ? (0u, endsWithLineFeed) : null;
+        }
+
+        var last = lines[^1];
+        var space = last.IndexOf(' ');
+        return space > 0 && uint.TryParse(last.AsSpan(0, space), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var uid)
+            ? (uid, endsWithLineFeed)
+            : null;
+    }
+
+    /// <summary>
     /// Adds records to the existing file under the lock and returns the new content. When every new UID is above the
     /// last one and the file ends with a complete line, the lines are appended and fsync'd (as Dovecot does, leaving
     /// the header's N behind); otherwise (UIDs committed out of order by concurrent deliveries, or a torn last line)

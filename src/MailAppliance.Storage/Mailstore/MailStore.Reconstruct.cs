@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dapper;
 using MailAppliance.Storage.Maildir;
 using Microsoft.Extensions.Logging;
@@ -193,14 +192,8 @@ public sealed partial class MailStore
                 transaction, cancellationToken: cancellationToken));
         }
 
-        var toParse = current.Where(c => !(known.TryGetValue(c.Record.Uid, out var b) && b == c.Record.BaseName)).ToList();
-        var indexed = new ConcurrentBag<(UidListRecord Record, MaildirEntry Entry, IndexedMessage Index)>();
-        await Parallel.ForEachAsync(toParse, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, (item, _) =>
-        {
-            indexed.Add((item.Record, item.Entry, MessageIndexer.IndexFile(item.Entry.Path, _options.MaxSearchTextBytes)));
-            return ValueTask.CompletedTask;
-        });
-        await BulkInsertAsync(connection, transaction, mailboxId, modseq, indexed.OrderBy(i => i.Record.Uid).Select(i => (i.Record.Uid, i.Entry, i.Index, KeywordNames(keywords, i.Entry))).ToList(), cancellationToken);
+        var toParse = current.Where(c => !(known.TryGetValue(c.Record.Uid, out var b) && b == c.Record.BaseName)).OrderBy(c => c.Record.Uid).ToList();
+        await InsertParsedAsync(connection, mailboxId, modseq, keywords, toParse, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("UPDATE mailboxes SET tree_stamp = @stamp WHERE id = @id", new { id = mailboxId, stamp = stampBeforeScan }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:reconstruct:{modseq}" }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
@@ -209,52 +202,115 @@ public sealed partial class MailStore
         return (mailboxId, current.Count, added.Count, toParse.Count);
     }
 
-    private static async Task BulkInsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, long modseq,
-        IReadOnlyList<(uint Uid, MaildirEntry Entry, IndexedMessage Index, string[] Keywords)> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses the files and inserts their rows as a pipeline, so that the client's parsing, PostgreSQL's
+    /// <c>to_tsvector</c> and the inserts into <c>messages</c> (with its indexes) overlap instead of following one
+    /// another, and memory holds a few chunks instead of every parsed message. Chunks of files are parsed on all
+    /// cores; each chunk's search vectors are computed by <c>to_tsvector</c> on a connection of its own (a pure
+    /// function: outside the reconstruct's transaction, several chunks at once); the rows, vectors included, go
+    /// into <c>messages</c> by binary <c>COPY</c> in the reconstruct's transaction, in UID order.
+    /// </summary>
+    private async Task InsertParsedAsync(
+        NpgsqlConnection connection, long mailboxId, long modseq, MaildirKeywords keywords,
+        IReadOnlyList<(UidListRecord Record, MaildirEntry Entry)> files, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
+        if (files.Count == 0)
         {
             return;
         }
 
-        await connection.ExecuteAsync(new CommandDefinition("""
-            CREATE TEMP TABLE IF NOT EXISTS reconstruct_rows (
-                uid bigint, base_name text, file_name text, size bigint, crlf_size bigint, internal_date timestamptz,
-                flags integer, keywords text[], envelope bytea, body bytea, bodystructure bytea, structure bytea, search_text text
-            ) ON COMMIT DELETE ROWS
-            """, transaction: transaction, cancellationToken: cancellationToken));
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY reconstruct_rows (uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, envelope, body, bodystructure, structure, search_text) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        const int ChunkSize = 1000;
+        var chunksInFlight = Math.Max(2, Environment.ProcessorCount);
+        var chunks = System.Threading.Channels.Channel.CreateBounded<Task<ParsedChunk>>(chunksInFlight);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(async () =>
         {
-            foreach (var (uid, entry, index, keywords) in rows)
+            try
             {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync((long)uid, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
-                await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(keywords, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(index.SearchText, NpgsqlDbType.Text, cancellationToken);
+                for (var start = 0; start < files.Count; start += ChunkSize)
+                {
+                    var chunk = files.Skip(start).Take(ChunkSize).ToArray();
+                    await chunks.Writer.WriteAsync(Task.Run(() => ParseChunkAsync(chunk, stop.Token), stop.Token), stop.Token);
+                }
+            }
+            finally
+            {
+                chunks.Writer.Complete();
+            }
+        }, stop.Token);
+
+        try
+        {
+            await using var copy = await connection.BeginBinaryImportAsync("""
+                COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
+                               envelope, body, bodystructure, structure, search) FROM STDIN (FORMAT BINARY)
+                """, cancellationToken);
+            await foreach (var pending in chunks.Reader.ReadAllAsync(cancellationToken))
+            {
+                var chunk = await pending;
+                for (var i = 0; i < chunk.Files.Length; i++)
+                {
+                    var (record, entry) = chunk.Files[i];
+                    var index = chunk.Indexes[i];
+                    await copy.StartRowAsync(cancellationToken);
+                    await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
+                    await copy.WriteAsync((long)record.Uid, NpgsqlDbType.Bigint, cancellationToken);
+                    await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
+                    await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
+                    await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
+                    await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
+                    await copy.WriteAsync(KeywordNames(keywords, entry), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(modseq, NpgsqlDbType.Bigint, cancellationToken);
+                    await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
+                    await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
+                    await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
+                    await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
+                    await copy.WriteAsync(chunk.Vectors[i], NpgsqlDbType.TsVector, cancellationToken);
+                }
             }
 
             await copy.CompleteAsync(cancellationToken);
         }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            // The producer's chunks observe the cancellation; their faults are the ones rethrown above.
+            try
+            {
+                await producer;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
 
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
-                                  envelope, body, bodystructure, structure, search)
-            SELECT @mailboxId, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, @modseq,
-                   envelope, body, bodystructure, structure, to_tsvector('simple', search_text)
-            FROM reconstruct_rows
-            """, new { mailboxId, modseq }, transaction, cancellationToken: cancellationToken));
+    private sealed record ParsedChunk((UidListRecord Record, MaildirEntry Entry)[] Files, IndexedMessage[] Indexes, NpgsqlTsVector[] Vectors);
+
+    private async Task<ParsedChunk> ParseChunkAsync((UidListRecord Record, MaildirEntry Entry)[] files, CancellationToken cancellationToken)
+    {
+        var indexes = new IndexedMessage[files.Length];
+        Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => indexes[i] = MessageIndexer.IndexFile(files[i].Entry.Path, _options.MaxSearchTextBytes));
+
+        // The same to_tsvector('simple', …) as a delivery's insert, so both index a message alike.
+        await using var helper = await _db.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT to_tsvector('simple', t) FROM unnest($1::text[]) WITH ORDINALITY AS u (t, i) ORDER BY i", helper);
+        command.Parameters.Add(new NpgsqlParameter { Value = indexes.Select(x => x.SearchText).ToArray() });
+        var vectors = new NpgsqlTsVector[files.Length];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; await reader.ReadAsync(cancellationToken); i++)
+        {
+            vectors[i] = reader.GetFieldValue<NpgsqlTsVector>(0);
+        }
+
+        return new ParsedChunk(files, indexes, vectors);
     }
 
     private static string RelativeName(MaildirEntry entry) =>

@@ -27,6 +27,9 @@ public sealed partial class MailStore
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _ensuredUsers = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _folderGates = new(StringComparer.Ordinal);
 
+    // Where deliveries go, by user id and mailbox name (checked again by every group commit).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long UserId, string Name), MailboxInfo> _deliveryTargets = new();
+
     public MailStore(NpgsqlDataSource db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
     {
         _db = db;

@@ -45,6 +45,51 @@ public class UidListFileTests
         Assert.Equal(4u, UidListFile.Read(temp.Path).Value.NextUid);
     }
 
+    [Theory]
+    [InlineData("3 V9 N2 Gaa\n", "3 V9 N2 Gaa\n4 :d\n5 :e\n")]
+    [InlineData("3 V9 N2 Gaa\n1 W20 :a\n3 :c\n", "3 V9 N2 Gaa\n1 W20 :a\n3 :c\n4 :d\n5 :e\n")]
+    public async Task Append_reads_only_the_tail_and_appends_when_uids_grow(string before, string after)
+    {
+        using var temp = new TempDirectory();
+        await File.WriteAllTextAsync(UidListFile.PathIn(temp.Path), before);
+
+        using var held = await UidListLock.AcquireAsync(temp.Path, Options, TimeProvider.System, CancellationToken.None);
+        var appended = await UidListFile.AppendAsync(held, [new UidListRecord(5, "e"), new UidListRecord(4, "d")], CancellationToken.None);
+
+        Assert.True(appended.Value);
+        Assert.Equal(after, File.ReadAllText(UidListFile.PathIn(temp.Path)));
+    }
+
+    [Fact]
+    public async Task Append_past_a_long_file_finds_the_last_uid_in_the_tail()
+    {
+        using var temp = new TempDirectory();
+        var lines = string.Concat(Enumerable.Range(1, 2000).Where(i => i != 1500).Select(i => $"{i} :message-{i}\n"));
+        await File.WriteAllTextAsync(UidListFile.PathIn(temp.Path), "3 V9 N1 Gaa\n" + lines);
+
+        using var held = await UidListLock.AcquireAsync(temp.Path, Options, TimeProvider.System, CancellationToken.None);
+        Assert.True((await UidListFile.AppendAsync(held, [new UidListRecord(2001, "new")], CancellationToken.None)).Value);
+        Assert.False((await UidListFile.AppendAsync(held, [new UidListRecord(1500, "late")], CancellationToken.None)).Value);
+
+        var list = UidListFile.Read(temp.Path).Value;
+        Assert.Equal(Enumerable.Range(1, 2001).Select(i => (uint)i), list.Records.Select(r => r.Uid));
+    }
+
+    [Theory]
+    [InlineData("3 V9 N1 Gaa\n1 :a\n11 :k\n", "3 V9 N12 Gaa\n1 :a\n10 :j\n11 :k\n")] // a lower UID committed late
+    [InlineData("3 V9 N1 Gaa\n1 :a\n11 :k", "3 V9 N11 Gaa\n1 :a\n10 :j\n")] // a torn last line is dropped, as AddAsync does
+    public async Task Append_falls_back_to_an_ordered_rewrite(string before, string after)
+    {
+        using var temp = new TempDirectory();
+        await File.WriteAllTextAsync(UidListFile.PathIn(temp.Path), before);
+
+        using var held = await UidListLock.AcquireAsync(temp.Path, Options, TimeProvider.System, CancellationToken.None);
+        var appended = await UidListFile.AppendAsync(held, [new UidListRecord(10, "j")], CancellationToken.None);
+
+        Assert.False(appended.Value);
+        Assert.Equal(after, File.ReadAllText(UidListFile.PathIn(temp.Path)));
+    }
+
     [Fact]
     public async Task Add_rewrites_in_order_when_a_lower_uid_commits_late()
     {
