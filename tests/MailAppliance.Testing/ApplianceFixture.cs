@@ -40,6 +40,11 @@ public class ApplianceFixture : IAsyncLifetime
     /// <summary>Settings a subclass changes (merged over the defaults).</summary>
     protected virtual object ExtraSmtpSettings => new { MaxMessageSize = 3 * 1024 * 1024, MaxRecipients = 5 };
 
+    /// <summary>A subclass adds or replaces top-level configuration sections here (before the first CLI run).</summary>
+    protected virtual void Configure(Dictionary<string, object> config)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         var ports = FreePorts(7);
@@ -64,6 +69,7 @@ public class ApplianceFixture : IAsyncLifetime
                 Pop3s = $"127.0.0.1:{Pop3sPort}",
             },
         };
+        Configure(config);
         Cli = CliRunner.WithConfig(Root, config);
         await Ok("domain add example.test");
         await Ok("user add alice@example.test --password-stdin", "pw\n");

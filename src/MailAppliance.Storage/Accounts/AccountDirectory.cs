@@ -257,20 +257,40 @@ public sealed class AccountDirectory
     }
 
     /// <summary>What mail to this address reaches: local users and external addresses, aliases expanded.</summary>
+    /// <remarks>
+    /// Runs at every RCPT, so the common case (a user) is one round trip: the domain and the address are looked up
+    /// in one statement. Nothing is locked: outside a transaction a row lock (FOR SHARE) would be released at the
+    /// end of the statement anyway, and taking it costs a transaction id (and a MultiXact when sessions share it).
+    /// </remarks>
     public async Task<Resolution> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        if (await DomainIdAsync(connection, null, address.Domain, forUpdate: false, cancellationToken) is null)
+        var first = await connection.QuerySingleAsync<AddressRow>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM domains WHERE name = @domain) AS DomainKnown,
+                   a.id AS Id, a.kind AS Kind, a.display AS Display, u.quota_bytes AS QuotaBytes, u.quota_messages AS QuotaMessages,
+                   u.enabled AS Enabled, coalesce(q.bytes, 0) AS UsedBytes, coalesce(q.messages, 0) AS UsedMessages
+            FROM (SELECT 1) AS one
+            LEFT JOIN addresses a ON a.address_key = @key
+            LEFT JOIN users u ON u.address_id = a.id
+            LEFT JOIN quota_usage q ON q.user_id = a.id
+            """, new { domain = address.Domain.Ascii, key = address.Key }, cancellationToken: cancellationToken));
+        if (!first.DomainKnown)
         {
             return new Resolution.NotLocal();
         }
 
         var users = new List<LocalUser>();
         var external = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var frontier = new List<(string Key, string Display)> { (address.Key, address.ToString()) };
+        var seen = new HashSet<string>(StringComparer.Ordinal) { address.Key };
+        var frontier = new List<(string Key, string Display)>();
         var found = false;
-        for (var depth = 0; depth <= MaxAliasDepth && frontier.Count > 0; depth++)
+        if (first.Id is not null)
+        {
+            found = true;
+            await ExpandAsync(connection, first, users, frontier, cancellationToken);
+        }
+
+        for (var depth = 1; depth <= MaxAliasDepth && frontier.Count > 0; depth++)
         {
             var next = new List<(string Key, string Display)>();
             foreach (var (key, display) in frontier)
@@ -280,16 +300,16 @@ public sealed class AccountDirectory
                     continue;
                 }
 
-                var entry = await connection.QuerySingleOrDefaultAsync<(long Id, string Kind, string Display, long? QuotaBytes, long? QuotaMessages, bool? Enabled, long UsedBytes, long UsedMessages)?>(new CommandDefinition("""
-                    SELECT a.id, a.kind, a.display, u.quota_bytes, u.quota_messages, u.enabled, coalesce(q.bytes, 0), coalesce(q.messages, 0)
+                var entry = await connection.QuerySingleOrDefaultAsync<AddressRow>(new CommandDefinition("""
+                    SELECT true AS DomainKnown, a.id AS Id, a.kind AS Kind, a.display AS Display, u.quota_bytes AS QuotaBytes,
+                           u.quota_messages AS QuotaMessages, u.enabled AS Enabled, coalesce(q.bytes, 0) AS UsedBytes, coalesce(q.messages, 0) AS UsedMessages
                     FROM addresses a LEFT JOIN users u ON u.address_id = a.id LEFT JOIN quota_usage q ON q.user_id = a.id
                     WHERE a.address_key = @key
                     """, new { key }, cancellationToken: cancellationToken));
-                if (entry is not { } e)
+                if (entry is null)
                 {
-                    // Only targets can be missing here (the first address is checked below); a target outside our
-                    // domains is external, one inside that vanished is skipped rather than relayed.
-                    if (depth > 0 && MailAddress.TryParse(display, out var target, out _)
+                    // A target outside our domains is external; one inside that vanished is skipped rather than relayed.
+                    if (MailAddress.TryParse(display, out var target, out _)
                         && await DomainIdAsync(connection, null, target.Domain, forUpdate: false, cancellationToken) is null)
                     {
                         external.Add(display);
@@ -299,15 +319,7 @@ public sealed class AccountDirectory
                 }
 
                 found = true;
-                if (e.Kind == "user")
-                {
-                    users.Add(new LocalUser(e.Id, e.Display, e.QuotaBytes, e.QuotaMessages, e.Enabled ?? true) { UsedBytes = e.UsedBytes, UsedMessages = e.UsedMessages });
-                    continue;
-                }
-
-                var targets = await connection.QueryAsync<(string Target, string TargetKey)>(new CommandDefinition(
-                    "SELECT target, target_key FROM alias_targets WHERE alias_id = @id ORDER BY position", new { id = e.Id }, cancellationToken: cancellationToken));
-                next.AddRange(targets.Select(t => (t.TargetKey, t.Target)));
+                await ExpandAsync(connection, entry, users, next, cancellationToken);
             }
 
             frontier = next;
@@ -316,12 +328,28 @@ public sealed class AccountDirectory
         return found && (users.Count > 0 || external.Count > 0) ? new Resolution.Recipients(users, external) : new Resolution.Unknown();
     }
 
+    /// <summary>A user is a result; an alias adds its targets to the next level of the expansion.</summary>
+    private static async Task ExpandAsync(NpgsqlConnection connection, AddressRow entry, List<LocalUser> users, List<(string Key, string Display)> next, CancellationToken cancellationToken)
+    {
+        if (entry.Kind == "user")
+        {
+            users.Add(new LocalUser(entry.Id!.Value, entry.Display!, entry.QuotaBytes, entry.QuotaMessages, entry.Enabled ?? true) { UsedBytes = entry.UsedBytes, UsedMessages = entry.UsedMessages });
+            return;
+        }
+
+        var targets = await connection.QueryAsync<(string Target, string TargetKey)>(new CommandDefinition(
+            "SELECT target, target_key FROM alias_targets WHERE alias_id = @id ORDER BY position", new { id = entry.Id }, cancellationToken: cancellationToken));
+        next.AddRange(targets.Select(t => (t.TargetKey, t.Target)));
+    }
+
     private static async Task LockAliasGraphAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition($"SELECT pg_advisory_xact_lock({AliasGraphLockKey})", transaction: transaction, cancellationToken: cancellationToken));
 
     private static async Task<long?> DomainIdAsync(NpgsqlConnection connection, IDbTransaction? transaction, DomainName domain, bool forUpdate, CancellationToken cancellationToken) =>
         await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            forUpdate ? "SELECT id FROM domains WHERE name = @name FOR UPDATE" : "SELECT id FROM domains WHERE name = @name FOR SHARE",
+            // Without a transaction a row lock would end with the statement: only a transaction's lookups lock.
+            transaction is null ? "SELECT id FROM domains WHERE name = @name"
+                : forUpdate ? "SELECT id FROM domains WHERE name = @name FOR UPDATE" : "SELECT id FROM domains WHERE name = @name FOR SHARE",
             new { name = domain.Ascii }, transaction, cancellationToken: cancellationToken));
 
     private static async Task<long> InsertAddressAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long domainId, MailAddress address, string kind, CancellationToken cancellationToken)
@@ -353,4 +381,26 @@ public sealed class AccountDirectory
     }
 
     private static DateTimeOffset ToOffset(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    /// <summary>One address as <see cref="ResolveAsync"/> reads it; Id is null when the address does not exist.</summary>
+    private sealed class AddressRow
+    {
+        public bool DomainKnown { get; init; }
+
+        public long? Id { get; init; }
+
+        public string? Kind { get; init; }
+
+        public string? Display { get; init; }
+
+        public long? QuotaBytes { get; init; }
+
+        public long? QuotaMessages { get; init; }
+
+        public bool? Enabled { get; init; }
+
+        public long UsedBytes { get; init; }
+
+        public long UsedMessages { get; init; }
+    }
 }

@@ -19,24 +19,89 @@ public sealed record QueueRecipient(string QueueId, string Recipient, RecipientS
 public sealed class QueueStore
 {
     private readonly NpgsqlDataSource _db;
+    private readonly Lock _batchGate = new();
+    private List<PendingRows> _batch = [];
+    private bool _batchRunning;
 
     public QueueStore(NpgsqlDataSource db) => _db = db;
 
-    /// <summary>Records the recipients of a spooled message; rows that exist already are left as they are.</summary>
+    /// <summary>
+    /// Records the recipients of a spooled message; rows that exist already are left as they are. Concurrent calls
+    /// share one statement (group commit): the rows of every message waiting while a batch runs go in the next one.
+    /// </summary>
     public async Task EnqueueAsync(SpoolEnvelope envelope, long size, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var pending = new PendingRows(envelope, size);
+        var start = false;
+        lock (_batchGate)
+        {
+            _batch.Add(pending);
+            if (!_batchRunning)
+            {
+                _batchRunning = true;
+                start = true;
+            }
+        }
+
+        if (start)
+        {
+            _ = Task.Run(WriteBatchesAsync, CancellationToken.None);
+        }
+
+        await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteBatchesAsync()
+    {
+        while (true)
+        {
+            List<PendingRows> batch;
+            lock (_batchGate)
+            {
+                if (_batch.Count == 0)
+                {
+                    _batchRunning = false;
+                    return;
+                }
+
+                batch = _batch;
+                _batch = [];
+            }
+
+            try
+            {
+                await InsertAsync(batch);
+                batch.ForEach(p => p.Done.SetResult());
+            }
+            catch (Exception e)
+            {
+                batch.ForEach(p => p.Done.SetException(e));
+            }
+        }
+    }
+
+    private async Task InsertAsync(List<PendingRows> batch)
+    {
+        var rows = batch.SelectMany(p => p.Envelope.Recipients.Distinct().Select(r => (p.Envelope, p.Size, Recipient: r))).ToList();
+        await using var connection = await _db.OpenConnectionAsync();
         // The spool file (fsync'd before this) is the truth: rows lost with an unflushed commit are written again from
-        // it at start-up, so this commit need not wait for PostgreSQL's WAL flush.
+        // it at start-up, so this commit need not wait for PostgreSQL's WAL flush. No caller's cancellation stops a
+        // statement that carries other sessions' rows too.
         await connection.ExecuteAsync(new CommandDefinition("""
             BEGIN;
             SET LOCAL synchronous_commit TO OFF;
             INSERT INTO queue_recipients (queue_id, recipient, status, mail_from, size, received_at)
-            SELECT @queueId, r, 'queued', @mailFrom, @size, @receivedAt FROM unnest(@recipients) AS r
+            SELECT q, r, 'queued', f, s, t FROM unnest(@queueIds, @recipients, @mailFroms, @sizes, @receivedAts) AS u (q, r, f, s, t)
             ON CONFLICT DO NOTHING;
             COMMIT;
-            """, new { queueId = envelope.QueueId, recipients = envelope.Recipients.Distinct().ToArray(), mailFrom = envelope.MailFrom, size, receivedAt = envelope.ReceivedAt.UtcDateTime },
-            cancellationToken: cancellationToken));
+            """, new
+        {
+            queueIds = rows.Select(r => r.Envelope.QueueId).ToArray(),
+            recipients = rows.Select(r => r.Recipient).ToArray(),
+            mailFroms = rows.Select(r => r.Envelope.MailFrom).ToArray(),
+            sizes = rows.Select(r => r.Size).ToArray(),
+            receivedAts = rows.Select(r => r.Envelope.ReceivedAt.UtcDateTime).ToArray(),
+        }));
     }
 
     /// <summary>Queue ids with a recipient due now, oldest first.</summary>
@@ -94,6 +159,12 @@ public sealed class QueueStore
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    /// <summary>One message's rows waiting for the next batch.</summary>
+    private sealed record PendingRows(SpoolEnvelope Envelope, long Size)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed class Row
     {

@@ -3,17 +3,23 @@ using MailAppliance.Storage.Maildir;
 namespace MailAppliance.Storage.Spool;
 
 /// <summary>
-/// Group commit for directory fsyncs: every caller needs "my rename is durable", and one fsync of the directory
-/// made after a rename covers every rename before it. Callers that arrive while an fsync runs share the next one,
-/// so under load many messages share one directory fsync, and none is told "durable" before an fsync that began
-/// after its rename has finished.
+/// Group commit for directory fsyncs: every caller needs "my rename (or unlink) is durable", and one fsync of the
+/// directory made after a rename covers every rename before it. Callers that arrive while an fsync runs share the
+/// next one, so under load many messages share one directory fsync, and none is told "durable" before an fsync
+/// that began after its rename has finished.
 /// </summary>
+/// <remarks>
+/// The fsync blocks a thread for a disk flush (milliseconds on a busy disk). It runs on a thread of its own, started
+/// on first use and kept, rather than on the thread pool: a pool thread stuck in fsync is one fewer to answer
+/// sockets, and on a small machine the pool has only a couple.
+/// </remarks>
 public sealed class DirectorySyncBatcher
 {
     private readonly string _directory;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _signal = new(0);
     private TaskCompletionSource? _next;
-    private bool _running;
+    private Thread? _thread;
 
     public DirectorySyncBatcher(string directory) => _directory = directory;
 
@@ -21,41 +27,46 @@ public sealed class DirectorySyncBatcher
     public Task SyncAsync()
     {
         TaskCompletionSource waiter;
-        var start = false;
+        var wake = false;
         lock (_gate)
         {
-            _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            waiter = _next;
-            if (!_running)
+            if (_next is null)
             {
-                _running = true;
-                start = true;
+                _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wake = true;
+            }
+
+            waiter = _next;
+            if (_thread is null)
+            {
+                _thread = new Thread(Run) { IsBackground = true, Name = "spool-dirsync" };
+                _thread.Start();
             }
         }
 
-        if (start)
+        if (wake)
         {
-            _ = Task.Run(RunAsync);
+            _signal.Release();
         }
 
         return waiter.Task;
     }
 
-    private void RunAsync()
+    private void Run()
     {
         while (true)
         {
-            TaskCompletionSource batch;
+            _signal.Wait();
+            TaskCompletionSource? batch;
             lock (_gate)
             {
-                if (_next is null)
-                {
-                    _running = false;
-                    return;
-                }
-
                 batch = _next;
                 _next = null; // later callers wait for the next round
+            }
+
+            if (batch is null)
+            {
+                continue;
             }
 
             try

@@ -1,17 +1,16 @@
 using System.Security.Cryptography;
-using MailAppliance.Storage.Maildir;
 
 namespace MailAppliance.Storage.Spool;
 
 /// <summary>
 /// The spool: one file per accepted message in <c>&lt;DataDirectory&gt;/spool</c>, the source of truth of the queue.
-/// A message is written into <c>spool/tmp</c>, fsync'd, renamed into <c>spool/</c>, and the directory fsync'd (shared
-/// between concurrent messages by <see cref="DirectorySyncBatcher"/>) before the SMTP server may answer 250.
+/// A message is written into <c>spool/tmp</c>, flushed to disk, renamed into <c>spool/</c>, and the directory fsync'd
+/// before the SMTP server may answer 250; concurrent messages share those flushes (<see cref="SpoolSealer"/>).
 /// </summary>
 public sealed class MessageSpool
 {
     public const string Extension = ".msg";
-    private readonly DirectorySyncBatcher _sync;
+    private readonly SpoolSealer _sealer;
     private readonly TimeProvider _time;
 
     public MessageSpool(string spoolDirectory, TimeProvider time)
@@ -19,7 +18,7 @@ public sealed class MessageSpool
         Directory = spoolDirectory;
         TmpDirectory = Path.Combine(spoolDirectory, "tmp");
         System.IO.Directory.CreateDirectory(TmpDirectory);
-        _sync = new DirectorySyncBatcher(spoolDirectory);
+        _sealer = new SpoolSealer(spoolDirectory);
         _time = time;
     }
 
@@ -83,11 +82,7 @@ public sealed class MessageSpool
         return new SpoolWriter(this, envelope, tmp, file);
     }
 
-    internal async Task PublishAsync(string tmpPath, string queueId)
-    {
-        File.Move(tmpPath, PathOf(queueId), overwrite: false);
-        await _sync.SyncAsync();
-    }
+    internal Task SealAsync(FileStream file, string tmpPath, string queueId) => _sealer.SealAsync(file, tmpPath, PathOf(queueId));
 
     public string PathOf(string queueId) => Path.Combine(Directory, queueId + Extension);
 
@@ -119,10 +114,11 @@ public sealed class MessageSpool
     }
 
     /// <summary>Removes a message whose recipients are all settled.</summary>
+    /// <remarks>The unlink is durable on return; its directory fsync is shared with the messages being sealed.</remarks>
     public void Delete(string queueId)
     {
         File.Delete(PathOf(queueId));
-        FileSystemSync.FsyncDirectory(Directory);
+        _sealer.Directory.SyncAsync().GetAwaiter().GetResult();
     }
 
     /// <summary>Start-up: tmp files are messages that never got their 250; the client still has them.</summary>
@@ -208,14 +204,13 @@ public sealed class SpoolWriter : IAsyncDisposable
 
     public Stream Body => _file;
 
-    /// <summary>Makes the message durable: file fsync'd, renamed into the spool, directory fsync'd. Only then 250.</summary>
+    /// <summary>Makes the message durable: file flushed to disk, renamed into the spool, directory fsync'd. Only then 250.</summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         await _file.FlushAsync(cancellationToken);
-        FileSystemSync.FsyncFile(_file);
-        await _file.DisposeAsync();
-        await _spool.PublishAsync(_tmpPath, Envelope.QueueId);
+        await _spool.SealAsync(_file, _tmpPath, Envelope.QueueId);
         _done = true;
+        await _file.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -55,6 +55,39 @@ public sealed class MessageSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Messages_committed_at_the_same_time_are_each_sealed_with_their_own_bytes()
+    {
+        var messages = Enumerable.Range(0, 48).Select(_ => (Envelope: Envelope("a@example.test"), Bytes: RandomNumberGenerator.GetBytes(1500))).ToList();
+
+        await Task.WhenAll(messages.Select(m => Task.Run(async () =>
+        {
+            await using var writer = await _spool.BeginAsync(m.Envelope, CancellationToken.None);
+            await writer.Body.WriteAsync(m.Bytes);
+            await writer.CommitAsync(CancellationToken.None);
+        })));
+
+        Assert.Equal(messages.Select(m => m.Envelope.QueueId).Order(StringComparer.Ordinal), _spool.List());
+        Assert.Empty(Directory.GetFiles(_spool.TmpDirectory));
+        foreach (var (envelope, bytes) in messages)
+        {
+            var (_, stream) = _spool.Open(envelope.QueueId)!.Value;
+            await using (stream)
+            {
+                var copy = new MemoryStream();
+                await stream.CopyToAsync(copy);
+                Assert.Equal(bytes, copy.ToArray());
+            }
+        }
+
+        foreach (var (envelope, _) in messages)
+        {
+            _spool.Delete(envelope.QueueId);
+        }
+
+        Assert.Empty(_spool.List());
+    }
+
+    [Fact]
     public async Task The_null_sender_survives_the_round_trip()
     {
         var envelope = Envelope("a@example.test") with { MailFrom = "" };
