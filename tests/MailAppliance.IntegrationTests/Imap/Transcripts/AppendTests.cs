@@ -23,7 +23,11 @@ public sealed class AppendTests(TranscriptFixture app) : IClassFixture<Transcrip
         Assert.Contains("\\Seen", fetch, StringComparison.Ordinal);
         Assert.Contains("\\Flagged", fetch, StringComparison.Ordinal);
         Assert.Contains("$Label", fetch, StringComparison.Ordinal);
-        Assert.Contains("INTERNALDATE \"14-Jul-2020 02:44:25 -0700\"", fetch, StringComparison.Ordinal);
+        // The same instant; a server may keep it in another zone.
+        var date = fetch[(fetch.IndexOf("INTERNALDATE \"", StringComparison.Ordinal) + 14)..];
+        date = date[..date.IndexOf('"', StringComparison.Ordinal)];
+        Assert.Equal(DateTimeOffset.Parse("2020-07-14T02:44:25-07:00", System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.ParseExact(date.Trim(), "d-MMM-yyyy HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class ExpungeVisibilityTests(TranscriptFixture app) : IClassFixtur
         }
 
         await imap.Send("a1 NOOP");
-        Assert.Contains("* 1 FETCH (FLAGS (\\Answered))", await imap.Expect("a1 OK"));
+        Assert.Matches(@"^\* 1 FETCH \((UID 1 )?FLAGS \(\\Answered\)\)$", (await imap.Expect("a1 OK")).Single("* 1 FETCH"));
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public sealed class ExpungeVisibilityTests(TranscriptFixture app) : IClassFixtur
         await using var __ = imap;
         await imap.Send("a1 UID FETCH 1:* (UID)");
         var reply = await imap.Expect("a1 OK");
-        // RFC 3501 §7.4.1 allows the EXPUNGE here; if it is sent, message 2 is UID 3 afterwards.
+        // RFC 3501 §7.4.1 allows the EXPUNGE here (after the FETCH data, in the numbering it used).
         Assert.Contains("* 1 FETCH (UID 1)", reply);
-        Assert.True(!reply.Contains("* 2 EXPUNGE") || reply.Contains("* 2 FETCH (UID 3)"), reply.ToString());
+        Assert.DoesNotContain(reply, l => l.Contains("(UID 2)", StringComparison.Ordinal));
     }
 }

@@ -139,7 +139,7 @@ public sealed partial class FetchTests(TranscriptFixture app) : IClassFixture<Tr
         Assert.Equal("* 1 FETCH (BODY[2] {12}\r\nAAECAwQFBgc=)", await Fetch(imap, "FETCH 1 BODY.PEEK[2]"));
         Assert.Equal("* 1 FETCH (BODY[]<0> {10}\r\nFrom: \"Ali)", await Fetch(imap, "FETCH 1 BODY.PEEK[]<0.10>"));
         Assert.Equal("* 1 FETCH (BODY[1]<6> {5}\r\nbody.)", await Fetch(imap, "FETCH 1 BODY.PEEK[1]<6.100>"));
-        Assert.Equal("* 1 FETCH (BODY[1]<500> \"\")", await Fetch(imap, "FETCH 1 BODY.PEEK[1]<500.10>"));
+        Assert.Matches(@"^\* 1 FETCH \(BODY\[1\]<500> (""""|\{0\}\r\n)\)$", await Fetch(imap, "FETCH 1 BODY.PEEK[1]<500.10>"));
         // A section that does not exist is empty (RFC 9051 §6.4.5 leaves it to the server; NIL or "" both parse).
         Assert.Matches(@"^\* 1 FETCH \(BODY\[9\] (NIL|""""|\{0\}\r\n)\)$", await Fetch(imap, "FETCH 1 BODY.PEEK[9]"));
     }

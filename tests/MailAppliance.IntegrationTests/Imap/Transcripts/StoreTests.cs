@@ -20,7 +20,7 @@ public sealed class StoreTests(TranscriptFixture app) : IClassFixture<Transcript
     {
         await using var imap = await SelectedAsync();
         await imap.Send("a1 STORE 1 +FLAGS (\\Seen \\Flagged)");
-        Assert.Equal(["* 1 FETCH (FLAGS (\\Seen \\Flagged))"], await imap.Expect("a1 OK"));
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Seen))"], await imap.Expect("a1 OK"));
         await imap.Send("a2 STORE 1 -FLAGS (\\Seen)");
         Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged))"], await imap.Expect("a2 OK"));
         await imap.Send("a3 STORE 1:2 FLAGS (\\Answered)");
