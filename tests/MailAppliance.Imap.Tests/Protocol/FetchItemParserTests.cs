@@ -77,7 +77,6 @@ public class FetchItemParserTests
     [Theory]
     [InlineData("X-UNKNOWN")]
     [InlineData("()")]
-    [InlineData("BODY[")]
     [InlineData("BODY[FOO]")]
     [InlineData("BODY[HEADER.FIELDS]")]
     [InlineData("BODY[]<5>")]

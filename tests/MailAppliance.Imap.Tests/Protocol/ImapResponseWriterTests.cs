@@ -9,7 +9,8 @@ public class ImapResponseWriterTests
 {
     private static async Task<string> Written(Func<ImapResponseWriter, Task> write, bool utf8 = false)
     {
-        var pipe = new Pipe();
+        // Never pause the writer: the test reads only after everything is written.
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
         var writer = new ImapResponseWriter(pipe.Writer) { Utf8 = utf8 };
         await write(writer);
         await writer.FlushAsync(CancellationToken.None);
