@@ -24,7 +24,9 @@ public class ImapFlagsTests
     public void Passed_is_forwarded_once()
     {
         Assert.Equal("($Forwarded)", ImapFlags.Format(MaildirFlags.Passed, ["$Forwarded"]));
-        Assert.Equal((MaildirFlags.Passed, new List<string>()), Parse("($forwarded)"));
+        var (flags, keywords) = Parse("($forwarded)");
+        Assert.Equal(MaildirFlags.Passed, flags);
+        Assert.Empty(keywords);
     }
 
     [Fact]
