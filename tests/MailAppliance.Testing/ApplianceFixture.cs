@@ -45,7 +45,10 @@ public class ApplianceFixture : IAsyncLifetime
     {
     }
 
-    public async Task InitializeAsync()
+    /// <summary>The Auth section (a subclass may allow plaintext authentication).</summary>
+    protected virtual object AuthSettings => new { Pbkdf2Iterations = 1000 };
+
+    public virtual async Task InitializeAsync()
     {
         var ports = FreePorts(7);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
@@ -56,7 +59,7 @@ public class ApplianceFixture : IAsyncLifetime
             ["Hostname"] = "mx.example.test",
             ["Storage"] = new { DataDirectory },
             ["ConnectionStrings"] = new { Metadata = connectionString },
-            ["Auth"] = new { Pbkdf2Iterations = 1000 },
+            ["Auth"] = AuthSettings,
             ["Smtp"] = ExtraSmtpSettings,
             ["Listeners"] = new
             {

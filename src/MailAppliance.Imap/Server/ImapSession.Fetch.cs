@@ -198,6 +198,13 @@ public sealed partial class ImapSession
                         }
                         else
                         {
+                            if (!structure.HasHeaderValues)
+                            {
+                                // The cached structure has no header values, so no Content-Transfer-Encoding to undo.
+                                file.Position = 0;
+                                structure = await MimeParser.ParseAsync(file, cancellationToken: cancellationToken);
+                            }
+
                             await WriteBinaryAsync(file, structure, item, cancellationToken);
                         }
 
