@@ -7,9 +7,9 @@ namespace MailAppliance.IntegrationTests.Imap.Clients;
 public class ImapClientFixture : ApplianceFixture
 {
     /// <summary>A new user <paramref name="local"/>@example.test with password <c>pw</c>.</summary>
-    public async Task<string> UserAsync(string local)
+    public async Task<string> UserAsync(string local, string? quota = null)
     {
-        var result = await Cli.RunAsync($"user add {local}@example.test --password-stdin", "pw\n");
+        var result = await Cli.RunAsync($"user add {local}@example.test --password-stdin" + (quota is null ? "" : $" --quota {quota}"), "pw\n");
         Assert.True(result.ExitCode == 0, result.ToString());
         return $"{local}@example.test";
     }
@@ -69,8 +69,9 @@ public class ImapClientFixture : ApplianceFixture
     /// </summary>
     public async Task<string> ImaplibAsync(string script)
     {
-        var (exit, output) = await Python(ImaplibPreamble + "\n" + script);
-        Assert.True(exit == 0, output);
+        var program = ImaplibPreamble + "\n" + script;
+        var (exit, output) = await Python(program);
+        Assert.True(exit == 0, output + "\n" + string.Join('\n', program.Split('\n').Select((line, i) => $"{i + 1,4} {line}")));
         return output;
     }
 

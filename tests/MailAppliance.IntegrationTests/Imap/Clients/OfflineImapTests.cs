@@ -30,7 +30,8 @@ public sealed class OfflineImapTests : IClassFixture<ImapClientFixture>
             ok(m.create("Lists"))
             ok(m.append("Lists", "(\\Seen)", None, b"Subject: list mail\r\n\r\nfrom a list\r\n"))
             ok(m.select("INBOX"))
-            ok(m.store("2", "+FLAGS", "(\\Seen \\Flagged)"))
+            n = ok(m.search(None, "SUBJECT", "two"))[0]
+            ok(m.store(n, "+FLAGS", "(\\Seen \\Flagged)"))
             m.logout()
             """);
 
