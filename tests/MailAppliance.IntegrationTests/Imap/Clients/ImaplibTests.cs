@@ -358,6 +358,7 @@ public sealed class ImaplibTests : IClassFixture<ImapClientFixture>
             copyuid = m.response("COPYUID")[1][0].decode()
             assert re.match(r"\d+ (1:2|1,2) (1:2|1,2)$", copyuid), copyuid
             ok(m.uid("MOVE", "2", "Moved"))
+            eq(m.response("EXPUNGE")[1], [b"2"])
             eq(ok(m.uid("SEARCH", None, "ALL"))[0].split(), [b"1", b"3"])
             eq(ok(m.status("Moved", "(MESSAGES)"))[0].decode().count("MESSAGES 1"), 1)
 
