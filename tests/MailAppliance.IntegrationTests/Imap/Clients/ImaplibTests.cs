@@ -94,8 +94,11 @@ public sealed class ImaplibTests : IClassFixture<ImapClientFixture>
                 assert "AUTHENTICATIONFAILED" in str(e), e
             m.logout()
 
-            # NAMESPACE, ENABLE.
+            # NAMESPACE, ENABLE, and ID (sent with imaplib's xatom, as it has no method for it).
             m = imaps(user)
+            ok(m.xatom("ID", '("name" "imaplib")'))
+            server_id = m.response("ID")[1][0]
+            assert server_id is not None and server_id.startswith(b"("), server_id
             ns = ok(m.namespace())[0].decode()
             assert ns.startswith('(("" "'), ns
             ok(m.enable("CONDSTORE"))
@@ -396,6 +399,8 @@ public sealed class ImaplibTests : IClassFixture<ImapClientFixture>
             assert re.match(r'"" \(STORAGE \d+ (10240|9765)\)$', quotas[0].decode()), quotas
             quota = ok(m.getquota('""'))[0].decode()
             assert re.match(r'"" \(STORAGE \d+ (10240|9765)\)$', quota), quota
+            typ, data = m.setquota('""', "(STORAGE 1)")
+            eq(typ, "NO")
 
             # IDLE (imaplib in this python has no idle(); the raw exchange through its socket helpers).
             eq(ok(m.select("INBOX")), [b"1"])
