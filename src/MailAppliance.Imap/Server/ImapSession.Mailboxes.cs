@@ -542,10 +542,20 @@ public sealed partial class ImapSession
             return;
         }
 
+        // RFC 9208 §5.1: a QUOTA response has at least one resource; a user without limits has no quota root.
+        var quota = await _services.Store.GetQuotaAsync(User, cancellationToken);
         _out.Raw("* QUOTAROOT ");
         WriteMailboxName(name);
-        _out.Raw(" \"\"").Crlf();
-        await WriteQuotaAsync(cancellationToken);
+        if (HasLimits(quota))
+        {
+            _out.Raw(" \"\"").Crlf();
+            WriteQuota(quota);
+        }
+        else
+        {
+            _out.Crlf();
+        }
+
         await OkAsync(command, "GETQUOTAROOT completed");
     }
 
@@ -557,21 +567,23 @@ public sealed partial class ImapSession
             return;
         }
 
-        if (root.Length != 0)
+        var quota = await _services.Store.GetQuotaAsync(User, cancellationToken);
+        if (root.Length != 0 || !HasLimits(quota))
         {
             await NoAsync(command.Tag, "[NONEXISTENT] No such quota root");
             return;
         }
 
-        await WriteQuotaAsync(cancellationToken);
+        WriteQuota(quota);
         await OkAsync(command, "GETQUOTA completed");
     }
 
     private Task SetQuotaAsync(ImapCommand command) => NoAsync(command.Tag, "[NOPERM] Quotas are set by the administrator");
 
-    private async Task WriteQuotaAsync(CancellationToken cancellationToken)
+    private static bool HasLimits(QuotaState quota) => quota.BytesLimit is not null || quota.MessagesLimit is not null;
+
+    private void WriteQuota(QuotaState quota)
     {
-        var quota = await _services.Store.GetQuotaAsync(User, cancellationToken);
         var resources = new List<string>();
         if (quota.BytesLimit is { } bytes)
         {

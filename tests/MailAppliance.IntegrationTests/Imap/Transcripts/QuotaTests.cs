@@ -24,11 +24,14 @@ public sealed class QuotaTests(TranscriptFixture app) : IClassFixture<Transcript
     }
 
     [Fact]
-    public async Task A_user_without_quota_has_an_empty_resource_list()
+    public async Task A_user_without_quota_has_no_quota_root()
     {
+        // RFC 9208 §5.1: a QUOTA response lists at least one resource, so an unlimited user has no root at all.
         await using var imap = await app.LoginAsync();
-        await imap.Send("a1 GETQUOTA \"\"");
-        Assert.Equal("* QUOTA \"\" ()", Assert.Single(await imap.Expect("a1 OK")));
+        await imap.Send("a1 GETQUOTAROOT INBOX");
+        Assert.Matches(@"^\* QUOTAROOT (INBOX|""INBOX"")$", Assert.Single(await imap.Expect("a1 OK")));
+        await imap.Send("a2 GETQUOTA \"\"");
+        await imap.Expect("a2 NO [NONEXISTENT]");
     }
 
     [Fact]
