@@ -38,7 +38,7 @@ internal static class PopulateRun
                            FROM (SELECT uid, envelope, bodystructure FROM messages WHERE mailbox_id = $2 AND envelope IS NOT NULL ORDER BY uid LIMIT 50) s)
                 INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, envelope, bodystructure)
                 SELECT $1, g, 'bench.' || g, 'cur/bench.' || g || ':2,S', s, s,
-                       timestamptz '2020-01-01' + make_interval(mins => 30 * g), CASE WHEN g % 3 = 0 THEN 0 ELSE 16 END, '{}', g,
+                       timestamptz '2020-01-01' + (30 * g) * interval '1 minute', CASE WHEN g % 3 = 0 THEN 0 ELSE 16 END, '{}', g,
                        t.e[1 + g % t.n], t.b[1 + g % t.n]
                 FROM t, generate_series($3::bigint, $4::bigint) g, LATERAL (SELECT 1000 + (g * 7919) % 60000 AS s) z
                 """, cancellationToken, mailbox.Id, source.Id, (long)first, (long)last);

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${1:-24143}
 D=${2:-}
-OUT=/tmp/ma-bench-imap-out
+OUT=${OUT:-/tmp/ma-bench-imap-out}
 M=$OUT/mailappliance
 dotnet publish src/MailAppliance -c Release -o "$OUT" -v q
 dotnet build bench/MailAppliance.Bench.Imap -c Release -v q
