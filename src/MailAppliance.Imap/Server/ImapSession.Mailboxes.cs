@@ -82,7 +82,7 @@ public sealed partial class ImapSession
 
         var selected = new SelectedMailbox(info, readOnly, snapshot, watch);
         _state = new ImapSessionState.Selected(user, selected);
-        var keywords = snapshot.Messages.SelectMany(m => m.Keywords).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        var keywords = snapshot.Keywords;
         var flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft " + ImapFlags.Forwarded + (keywords.Count > 0 ? " " + string.Join(' ', keywords) : "");
         _out.Raw("* FLAGS (").Raw(flags).Raw(")").Crlf();
         _out.Raw("* OK [PERMANENTFLAGS (").Raw(readOnly ? "" : flags + " \\*").Raw(")] Flags permitted").Crlf();
@@ -90,10 +90,9 @@ public sealed partial class ImapSession
         if (!_rev2)
         {
             _out.Raw("* 0 RECENT").Crlf();
-            var firstUnseen = snapshot.Messages.Select((m, i) => (m, i)).FirstOrDefault(x => (x.m.Flags & MaildirFlags.Seen) == 0);
-            if (firstUnseen.m.Uid != 0)
+            if (snapshot.FirstUnseen >= 0)
             {
-                _out.Raw("* OK [UNSEEN ").Number(firstUnseen.i + 1).Raw("] First unseen").Crlf();
+                _out.Raw("* OK [UNSEEN ").Number(snapshot.FirstUnseen + 1).Raw("] First unseen").Crlf();
             }
         }
 

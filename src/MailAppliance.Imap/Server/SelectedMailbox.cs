@@ -12,7 +12,7 @@ namespace MailAppliance.Imap.Server;
 /// </summary>
 public sealed class SelectedMailbox : IDisposable
 {
-    private readonly List<MessageState> _messages;
+    private readonly MessageStateList _messages;
     private readonly SortedSet<uint> _unreportedExpunges = [];
 
     public SelectedMailbox(MailboxInfo info, bool readOnly, MailboxSnapshot snapshot, MailboxWatch watch)
@@ -20,7 +20,8 @@ public sealed class SelectedMailbox : IDisposable
         Info = info;
         ReadOnly = readOnly;
         Watch = watch;
-        _messages = snapshot.Messages.ToList();
+        // The snapshot was read for this session alone: keep its compact list rather than copying it.
+        _messages = snapshot.Messages;
         ModSeq = snapshot.HighestModSeq;
         UidNext = snapshot.UidNext;
     }

@@ -7,8 +7,11 @@ namespace MailAppliance.Storage.Mailstore;
 /// <summary>The per-message state an IMAP session keeps for its selected mailbox.</summary>
 public readonly record struct MessageState(uint Uid, MaildirFlags Flags, string[] Keywords, long ModSeq);
 
-/// <summary>A mailbox's messages in UID order, read in one snapshot with its highest modseq.</summary>
-public sealed record MailboxSnapshot(long HighestModSeq, uint UidNext, IReadOnlyList<MessageState> Messages);
+/// <summary>
+/// A mailbox's messages in UID order, read in one snapshot with its highest modseq; with the keywords in use (for
+/// SELECT's FLAGS) and the index of the first message without \Seen (-1 if none), found while the rows were read.
+/// </summary>
+public sealed record MailboxSnapshot(long HighestModSeq, uint UidNext, MessageStateList Messages, IReadOnlyList<string> Keywords, int FirstUnseen);
 
 /// <summary>What changed in a mailbox since a modseq: new or changed messages, expunged UIDs, and the new highest modseq.</summary>
 public sealed record MailboxChanges(bool Exists, long HighestModSeq, uint UidNext, IReadOnlyList<MessageState> Changed, IReadOnlyList<uint> Expunged);
@@ -46,7 +49,11 @@ public sealed class MessageRecord
 
 public sealed partial class MailStore
 {
-    /// <summary>Every message's UID, flags, keywords and modseq (pending deliveries included: their UIDs are final).</summary>
+    /// <summary>
+    /// Every message's UID, flags, keywords and modseq (pending deliveries included: their UIDs are final). Read
+    /// from the covering index <c>messages_state</c> (an index-only scan: the wide rows stay on disk) into a compact
+    /// list; keywords come from the few rows that have any. (A binary COPY measured no faster than this reader.)
+    /// </summary>
     public async Task<MailboxSnapshot> LoadSnapshotAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
@@ -54,9 +61,41 @@ public sealed partial class MailStore
         var head = await connection.QuerySingleOrDefaultAsync<(long HighestModSeq, long UidNext)?>(new CommandDefinition(
             "SELECT highestmodseq, uidnext FROM mailboxes WHERE id = @id", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken))
             ?? throw new MailstoreException(MailstoreError.NoSuchMailbox, $"mailbox {mailbox.Name} no longer exists");
-        var messages = await ReadStatesAsync(connection, transaction, "SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 ORDER BY uid", mailbox.Id, null, cancellationToken);
+
+        var messages = new MessageStateList();
+        var firstUnseen = -1;
+        await using (var command = new NpgsqlCommand("SELECT uid, flags, modseq FROM messages WHERE mailbox_id = $1 ORDER BY uid", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var flags = (MaildirFlags)reader.GetInt32(1);
+                if (firstUnseen < 0 && (flags & MaildirFlags.Seen) == 0)
+                {
+                    firstUnseen = messages.Count;
+                }
+
+                messages.Add((uint)reader.GetInt64(0), flags, reader.GetInt64(2));
+            }
+        }
+
+        messages.TrimExcess();
+        var keywords = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var command = new NpgsqlCommand("SELECT uid, keywords FROM messages WHERE mailbox_id = $1 AND keywords <> '{}'", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var list = reader.GetFieldValue<string[]>(1);
+                messages.SetKeywords((uint)reader.GetInt64(0), list);
+                keywords.UnionWith(list);
+            }
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return new MailboxSnapshot(head.HighestModSeq, (uint)Math.Min(head.UidNext, uint.MaxValue), messages);
+        return new MailboxSnapshot(head.HighestModSeq, (uint)Math.Min(head.UidNext, uint.MaxValue), messages, keywords.Order(StringComparer.Ordinal).ToList(), firstUnseen);
     }
 
     /// <summary>
