@@ -49,12 +49,106 @@ public sealed class MessageRecord
 
 public sealed partial class MailStore
 {
+    // Snapshots of large mailboxes (MailstoreOptions.SnapshotCacheThreshold) are kept per process (a few, 13 bytes a
+    // message) so that SELECT reads only what changed since; smaller ones are cheaper to read again than to keep.
+    private const int SnapshotCacheSize = 16;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, MailboxSnapshot> _snapshots = new();
+
     /// <summary>
     /// Every message's UID, flags, keywords and modseq (pending deliveries included: their UIDs are final). Read
     /// from the covering index <c>messages_state</c> (an index-only scan: the wide rows stay on disk) into a compact
     /// list; keywords come from the few rows that have any. (A binary COPY measured no faster than this reader.)
     /// </summary>
     public async Task<MailboxSnapshot> LoadSnapshotAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
+    {
+        // Large mailboxes: start from this process's last snapshot and read only what changed since its modseq.
+        if (_snapshots.TryGetValue(mailbox.Id, out var cached) && await CatchUpAsync(mailbox, cached, cancellationToken) is { } current)
+        {
+            _snapshots[mailbox.Id] = current;
+            return current with { Messages = current.Messages.Clone() };
+        }
+
+        var loaded = await ReadSnapshotAsync(mailbox, cancellationToken);
+        if (loaded.Messages.Count >= _options.SnapshotCacheThreshold)
+        {
+            if (_snapshots.Count >= SnapshotCacheSize)
+            {
+                _snapshots.Clear();
+            }
+
+            _snapshots[mailbox.Id] = loaded with { Messages = loaded.Messages.Clone() };
+        }
+
+        return loaded;
+    }
+
+    /// <summary>
+    /// A cached snapshot brought up to date by the changes since its modseq (new and changed rows, expunged UIDs),
+    /// or null when it cannot be trusted: the message count then differs from the index (a reconstruct rewrote
+    /// rows without expunge records), and the caller reads everything.
+    /// </summary>
+    private async Task<MailboxSnapshot?> CatchUpAsync(MailboxInfo mailbox, MailboxSnapshot cached, CancellationToken cancellationToken)
+    {
+        var changes = await GetChangesAsync(mailbox, cached.HighestModSeq, cancellationToken);
+        if (!changes.Exists)
+        {
+            _snapshots.TryRemove(mailbox.Id, out _);
+            return null;
+        }
+
+        var messages = cached.Messages.Clone();
+        if (changes.Expunged.Count > 0)
+        {
+            messages.RemoveUids(changes.Expunged.ToHashSet());
+        }
+
+        foreach (var state in changes.Changed)
+        {
+            var index = messages.IndexOfUid(state.Uid);
+            if (index >= 0)
+            {
+                messages[index] = state;
+                messages.SetKeywords(state.Uid, state.Keywords);
+            }
+            else if (messages.Count == 0 || state.Uid > messages[messages.Count - 1].Uid)
+            {
+                messages.Add(state);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var count = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM messages WHERE mailbox_id = @id AND modseq <= @modseq", new { id = mailbox.Id, modseq = changes.HighestModSeq }, cancellationToken: cancellationToken));
+        if (count != messages.Count)
+        {
+            _snapshots.TryRemove(mailbox.Id, out _);
+            return null;
+        }
+
+        var firstUnseen = -1;
+        var keywords = new HashSet<string>(cached.Keywords, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var state = messages[i];
+            if (firstUnseen < 0 && (state.Flags & MaildirFlags.Seen) == 0)
+            {
+                firstUnseen = i;
+            }
+        }
+
+        foreach (var state in changes.Changed)
+        {
+            keywords.UnionWith(state.Keywords);
+        }
+
+        return new MailboxSnapshot(changes.HighestModSeq, changes.UidNext, messages, keywords.Order(StringComparer.Ordinal).ToList(), firstUnseen);
+    }
+
+    private async Task<MailboxSnapshot> ReadSnapshotAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);

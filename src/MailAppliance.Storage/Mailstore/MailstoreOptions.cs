@@ -12,4 +12,7 @@ public sealed record MailstoreOptions(string DataDirectory)
 
     /// <summary>At most this much decoded text of a message goes into the full-text index.</summary>
     public int MaxSearchTextBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Mailboxes with at least this many messages keep their SELECT snapshot per process (see LoadSnapshotAsync).</summary>
+    public int SnapshotCacheThreshold { get; init; } = 10_000;
 }

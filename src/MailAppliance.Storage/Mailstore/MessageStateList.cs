@@ -86,6 +86,45 @@ public sealed class MessageStateList : IReadOnlyList<MessageState>
         Count--;
     }
 
+    /// <summary>A copy that can change independently (sessions get their own from a shared snapshot).</summary>
+    public MessageStateList Clone()
+    {
+        var copy = new MessageStateList(Count) { Count = Count };
+        Array.Copy(_uids, copy._uids, Count);
+        Array.Copy(_flags, copy._flags, Count);
+        Array.Copy(_modSeqs, copy._modSeqs, Count);
+        copy._keywords = _keywords is null ? null : new Dictionary<uint, string[]>(_keywords);
+        return copy;
+    }
+
+    /// <summary>The index of a UID, or -1 (the list is in UID order).</summary>
+    public int IndexOfUid(uint uid)
+    {
+        var index = Array.BinarySearch(_uids, 0, Count, uid);
+        return index < 0 ? -1 : index;
+    }
+
+    /// <summary>Removes the messages with these UIDs in one pass.</summary>
+    public void RemoveUids(IReadOnlySet<uint> uids)
+    {
+        var kept = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            if (uids.Contains(_uids[i]))
+            {
+                RemoveKeywords(_uids[i]);
+                continue;
+            }
+
+            _uids[kept] = _uids[i];
+            _flags[kept] = _flags[i];
+            _modSeqs[kept] = _modSeqs[i];
+            kept++;
+        }
+
+        Count = kept;
+    }
+
     /// <summary>Gives back spare capacity left by growing while the list was read.</summary>
     public void TrimExcess()
     {

@@ -36,8 +36,8 @@ public sealed class MailstoreFixture : IAsyncDisposable
     }
 
     /// <summary>Another store instance on the same database and tree (as a second process would have).</summary>
-    public MailStore NewStore(TimeProvider? time = null) =>
-        new(_database.DataSource, new MailstoreOptions(DataDirectory), time ?? TimeProvider.System, NullLogger<MailStore>.Instance);
+    public MailStore NewStore(TimeProvider? time = null, MailstoreOptions? options = null) =>
+        new(_database.DataSource, options ?? new MailstoreOptions(DataDirectory), time ?? TimeProvider.System, NullLogger<MailStore>.Instance);
 
     public async Task<MailUser> UserAsync(string address, long? quotaBytes = null, long? quotaMessages = null)
     {

@@ -61,4 +61,37 @@ public sealed class SnapshotTests : IAsyncLifetime
         await _f.Store.StoreFlagsAsync(_user, inbox, [uid], FlagMode.Add, MaildirFlags.Seen, [], null, CancellationToken.None);
         Assert.Equal(-1, (await _f.Store.LoadSnapshotAsync(inbox, CancellationToken.None)).FirstUnseen);
     }
+
+    [Fact]
+    public async Task A_cached_snapshot_of_a_large_mailbox_catches_up_with_every_change_since()
+    {
+        // Threshold 1: every mailbox counts as large, so the second and later SELECTs start from the cache.
+        var store = _f.NewStore(options: new MailstoreOptions(_f.DataDirectory) { SnapshotCacheThreshold = 1 });
+        var uids = new List<uint>();
+        for (var i = 0; i < 5; i++)
+        {
+            uids.Add(await Put("c" + i));
+        }
+
+        var inbox = await Inbox();
+        var first = await store.LoadSnapshotAsync(inbox, CancellationToken.None);
+        Assert.Equal(uids, first.Messages.Select(m => m.Uid));
+
+        // A session changes its own copy: the cache must not see it.
+        first.Messages.RemoveAt(0);
+
+        // Changes through another store (as another process would make them).
+        await _f.Store.StoreFlagsAsync(_user, inbox, [uids[0]], FlagMode.Add, MaildirFlags.Seen, ["later"], null, CancellationToken.None);
+        await _f.Store.ExpungeAsync(_user, inbox, [uids[2]], CancellationToken.None);
+        var added = await Put("c5");
+
+        var second = await store.LoadSnapshotAsync(inbox, CancellationToken.None);
+        var fresh = await _f.Store.LoadSnapshotAsync(inbox, CancellationToken.None);
+        Assert.Equal([uids[0], uids[1], uids[3], uids[4], added], second.Messages.Select(m => m.Uid));
+        Assert.Equal(fresh.Messages.Select(m => (m.Uid, m.Flags, m.ModSeq, string.Join(',', m.Keywords))), second.Messages.Select(m => (m.Uid, m.Flags, m.ModSeq, string.Join(',', m.Keywords))));
+        Assert.Equal(fresh.HighestModSeq, second.HighestModSeq);
+        Assert.Equal(fresh.FirstUnseen, second.FirstUnseen);
+        Assert.Contains("later", second.Keywords);
+        Assert.Equal(MaildirFlags.Seen, second.Messages[0].Flags);
+    }
 }
