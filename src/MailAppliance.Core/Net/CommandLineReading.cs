@@ -19,15 +19,21 @@ public enum CommandLineStatus
 /// </summary>
 public static class CommandLineReading
 {
+    /// <param name="flushBeforeWait">False when another task owns the output meanwhile (IMAP IDLE writes updates
+    /// while this waits for DONE): a pipe writer must not be used from two places at once.</param>
     public static async Task<(CommandLineStatus Status, byte[] Line)> ReadCommandLineAsync(
-        this ClientConnection connection, BoundedLineReader lines, TimeSpan timeout, CancellationToken cancellationToken)
+        this ClientConnection connection, BoundedLineReader lines, TimeSpan timeout, CancellationToken cancellationToken, bool flushBeforeWait = true)
     {
         var input = connection.Input;
         while (true)
         {
             if (!input.TryRead(out var read))
             {
-                await connection.Output.FlushAsync(cancellationToken);
+                if (flushBeforeWait)
+                {
+                    await connection.Output.FlushAsync(cancellationToken);
+                }
+
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timer.CancelAfter(timeout);
                 try

@@ -1,4 +1,3 @@
-using System.Buffers;
 using MailAppliance.Core.Net;
 using MailAppliance.Imap.Protocol;
 using MailAppliance.Storage.Maildir;
@@ -315,7 +314,8 @@ public sealed partial class ImapSession
         await SyncSelectedAsync(allowExpunge: true, force: false, cancellationToken);
         _out.Raw("+ idling").Crlf();
         await _out.FlushAsync(cancellationToken);
-        var read = ReadIdleLineAsync(cancellationToken);
+        // The DONE line is read without flushing: meanwhile this loop writes and flushes the untagged updates.
+        var read = _connection.ReadCommandLineAsync(_lines, _options.IdleTimeout, cancellationToken, flushBeforeWait: false);
         var never = new TaskCompletionSource();
         while (true)
         {
@@ -355,49 +355,6 @@ public sealed partial class ImapSession
             default:
                 await BadAsync(command.Tag, "Expected DONE");
                 break;
-        }
-    }
-
-    /// <summary>
-    /// The DONE line, read without touching the output: while it waits, this session's IDLE loop writes and flushes
-    /// the untagged updates, and a pipe writer must not be used from two places at once.
-    /// </summary>
-    private async Task<(CommandLineStatus Status, byte[] Line)> ReadIdleLineAsync(CancellationToken cancellationToken)
-    {
-        var input = _connection.Input;
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(_options.IdleTimeout);
-        while (true)
-        {
-            System.IO.Pipelines.ReadResult read;
-            try
-            {
-                read = await input.ReadAsync(timer.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return (CommandLineStatus.TimedOut, []);
-            }
-
-            var buffer = read.Buffer;
-            switch (_lines.TryReadLine(ref buffer, out var line))
-            {
-                case LineReadResult.Complete:
-                    var bytes = line.ToArray();
-                    input.AdvanceTo(buffer.Start);
-                    return (CommandLineStatus.Line, bytes);
-                case LineReadResult.TooLong:
-                    input.AdvanceTo(buffer.Start);
-                    return (CommandLineStatus.TooLong, []);
-                default:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (read.IsCompleted)
-                    {
-                        return (CommandLineStatus.Closed, []);
-                    }
-
-                    break;
-            }
         }
     }
 }

@@ -57,33 +57,17 @@ public sealed class ImapListenerService : IHostedService
             }
         }
 
+        var sessionLogger = _loggers.CreateLogger("MailAppliance.Imap.Server.ImapSession");
         foreach (var (name, endpoints, implicitTls) in new[] { ("imap", _options.Listeners.Imap, false), ("imaps", _options.Listeners.Imaps, true) })
         {
-            if (endpoints.Count == 0)
-            {
-                continue;
-            }
-
-            var sessionLogger = _loggers.CreateLogger("MailAppliance.Imap.Server.ImapSession");
-            var listener = new ConnectionListener(
-                new ConnectionListenerOptions
-                {
-                    EndPoints = endpoints,
-                    Name = name,
-                    Limits = new ConnectionLimits(MaxConnections, MaxConnectionsPerIp),
-                    ImplicitTls = implicitTls ? _services.Tls.CreateServerOptions : null,
-                },
+            var listener = await ProtocolListeners.StartAsync(
+                "IMAP", name, endpoints, new ConnectionLimits(MaxConnections, MaxConnectionsPerIp), implicitTls ? _services.Tls.CreateServerOptions : null,
                 (connection, token) => new ImapSession(connection, server, _services, sessionLogger).RunAsync(token),
-                async (connection, token) =>
-                {
-                    await connection.Output.WriteAsync(TooManyConnections, token);
-                    await connection.Output.FlushAsync(token);
-                },
-                (message, exception) => _logger.LogWarning(exception, "{Listener}", message),
-                _services.Time);
-            await listener.StartAsync(cancellationToken);
-            _listeners.Add(listener);
-            _logger.LogInformation("IMAP {Name} listening on {EndPoints}", name, string.Join(", ", listener.BoundEndPoints.Select(e => e.ToString())));
+                TooManyConnections, _logger, _services.Time, cancellationToken);
+            if (listener is not null)
+            {
+                _listeners.Add(listener);
+            }
         }
     }
 

@@ -47,33 +47,17 @@ public sealed class Pop3ListenerService : IHostedService
             Hostname = _options.Hostname,
             AllowPlaintextAuth = _options.Auth.AllowPlaintextWithoutTls,
         };
+        var sessionLogger = _loggers.CreateLogger("MailAppliance.Pop3.Server.Pop3Session");
         foreach (var (name, endpoints, implicitTls) in new[] { ("pop3", _options.Listeners.Pop3, false), ("pop3s", _options.Listeners.Pop3s, true) })
         {
-            if (endpoints.Count == 0)
-            {
-                continue;
-            }
-
-            var sessionLogger = _loggers.CreateLogger("MailAppliance.Pop3.Server.Pop3Session");
-            var listener = new ConnectionListener(
-                new ConnectionListenerOptions
-                {
-                    EndPoints = endpoints,
-                    Name = name,
-                    Limits = new ConnectionLimits(MaxConnections, MaxConnectionsPerIp),
-                    ImplicitTls = implicitTls ? _services.Tls.CreateServerOptions : null,
-                },
+            var listener = await ProtocolListeners.StartAsync(
+                "POP3", name, endpoints, new ConnectionLimits(MaxConnections, MaxConnectionsPerIp), implicitTls ? _services.Tls.CreateServerOptions : null,
                 (connection, token) => new Pop3Session(connection, server, _services, sessionLogger).RunAsync(token),
-                async (connection, token) =>
-                {
-                    await connection.Output.WriteAsync(Pop3Replies.TooManyConnections.ToBytes(), token);
-                    await connection.Output.FlushAsync(token);
-                },
-                (message, exception) => _logger.LogWarning(exception, "{Listener}", message),
-                _services.Time);
-            await listener.StartAsync(cancellationToken);
-            _listeners.Add(listener);
-            _logger.LogInformation("POP3 {Name} listening on {EndPoints}", name, string.Join(", ", listener.BoundEndPoints.Select(e => e.ToString())));
+                Pop3Replies.TooManyConnections.ToBytes(), _logger, _services.Time, cancellationToken);
+            if (listener is not null)
+            {
+                _listeners.Add(listener);
+            }
         }
     }
 

@@ -41,33 +41,18 @@ public sealed class SmtpListenerService : IHostedService
             DataTimeout = _options.Smtp.DataTimeout,
             MaxErrors = _options.Smtp.MaxErrors,
         };
+        var sessionLogger = _loggers.CreateLogger("MailAppliance.Smtp.Server.SmtpSession");
         foreach (var (role, endpoints) in new[] { (SmtpRole.Mx, _options.Listeners.Smtp), (SmtpRole.Submission, _options.Listeners.Submission), (SmtpRole.Submissions, _options.Listeners.Submissions) })
         {
-            if (endpoints.Count == 0)
-            {
-                continue;
-            }
-
-            var sessionLogger = _loggers.CreateLogger("MailAppliance.Smtp.Server.SmtpSession");
-            var listener = new ConnectionListener(
-                new ConnectionListenerOptions
-                {
-                    EndPoints = endpoints,
-                    Name = $"smtp-{role.ToString().ToLowerInvariant()}",
-                    Limits = new ConnectionLimits(_options.Smtp.MaxConnections, _options.Smtp.MaxConnectionsPerIp),
-                    ImplicitTls = role == SmtpRole.Submissions ? _tls.CreateServerOptions : null,
-                },
+            var listener = await ProtocolListeners.StartAsync(
+                "SMTP", $"smtp-{role.ToString().ToLowerInvariant()}", endpoints, new ConnectionLimits(_options.Smtp.MaxConnections, _options.Smtp.MaxConnectionsPerIp),
+                role == SmtpRole.Submissions ? _tls.CreateServerOptions : null,
                 (connection, token) => new SmtpSession(connection, role, server, _services, sessionLogger).RunAsync(token),
-                async (connection, token) =>
-                {
-                    await connection.Output.WriteAsync(SmtpReplies.TooManyConnections.ToBytes(), token);
-                    await connection.Output.FlushAsync(token);
-                },
-                (message, exception) => _logger.LogWarning(exception, "{Listener}", message),
-                _services.Time);
-            await listener.StartAsync(cancellationToken);
-            _listeners.Add(listener);
-            _logger.LogInformation("SMTP {Role} listening on {EndPoints}", role, string.Join(", ", listener.BoundEndPoints.Select(e => e.ToString())));
+                SmtpReplies.TooManyConnections.ToBytes(), _logger, _services.Time, cancellationToken);
+            if (listener is not null)
+            {
+                _listeners.Add(listener);
+            }
         }
     }
 
