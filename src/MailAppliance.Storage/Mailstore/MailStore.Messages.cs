@@ -37,6 +37,7 @@ public sealed partial class MailStore
             var folder = new MaildirFolder(mailbox.FolderPath);
             var rows = await RowsAsync(connection, null, mailbox, uids, cancellationToken);
             var keywordFile = KeywordsFile.Read(folder.Path);
+            var rowUpdates = new List<(long Uid, int Flags, string Keywords, string File)>();
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var modseq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @id RETURNING highestmodseq", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken));
@@ -94,13 +95,16 @@ public sealed partial class MailStore
                     continue;
                 }
 
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE messages SET flags = @flags, keywords = @keywords, modseq = @modseq, file_name = @file WHERE mailbox_id = @id AND uid = @uid",
-                    new { id = mailbox.Id, uid = (long)row.Uid, flags = (int)newFlags, keywords = newKeywords.ToArray(), modseq, file = RelativeName(renamed.Value) },
-                    transaction, cancellationToken: cancellationToken));
+                rowUpdates.Add(((long)row.Uid, (int)newFlags, string.Join(KeywordSeparator, newKeywords), RelativeName(renamed.Value)));
+                if (rowUpdates.Count >= FlagUpdateBatch)
+                {
+                    await UpdateFlagRowsAsync(connection, transaction, mailbox.Id, modseq, rowUpdates, cancellationToken);
+                }
+
                 changed.Add(new FlagUpdate(row.Uid, newFlags, newKeywords, modseq));
             }
 
+            await UpdateFlagRowsAsync(connection, transaction, mailbox.Id, modseq, rowUpdates, cancellationToken);
             if (changed.Count == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
@@ -297,6 +301,34 @@ public sealed partial class MailStore
             RETURNING q.bytes
             """, new { user = user.Id, bytes, count }, transaction, cancellationToken: cancellationToken));
         return charged is null ? await QuotaReasonAsync(connection, transaction, user.Id, bytes, cancellationToken) : null;
+    }
+
+    // Keywords are IMAP atoms (no control characters), so the unit separator can join them for one array column.
+    private const string KeywordSeparator = "\u001f";
+    private const int FlagUpdateBatch = 1000;
+
+    /// <summary>The index side of a STORE: the rows of renamed files, many per statement (one round trip per batch, not per message).</summary>
+    private static async Task UpdateFlagRowsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, long modseq, List<(long Uid, int Flags, string Keywords, string File)> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE messages m SET flags = u.flags, keywords = CASE WHEN u.keywords = '' THEN '{}'::text[] ELSE string_to_array(u.keywords, @separator) END,
+                                  modseq = @modseq, file_name = u.file
+            FROM unnest(@uids, @flags, @keywords, @files) AS u(uid, flags, keywords, file)
+            WHERE m.mailbox_id = @id AND m.uid = u.uid
+            """,
+            new
+            {
+                id = mailboxId, modseq, separator = KeywordSeparator, uids = rows.Select(r => r.Uid).ToArray(), flags = rows.Select(r => r.Flags).ToArray(),
+                keywords = rows.Select(r => r.Keywords).ToArray(), files = rows.Select(r => r.File).ToArray(),
+            },
+            transaction, cancellationToken: cancellationToken));
+        rows.Clear();
     }
 
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, string kind, long modseq, CancellationToken cancellationToken) =>
