@@ -1,3 +1,4 @@
+using MailAppliance.Bench;
 using MailAppliance.Bench.Imap;
 
 const string Usage = """

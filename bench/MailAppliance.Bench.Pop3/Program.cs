@@ -1,3 +1,4 @@
+using MailAppliance.Bench;
 using MailAppliance.Bench.Pop3;
 
 const string Usage = """

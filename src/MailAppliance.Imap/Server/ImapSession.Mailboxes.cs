@@ -365,7 +365,6 @@ public sealed partial class ImapSession
         {
             var matches = matchers.Any(m => m.IsMatch(name));
             var isCandidate = candidates.Contains(name);
-            var childMatches = !matches ? false : true;
             if (!matches)
             {
                 continue;
@@ -431,7 +430,6 @@ public sealed partial class ImapSession
                 await WriteStatusAsync(existing[name], statusItems, cancellationToken);
             }
 
-            _ = childMatches;
             await _out.FlushIfLargeAsync(cancellationToken);
         }
 

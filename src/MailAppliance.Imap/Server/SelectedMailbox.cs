@@ -1,4 +1,3 @@
-using System.Globalization;
 using MailAppliance.Imap.Protocol;
 using MailAppliance.Storage.Mailstore;
 
@@ -40,33 +39,10 @@ public sealed class SelectedMailbox : IDisposable
 
     public IReadOnlyList<MessageState> Messages => _messages;
 
-    public uint LargestUid => _messages.Count == 0 ? 0 : _messages[^1].Uid;
+    public uint LargestUid => _messages.Count == 0 ? 0 : _messages.UidAt(_messages.Count - 1);
 
     /// <summary>The 0-based index of a UID, or -1.</summary>
-    public int IndexOf(uint uid)
-    {
-        int lo = 0, hi = _messages.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            var m = _messages[mid].Uid;
-            if (m == uid)
-            {
-                return mid;
-            }
-
-            if (m < uid)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return -1;
-    }
+    public int IndexOf(uint uid) => _messages.IndexOfUid(uid);
 
     /// <summary>
     /// The indexes a sequence set names. For a UID set, UIDs not in the mailbox are skipped (RFC 9051 §6.4.9);
@@ -79,8 +55,8 @@ public sealed class SelectedMailbox : IDisposable
         {
             foreach (var (low, high) in set.Resolve(LargestUid))
             {
-                var start = LowerBound(low);
-                for (var i = start; i < _messages.Count && _messages[i].Uid <= high; i++)
+                var start = _messages.LowerBoundUid(low);
+                for (var i = start; i < _messages.Count && _messages.UidAt(i) <= high; i++)
                 {
                     indexes.Add(i);
                 }
@@ -118,25 +94,6 @@ public sealed class SelectedMailbox : IDisposable
         }
 
         return indexes;
-    }
-
-    private int LowerBound(uint uid)
-    {
-        int lo = 0, hi = _messages.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_messages[mid].Uid < uid)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
     }
 
     /// <summary>Records a message's state as the client has now been told it.</summary>
@@ -237,12 +194,9 @@ public sealed class SelectedMailbox : IDisposable
             }
         }
 
-        if (added > 0 || (allowExpunge && force))
+        if (added > 0)
         {
-            if (added > 0)
-            {
-                writer.Raw("* ").Raw(_messages.Count.ToString(CultureInfo.InvariantCulture)).Raw(" EXISTS").Crlf();
-            }
+            writer.Raw("* ").Number(_messages.Count).Raw(" EXISTS").Crlf();
         }
 
         ModSeq = Math.Max(ModSeq, changes.HighestModSeq);

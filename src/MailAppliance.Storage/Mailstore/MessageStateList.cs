@@ -104,6 +104,20 @@ public sealed class MessageStateList : IReadOnlyList<MessageState>
         return index < 0 ? -1 : index;
     }
 
+    /// <summary>The index of the first message whose UID is at least <paramref name="uid"/> (Count when none is).</summary>
+    public int LowerBoundUid(uint uid)
+    {
+        var index = Array.BinarySearch(_uids, 0, Count, uid);
+        return index < 0 ? ~index : index;
+    }
+
+    /// <summary>The UID at an index, without building the whole state.</summary>
+    public uint UidAt(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+        return _uids[index];
+    }
+
     /// <summary>Removes the messages with these UIDs in one pass.</summary>
     public void RemoveUids(IReadOnlySet<uint> uids)
     {

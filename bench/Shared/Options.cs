@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace MailAppliance.Bench.Smtp;
+namespace MailAppliance.Bench;
 
-/// <summary>The <c>--name value</c> pairs after a verb.</summary>
+/// <summary>The <c>--name value</c> pairs after a verb; a name without a value is a switch. Shared by the load tools (linked into each).</summary>
 internal sealed class Options
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
@@ -29,6 +29,8 @@ internal sealed class Options
 
     public int Int(string name, int fallback) =>
         _values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public bool Switch(string name) => _values.ContainsKey(name);
 
     public long Size(string name, long fallback) => _values.TryGetValue(name, out var v) ? ParseSize(v) : fallback;
 
