@@ -13,6 +13,7 @@ namespace MailAppliance.Bench.Smtp;
 internal sealed class SmtpClientConnection : IAsyncDisposable
 {
     private static readonly byte[] DataTerminator = ".\r\n"u8.ToArray();
+    private const int SmallBody = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -55,8 +56,20 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         await ExpectAsync(250, cancel);
         await ExpectAsync(250, cancel);
         await ExpectAsync(354, cancel);
-        await _stream.WriteAsync(dotStuffedBody, cancel);
-        await WriteAsync(DataTerminator, cancel);
+        if (dotStuffedBody.Length <= SmallBody)
+        {
+            // Body and terminator in one write, as a lean client sends a small message: one segment, one read.
+            var framed = new byte[dotStuffedBody.Length + DataTerminator.Length];
+            dotStuffedBody.CopyTo(framed, 0);
+            DataTerminator.CopyTo(framed, dotStuffedBody.Length);
+            await WriteAsync(framed, cancel);
+        }
+        else
+        {
+            await _stream.WriteAsync(dotStuffedBody, cancel);
+            await WriteAsync(DataTerminator, cancel);
+        }
+
         await ExpectAsync(250, cancel);
         return Stopwatch.GetTimestamp() - started;
     }

@@ -16,8 +16,7 @@ namespace MailAppliance.Storage.Spool;
 public sealed class DirectorySyncBatcher
 {
     private readonly string _directory;
-    private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly object _gate = new(); // a monitor: waiting on it does not spin, unlike SemaphoreSlim
     private TaskCompletionSource? _next;
     private Thread? _thread;
 
@@ -27,13 +26,12 @@ public sealed class DirectorySyncBatcher
     public Task SyncAsync()
     {
         TaskCompletionSource waiter;
-        var wake = false;
         lock (_gate)
         {
             if (_next is null)
             {
                 _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wake = true;
+                Monitor.Pulse(_gate);
             }
 
             waiter = _next;
@@ -44,11 +42,6 @@ public sealed class DirectorySyncBatcher
             }
         }
 
-        if (wake)
-        {
-            _signal.Release();
-        }
-
         return waiter.Task;
     }
 
@@ -56,17 +49,16 @@ public sealed class DirectorySyncBatcher
     {
         while (true)
         {
-            _signal.Wait();
-            TaskCompletionSource? batch;
+            TaskCompletionSource batch;
             lock (_gate)
             {
+                while (_next is null)
+                {
+                    Monitor.Wait(_gate);
+                }
+
                 batch = _next;
                 _next = null; // later callers wait for the next round
-            }
-
-            if (batch is null)
-            {
-                continue;
             }
 
             try

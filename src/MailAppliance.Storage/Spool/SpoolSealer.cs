@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -19,7 +18,10 @@ namespace MailAppliance.Storage.Spool;
 /// </remarks>
 public sealed class SpoolSealer
 {
-    private readonly BlockingCollection<Request> _pending = new(new ConcurrentQueue<Request>());
+    // A plain monitor, not a BlockingCollection: its semaphore spins (sched_yield) before it blocks, and sixteen idle
+    // threads spinning on every hand-off cost a tenth of both cores at a thousand messages a second.
+    private readonly Queue<Request> _pending = new();
+    private readonly object _gate = new();
     private readonly DirectorySyncBatcher _directory;
     private readonly int _threads;
     private int _started;
@@ -45,7 +47,12 @@ public sealed class SpoolSealer
     {
         StartThreads();
         var request = new Request(file, tmpPath, finalPath);
-        _pending.Add(request);
+        lock (_gate)
+        {
+            _pending.Enqueue(request);
+            Monitor.Pulse(_gate);
+        }
+
         await request.Done.Task;
         await _directory.SyncAsync();
     }
@@ -65,8 +72,19 @@ public sealed class SpoolSealer
 
     private void Run()
     {
-        foreach (var request in _pending.GetConsumingEnumerable())
+        while (true)
         {
+            Request request;
+            lock (_gate)
+            {
+                while (_pending.Count == 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                request = _pending.Dequeue();
+            }
+
             try
             {
                 FlushData(request.File);

@@ -37,6 +37,7 @@ public sealed class MetadataDatabase : IAsyncDisposable
         try
         {
             var builder = new NpgsqlDataSourceBuilder(connectionString);
+            TuneForShortStatements(builder.ConnectionStringBuilder, connectionString);
             builder.UseLoggerFactory(loggers);
             var dataSource = builder.Build();
             try
@@ -59,6 +60,21 @@ public sealed class MetadataDatabase : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The appliance sends the same few dozen short statements thousands of times a second: they are prepared
+    /// automatically once seen twice, so PostgreSQL parses and plans each once per connection instead of per call
+    /// (Npgsql keeps prepared statements across the reset of a pooled connection). An explicit setting in
+    /// <c>ConnectionStrings:Metadata</c> wins.
+    /// </summary>
+    internal static void TuneForShortStatements(NpgsqlConnectionStringBuilder settings, string given)
+    {
+        if (!given.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && !given.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.MaxAutoPrepare = 256;
+            settings.AutoPrepareMinUsages = 2;
         }
     }
 
