@@ -50,6 +50,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             // Every worker holds at most one connection at a time (plus short lookups): leave room for all of them.
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, (2 * connections) + 4);
+            MetadataDatabase.TuneForShortStatements(builder, connectionString); // as the appliance connects
             var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
             await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken);
             return new BenchEnvironment(dataDirectory, dataSource, lease, loggers);

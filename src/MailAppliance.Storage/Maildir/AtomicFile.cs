@@ -36,14 +36,21 @@ internal static class AtomicFile
         FileSystemSync.FsyncDirectory(directory);
     }
 
-    public static async Task AppendAsync(string path, string content, CancellationToken cancellationToken)
+    public static Task AppendAsync(string path, string content, CancellationToken cancellationToken) =>
+        AppendAsync(path, content, flush: true, cancellationToken);
+
+    /// <summary>Appends to an existing file; fsync'd unless <paramref name="flush"/> is false (the caller syncs).</summary>
+    public static async Task AppendAsync(string path, string content, bool flush, CancellationToken cancellationToken)
     {
         // Open, not Append: appending must never create a header-less file if the target vanished.
         var options = new FileStreamOptions { Mode = System.IO.FileMode.Open, Access = FileAccess.Write, Share = FileShare.ReadWrite | FileShare.Delete };
         await using var stream = new FileStream(path, options);
         stream.Seek(0, SeekOrigin.End);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken);
-        FileSystemSync.FsyncFile(stream);
+        if (flush)
+        {
+            FileSystemSync.FsyncFile(stream);
+        }
     }
 
     /// <summary>

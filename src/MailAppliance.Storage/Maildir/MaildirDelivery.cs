@@ -58,7 +58,14 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
     /// First half of a commit: the bytes are fsync'd in <c>tmp/</c> and the final name (without the <c>:2,</c>
     /// info) is fixed, so that an index can record it before the message becomes visible.
     /// </summary>
-    public async Task<MaildirFileName> SealAsync(DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)
+    public Task<MaildirFileName> SealAsync(DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default) =>
+        SealAsync(internalDate, barrier: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SealAsync(DateTimeOffset?, CancellationToken)"/>; with a <paramref name="barrier"/>, the bytes are
+    /// made durable by a file system flush shared with other writers instead of an fsync of this file.
+    /// </summary>
+    public async Task<MaildirFileName> SealAsync(DateTimeOffset? internalDate, FileSystemBarrier? barrier, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         if (_sealedName is not null)
@@ -72,8 +79,16 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
             File.SetLastWriteTimeUtc(_file.SafeFileHandle, date.UtcDateTime);
         }
 
-        FileSystemSync.FsyncFile(_file);
-        await _file.DisposeAsync();
+        if (barrier is null)
+        {
+            FileSystemSync.FsyncFile(_file);
+            await _file.DisposeAsync();
+        }
+        else
+        {
+            await _file.DisposeAsync();
+            await barrier.SyncAsync(_folder.TmpPath);
+        }
         _sealedName = MaildirFileName.Create(_uniquePart, _body.BytesWritten, _body.BytesWritten + _body.BareLineFeeds);
         return _sealedName;
     }

@@ -36,8 +36,17 @@ public static class UidListFile
     /// a torn last line) this falls back to <see cref="AddAsync"/>, which parses and rewrites the file in UID order.
     /// Returns whether the fast path was taken; a failure as <see cref="AddAsync"/> gives it.
     /// </summary>
+    public static Task<MaildirResult<bool>> AppendAsync(
+        UidListLock heldLock, IReadOnlyCollection<UidListRecord> records, CancellationToken cancellationToken) =>
+        AppendAsync(heldLock, records, flush: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AppendAsync(UidListLock, IReadOnlyCollection{UidListRecord}, CancellationToken)"/>; with
+    /// <paramref name="flush"/> false an append is not fsync'd, and the caller makes it durable (a file system
+    /// barrier shared by many folders). A rewrite (the fallback) is always durable on its own.
+    /// </summary>
     public static async Task<MaildirResult<bool>> AppendAsync(
-        UidListLock heldLock, IReadOnlyCollection<UidListRecord> records, CancellationToken cancellationToken)
+        UidListLock heldLock, IReadOnlyCollection<UidListRecord> records, bool flush, CancellationToken cancellationToken)
     {
         heldLock.EnsureHeld();
         if (records.Count == 0)
@@ -56,7 +65,7 @@ public static class UidListFile
                 lines.Append(record.Format()).Append('\n');
             }
 
-            await AtomicFile.AppendAsync(path, lines.ToString(), cancellationToken);
+            await AtomicFile.AppendAsync(path, lines.ToString(), flush, cancellationToken);
             return MaildirResult<bool>.Ok(true);
         }
 

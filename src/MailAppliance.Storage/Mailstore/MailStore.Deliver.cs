@@ -34,7 +34,7 @@ public sealed partial class MailStore
         try
         {
             var indexer = await WriteAsync(delivery, content, cancellationToken);
-            var name = await delivery.SealAsync(request.InternalDate ?? _time.GetUtcNow(), cancellationToken);
+            var name = await delivery.SealAsync(request.InternalDate ?? _time.GetUtcNow(), _barrier, cancellationToken);
             IndexedMessage index;
             await using (var stored = new FileStream(delivery.TmpPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             {

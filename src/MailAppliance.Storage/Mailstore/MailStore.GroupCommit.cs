@@ -384,9 +384,9 @@ public sealed partial class MailStore
                                       delivery_key, envelope, body, bodystructure, structure, search)
                 SELECT r.mailbox_id, r.uid, r.base_name, r.file_name, r.size, r.crlf_size, r.internal_date, r.flags,
                        string_to_array(r.keywords, ' '), r.modseq, true, r.delivery_key, r.envelope, r.body, r.bodystructure, r.structure,
-                       to_tsvector('simple', r.search)
+                       r.search
                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::integer[],
-                            $9::text[], $10::bigint[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[], $16::text[])
+                            $9::text[], $10::bigint[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[], $16::tsvector[])
                      AS r (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags,
                            keywords, modseq, delivery_key, envelope, body, bodystructure, structure, search)
                 """,
@@ -406,7 +406,7 @@ public sealed partial class MailStore
                 rows.Select(m => m.Delivery.Index.Body).ToArray(),
                 rows.Select(m => m.Delivery.Index.BodyStructure).ToArray(),
                 rows.Select(m => m.Delivery.Index.Structure).ToArray(),
-                rows.Select(m => m.Delivery.Index.SearchText).ToArray()));
+                rows.Select(m => m.Delivery.Index.SearchVector).ToArray()));
             insert.BatchCommands.Add(Command(
                 "SELECT pg_notify('mailbox_changed', p) FROM unnest($1::text[]) AS p",
                 new object?[] { next.Select(n => $"{n.Key}:exists:{n.Value.ModSeq}").ToArray() }));
@@ -455,12 +455,20 @@ public sealed partial class MailStore
                 }
             }
 
-            // One fsync makes every rename before it durable.
-            foreach (var directory in directories)
+            // One fsync makes every rename before it durable (with a barrier: one flush for every folder, below).
+            if (_barrier is null)
             {
-                FileSystemSync.FsyncDirectory(directory);
+                foreach (var directory in directories)
+                {
+                    FileSystemSync.FsyncDirectory(directory);
+                }
             }
         });
+
+        if (_barrier is not null)
+        {
+            await _barrier.SyncAsync(folders.Select(f => f.Key));
+        }
 
         await InjectFaultAsync(DeliveryStep.Published);
         await Parallel.ForEachAsync(folders, parallel, async (folder, cancellationToken) =>
@@ -468,6 +476,12 @@ public sealed partial class MailStore
             var records = folder.Where(m => m.Entry is not null).Select(m => new UidListRecord(m.Uid, m.Entry!.BaseName)).ToList();
             await AppendToUidListAsync(folder.First().Delivery.Folder, records, cancellationToken);
         });
+        if (_barrier is not null)
+        {
+            // The appended uidlist lines, durable before their rows stop being pending.
+            await _barrier.SyncAsync(folders.Select(f => f.Key));
+        }
+
         await InjectFaultAsync(DeliveryStep.Listed);
     }
 
@@ -507,7 +521,7 @@ public sealed partial class MailStore
         try
         {
             using var uidLock = await UidListLock.AcquireAsync(folder.Path, _options.Locks, _time, cancellationToken);
-            added = await UidListFile.AppendAsync(uidLock, records, cancellationToken);
+            added = await UidListFile.AppendAsync(uidLock, records, flush: _barrier is null, cancellationToken);
         }
         finally
         {

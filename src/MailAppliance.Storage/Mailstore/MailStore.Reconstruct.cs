@@ -293,24 +293,17 @@ public sealed partial class MailStore
 
     private sealed record ParsedChunk((UidListRecord Record, MaildirEntry Entry)[] Files, IndexedMessage[] Indexes, NpgsqlTsVector[] Vectors);
 
-    private async Task<ParsedChunk> ParseChunkAsync((UidListRecord Record, MaildirEntry Entry)[] files, CancellationToken cancellationToken)
+    private Task<ParsedChunk> ParseChunkAsync((UidListRecord Record, MaildirEntry Entry)[] files, CancellationToken cancellationToken)
     {
+        // Parsing and the search words (the same SearchWords as a delivery's) on all cores, off the database.
         var indexes = new IndexedMessage[files.Length];
-        Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            i => indexes[i] = MessageIndexer.IndexFile(files[i].Entry.Path, _options.MaxSearchTextBytes));
-
-        // The same to_tsvector('simple', …) as a delivery's insert, so both index a message alike.
-        await using var helper = await _db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT to_tsvector('simple', t) FROM unnest($1::text[]) WITH ORDINALITY AS u (t, i) ORDER BY i", helper);
-        command.Parameters.Add(new NpgsqlParameter { Value = indexes.Select(x => x.SearchText).ToArray() });
         var vectors = new NpgsqlTsVector[files.Length];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        for (var i = 0; await reader.ReadAsync(cancellationToken); i++)
+        Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            vectors[i] = reader.GetFieldValue<NpgsqlTsVector>(0);
-        }
-
-        return new ParsedChunk(files, indexes, vectors);
+            indexes[i] = MessageIndexer.IndexFile(files[i].Entry.Path, _options.MaxSearchTextBytes);
+            vectors[i] = indexes[i].SearchVector;
+        });
+        return Task.FromResult(new ParsedChunk(files, indexes, vectors));
     }
 
     private static string RelativeName(MaildirEntry entry) =>

@@ -257,7 +257,7 @@ public sealed partial class MailStore
     /// </summary>
     public async Task<HashSet<uint>> SearchTextAsync(MailboxInfo mailbox, string text, CancellationToken cancellationToken)
     {
-        var words = System.Text.RegularExpressions.Regex.Split(text.ToLowerInvariant(), @"[^\p{L}\p{N}]+").Where(w => w.Length > 0).ToList();
+        var words = SearchWords.Split(text);
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         IEnumerable<long> uids;
         if (words.Count == 0)
@@ -266,7 +266,7 @@ public sealed partial class MailStore
         }
         else
         {
-            // Each word quoted as a lexeme with prefix matching; 'simple' is the configuration the column is built with.
+            // Each word quoted as a lexeme with prefix matching ('simple' leaves the quoted words as they are).
             var query = string.Join(" & ", words.Select(w => "'" + w.Replace("'", "''", StringComparison.Ordinal) + "':*"));
             uids = await connection.QueryAsync<long>(new CommandDefinition(
                 "SELECT uid FROM messages WHERE mailbox_id = @id AND search @@ to_tsquery('simple', @query)", new { id = mailbox.Id, query }, cancellationToken: cancellationToken));

@@ -22,6 +22,9 @@ public sealed partial class MailStore
     private readonly MaildirLayout _layout;
     private readonly MaildirNameGenerator _names;
 
+    // Null: every file and directory is fsync'd on its own (SyncMode.Fsync).
+    private readonly FileSystemBarrier? _barrier;
+
     // Users whose index is known to exist (saves a query per delivery), and one in-process gate per folder so that
     // this process's writers queue for the uidlist without polling its file lock.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _ensuredUsers = new();
@@ -38,6 +41,7 @@ public sealed partial class MailStore
         _logger = logger;
         _layout = new MaildirLayout(options.DataDirectory);
         _names = MaildirNameGenerator.ForCurrentProcess(time);
+        _barrier = FileSystemBarrier.For(options.SyncMode);
     }
 
     /// <summary>Tests stop a delivery after a step with this, as a crash would.</summary>

@@ -13,6 +13,9 @@ public sealed record MailstoreOptions(string DataDirectory)
     /// <summary>At most this much decoded text of a message goes into the full-text index.</summary>
     public int MaxSearchTextBytes { get; init; } = 256 * 1024;
 
+    /// <summary>How deliveries are made durable: one shared syncfs per group (default on Linux) or an fsync per file.</summary>
+    public SyncMode SyncMode { get; init; } = SyncMode.Auto;
+
     /// <summary>Mailboxes with at least this many messages keep their SELECT snapshot per process (see LoadSnapshotAsync).</summary>
     public int SnapshotCacheThreshold { get; init; } = 10_000;
 }

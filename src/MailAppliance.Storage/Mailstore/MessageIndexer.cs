@@ -82,4 +82,10 @@ public sealed class MessageIndexer
     }
 }
 
-public sealed record IndexedMessage(long Size, long CrlfSize, byte[] Envelope, byte[] Body, byte[] BodyStructure, byte[] Structure, string SearchText);
+public sealed record IndexedMessage(long Size, long CrlfSize, byte[] Envelope, byte[] Body, byte[] BodyStructure, byte[] Structure, string SearchText)
+{
+    /// <summary>The full-text column's value (<see cref="SearchWords"/>), computed once, off the database.</summary>
+    public NpgsqlTypes.NpgsqlTsVector SearchVector => _searchVector ??= SearchWords.ToTsVector(SearchText);
+
+    private NpgsqlTypes.NpgsqlTsVector? _searchVector;
+}

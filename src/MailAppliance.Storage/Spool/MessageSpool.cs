@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Maildir;
 using System.Security.Cryptography;
 
 namespace MailAppliance.Storage.Spool;
@@ -13,12 +14,12 @@ public sealed class MessageSpool
     private readonly SpoolSealer _sealer;
     private readonly TimeProvider _time;
 
-    public MessageSpool(string spoolDirectory, TimeProvider time)
+    public MessageSpool(string spoolDirectory, TimeProvider time, SyncMode syncMode = SyncMode.Auto)
     {
         Directory = spoolDirectory;
         TmpDirectory = Path.Combine(spoolDirectory, "tmp");
         System.IO.Directory.CreateDirectory(TmpDirectory);
-        _sealer = new SpoolSealer(spoolDirectory);
+        _sealer = new SpoolSealer(spoolDirectory, mode: syncMode);
         _time = time;
     }
 
@@ -114,11 +115,19 @@ public sealed class MessageSpool
     }
 
     /// <summary>Removes a message whose recipients are all settled.</summary>
-    /// <remarks>The unlink is durable on return; its directory fsync is shared with the messages being sealed.</remarks>
+    /// <remarks>
+    /// With per-file fsyncs the unlink is durable on return (its directory fsync shared with the messages being
+    /// sealed); with the file system barrier it becomes durable with the next flush, without waiting for it. Either
+    /// way a file that comes back after a crash delivers nothing twice: its recipient rows say it is settled (start-up
+    /// removes it), and without them the store's delivery keys refuse a second copy.
+    /// </remarks>
     public void Delete(string queueId)
     {
         File.Delete(PathOf(queueId));
-        _sealer.Directory.SyncAsync().GetAwaiter().GetResult();
+        if (!_sealer.UsesBarrier)
+        {
+            _sealer.Directory.SyncAsync().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Start-up: tmp files are messages that never got their 250; the client still has them.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MailAppliance.Storage.Maildir;
 using Microsoft.Win32.SafeHandles;
 
 namespace MailAppliance.Storage.Spool;
@@ -28,11 +29,22 @@ public sealed class SpoolSealer
 
     /// <param name="directory">The directory the files are renamed into.</param>
     /// <param name="threads">How many files may be flushed at once.</param>
-    public SpoolSealer(string directory, int threads = 16)
+    public SpoolSealer(string directory, int threads = 16, SyncMode mode = SyncMode.Auto)
     {
         _directory = new DirectorySyncBatcher(directory);
+        _directoryPath = directory;
         _threads = threads;
+        _barrier = FileSystemBarrier.For(mode);
     }
+
+    private readonly string _directoryPath;
+
+    // With a barrier (SyncMode.SyncFs) no file or directory is fsync'd on its own: one syncfs makes the bytes of
+    // every file waiting durable, another one their renames.
+    private readonly FileSystemBarrier? _barrier;
+
+    /// <summary>Whether the spool's changes are made durable by the shared file system barrier.</summary>
+    public bool UsesBarrier => _barrier is not null;
 
     /// <summary>The directory's own group commit, for unlinks that must be durable too.</summary>
     public DirectorySyncBatcher Directory => _directory;
@@ -45,6 +57,15 @@ public sealed class SpoolSealer
     /// </summary>
     public async Task SealAsync(FileStream file, string tmpPath, string finalPath)
     {
+        if (_barrier is not null)
+        {
+            // The bytes first: a rename that reached the disk before its data would leave a spool file of zeros.
+            await _barrier.SyncAsync(Path.GetDirectoryName(tmpPath)!);
+            File.Move(tmpPath, finalPath, overwrite: false);
+            await _barrier.SyncAsync(_directoryPath);
+            return;
+        }
+
         StartThreads();
         var request = new Request(file, tmpPath, finalPath);
         lock (_gate)

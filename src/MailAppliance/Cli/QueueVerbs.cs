@@ -28,7 +28,7 @@ public static class QueueVerbs
     {
         var queueId = QueueId(c, "queue show ID");
         var rows = await new QueueStore(c.DataSource).RecipientsAsync(queueId, c.CancellationToken);
-        var spool = new MessageSpool(c.Options.Storage.SpoolDirectory, TimeProvider.System);
+        var spool = new MessageSpool(c.Options.Storage.SpoolDirectory, TimeProvider.System, c.Options.Storage.SyncMode);
         var opened = spool.Open(queueId);
         if (rows.Count == 0 && opened is null)
         {
@@ -71,7 +71,7 @@ public static class QueueVerbs
         var queueId = QueueId(c, "queue delete ID");
         var queue = new QueueStore(c.DataSource);
         var count = await queue.DiscardAsync(queueId, "deleted by the administrator", c.CancellationToken);
-        var spool = new MessageSpool(c.Options.Storage.SpoolDirectory, TimeProvider.System);
+        var spool = new MessageSpool(c.Options.Storage.SpoolDirectory, TimeProvider.System, c.Options.Storage.SyncMode);
         if (count == 0 && spool.Open(queueId) is null)
         {
             throw new UsageException($"no message {queueId} in the queue");

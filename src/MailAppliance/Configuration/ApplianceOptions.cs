@@ -25,6 +25,9 @@ public sealed record ApplianceOptions
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
 {
+    /// <summary><c>Storage:SyncMode</c>: how the spool and the mail store make writes durable.</summary>
+    public MailAppliance.Storage.Maildir.SyncMode SyncMode { get; init; } = MailAppliance.Storage.Maildir.SyncMode.Auto;
+
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
     public string SpoolDirectory => Path.Combine(DataDirectory, "spool");

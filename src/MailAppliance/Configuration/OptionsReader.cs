@@ -49,7 +49,7 @@ public static class OptionsReader
         return new ApplianceOptions
         {
             Hostname = hostname.TrimEnd('.'),
-            Storage = new StorageOptions(dataDirectory, binDirectory),
+            Storage = new StorageOptions(dataDirectory, binDirectory) { SyncMode = ReadSyncMode(configuration) },
             MetadataConnectionString = Blank(configuration["ConnectionStrings:Metadata"]),
             Listeners = new ListenerOptions(
                 Endpoints(configuration, "Listeners:Smtp", "0.0.0.0:25"),
@@ -76,6 +76,28 @@ public static class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
         };
+    }
+
+    private static MailAppliance.Storage.Maildir.SyncMode ReadSyncMode(IConfiguration configuration)
+    {
+        const string Key = "Storage:SyncMode";
+        var value = Blank(configuration[Key]);
+        if (value is null)
+        {
+            return MailAppliance.Storage.Maildir.SyncMode.Auto;
+        }
+
+        if (!Enum.TryParse<MailAppliance.Storage.Maildir.SyncMode>(value, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || value.Any(char.IsDigit))
+        {
+            throw new ConfigurationException(Key, $"'{value}' is not Auto, SyncFs or Fsync");
+        }
+
+        if (mode == MailAppliance.Storage.Maildir.SyncMode.SyncFs && !MailAppliance.Storage.Maildir.FileSystemBarrier.IsSupported)
+        {
+            throw new ConfigurationException(Key, "SyncFs needs Linux on x64 or arm64");
+        }
+
+        return mode;
     }
 
     private static TlsOptions ReadTls(IConfiguration configuration)

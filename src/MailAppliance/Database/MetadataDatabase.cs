@@ -69,7 +69,7 @@ public sealed class MetadataDatabase : IAsyncDisposable
     /// (Npgsql keeps prepared statements across the reset of a pooled connection). An explicit setting in
     /// <c>ConnectionStrings:Metadata</c> wins.
     /// </summary>
-    internal static void TuneForShortStatements(NpgsqlConnectionStringBuilder settings, string given)
+    public static void TuneForShortStatements(NpgsqlConnectionStringBuilder settings, string given)
     {
         if (!given.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && !given.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
         {

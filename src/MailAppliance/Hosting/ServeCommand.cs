@@ -46,12 +46,12 @@ public static class ServeCommand
         builder.Services.AddSingleton<NpgsqlDataSource>(database.DataSource);
         builder.Services.AddSingleton(new PasswordHasher(options.Auth.Pbkdf2Iterations));
         builder.Services.AddSingleton<AccountDirectory>();
-        builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory));
+        builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory) { SyncMode = options.Storage.SyncMode });
         builder.Services.AddSingleton<MailStore>();
         builder.Services.AddHostedService<MailstoreRecoveryService>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new AuthThrottle());
-        builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System));
+        builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode));
         builder.Services.AddSingleton<QueueStore>();
         builder.Services.AddSingleton<DeliveryWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());

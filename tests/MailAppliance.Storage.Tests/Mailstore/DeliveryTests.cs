@@ -66,12 +66,15 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.True(reader.GetBoolean(2));
     }
 
-    [Fact]
-    public async Task Eight_concurrent_deliverers_get_strictly_increasing_unique_uids()
+    [Theory]
+    [InlineData(SyncMode.SyncFs)]
+    [InlineData(SyncMode.Fsync)]
+    public async Task Eight_concurrent_deliverers_get_strictly_increasing_unique_uids(SyncMode mode)
     {
-        var user = await _f.UserAsync("carol@example.test");
+        var user = await _f.UserAsync($"carol-{mode}@example.test");
         await _f.Store.EnsureUserAsync(user, CancellationToken.None);
-        var stores = Enumerable.Range(0, 8).Select(_ => _f.NewStore()).ToList();
+        var stores = Enumerable.Range(0, 8).Select(_ => _f.NewStore(options: new MailstoreOptions(_f.DataDirectory) { SyncMode = mode })).ToList();
+        var flushesBefore = FileSystemBarrier.Shared.Flushes;
         var results = await Task.WhenAll(stores.Select((store, worker) => Task.Run(async () =>
         {
             var uids = new List<uint>();
@@ -96,6 +99,10 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal(all, list.Records.Select(r => r.Uid));
         Assert.Equal(120, Directory.GetFiles(root.Inbox.NewPath).Length);
         Assert.Equal(121u, list.NextUid);
+        if (mode == SyncMode.SyncFs)
+        {
+            Assert.True(FileSystemBarrier.Shared.Flushes > flushesBefore); // durable by the shared syncfs
+        }
     }
 
     [Fact]

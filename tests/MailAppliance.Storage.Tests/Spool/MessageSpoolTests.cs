@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MailAppliance.Storage.Maildir;
 using MailAppliance.Storage.Spool;
 using MailAppliance.Testing;
 
@@ -54,14 +55,17 @@ public sealed class MessageSpoolTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Messages_committed_at_the_same_time_are_each_sealed_with_their_own_bytes()
+    [Theory]
+    [InlineData(SyncMode.SyncFs)]
+    [InlineData(SyncMode.Fsync)]
+    public async Task Messages_committed_at_the_same_time_are_each_sealed_with_their_own_bytes(SyncMode mode)
     {
+        var spool = new MessageSpool(_spool.Directory, TimeProvider.System, mode);
         var messages = Enumerable.Range(0, 48).Select(_ => (Envelope: Envelope("a@example.test"), Bytes: RandomNumberGenerator.GetBytes(1500))).ToList();
 
         await Task.WhenAll(messages.Select(m => Task.Run(async () =>
         {
-            await using var writer = await _spool.BeginAsync(m.Envelope, CancellationToken.None);
+            await using var writer = await spool.BeginAsync(m.Envelope, CancellationToken.None);
             await writer.Body.WriteAsync(m.Bytes);
             await writer.CommitAsync(CancellationToken.None);
         })));

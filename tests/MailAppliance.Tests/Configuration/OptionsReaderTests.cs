@@ -30,7 +30,15 @@ public class OptionsReaderTests
         Assert.Equal(100, options.Smtp.MaxRecipients);
         Assert.Empty(options.Smtp.TrustedNetworks);
         Assert.False(string.IsNullOrEmpty(options.Hostname));
+        Assert.Equal(MailAppliance.Storage.Maildir.SyncMode.Auto, options.Storage.SyncMode);
     }
+
+    [Theory]
+    [InlineData("syncfs", MailAppliance.Storage.Maildir.SyncMode.SyncFs)]
+    [InlineData("Fsync", MailAppliance.Storage.Maildir.SyncMode.Fsync)]
+    [InlineData("AUTO", MailAppliance.Storage.Maildir.SyncMode.Auto)]
+    public void Sync_mode_is_read_without_regard_to_case(string value, MailAppliance.Storage.Maildir.SyncMode mode) =>
+        Assert.Equal(mode, Read(("Storage:SyncMode", value)).Storage.SyncMode);
 
     [Fact]
     public void Listeners_take_host_port_lists_and_empty_disables()
@@ -63,6 +71,8 @@ public class OptionsReaderTests
     [InlineData("Hostname", "bad host name")]
     [InlineData("Logging:Level", "Chatty")]
     [InlineData("Storage:PostgresBinDirectory", "/nonexistent/pg/bin")]
+    [InlineData("Storage:SyncMode", "sometimes")]
+    [InlineData("Storage:SyncMode", "2")]
     public void An_invalid_value_names_its_key_in_one_line(string key, string value)
     {
         var message = Fails((key, value));
