@@ -94,11 +94,22 @@ public sealed class DeliveryWorker : BackgroundService
     {
         // Messages are delivered side by side (each to its recipients in order): deliveries wait on fsyncs and
         // PostgreSQL, not on the CPU, and the store keeps concurrent deliveries to one user consistent.
+        // One round trip for the rows of the whole round, and each recipient address resolved once per round.
         var due = await _queue.DueAsync(_time.GetUtcNow(), RoundSize, cancellationToken);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var rows = await _queue.RecipientsOfAsync(due, cancellationToken);
+        var round = new Round(new System.Collections.Concurrent.ConcurrentDictionary<string, Resolution>(StringComparer.Ordinal));
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (queueId, token) => await DeliverAsync(queueId, token));
+            async (queueId, token) => await DeliverAsync(queueId, rows[queueId], round, token));
         return due.Count;
     }
+
+    /// <summary>What one delivery round shares: the recipients resolved so far (a round lasts seconds).</summary>
+    private sealed record Round(System.Collections.Concurrent.ConcurrentDictionary<string, Resolution> Resolved);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -129,9 +140,8 @@ public sealed class DeliveryWorker : BackgroundService
         }
     }
 
-    private async Task DeliverAsync(string queueId, CancellationToken cancellationToken)
+    private async Task DeliverAsync(string queueId, IReadOnlyList<QueueRecipient> all, Round round, CancellationToken cancellationToken)
     {
-        var all = await _queue.RecipientsAsync(queueId, cancellationToken);
         var rows = all.Where(r => r.Status is RecipientStatus.Queued or RecipientStatus.Deferred && r.NextAttemptAt <= _time.GetUtcNow()).ToList();
         var opened = _spool.Open(queueId);
         if (opened is null)
@@ -150,7 +160,7 @@ public sealed class DeliveryWorker : BackgroundService
         {
             foreach (var row in rows)
             {
-                var (status, result) = await DeliverToAsync(queueId, row.Recipient, opened.Value.Message, cancellationToken);
+                var (status, result) = await DeliverToAsync(queueId, row.Recipient, opened.Value.Message, round, cancellationToken);
                 if (IsSettled(status))
                 {
                     unsettled--;
@@ -171,7 +181,7 @@ public sealed class DeliveryWorker : BackgroundService
 
     private static bool IsSettled(RecipientStatus status) => status is RecipientStatus.Delivered or RecipientStatus.Failed or RecipientStatus.Discarded;
 
-    private async Task<(RecipientStatus Status, string Result)> DeliverToAsync(string queueId, string recipient, Stream message, CancellationToken cancellationToken)
+    private async Task<(RecipientStatus Status, string Result)> DeliverToAsync(string queueId, string recipient, Stream message, Round round, CancellationToken cancellationToken)
     {
         if (!MailAddress.TryParse(recipient, out var address, out _))
         {
@@ -180,7 +190,12 @@ public sealed class DeliveryWorker : BackgroundService
 
         try
         {
-            var resolution = await _directory.ResolveAsync(address, cancellationToken);
+            if (!round.Resolved.TryGetValue(address.Key, out var resolution))
+            {
+                resolution = await _directory.ResolveAsync(address, cancellationToken);
+                round.Resolved[address.Key] = resolution;
+            }
+
             switch (resolution)
             {
                 case Resolution.Recipients recipients:

@@ -19,66 +19,22 @@ public sealed record QueueRecipient(string QueueId, string Recipient, RecipientS
 public sealed class QueueStore
 {
     private readonly NpgsqlDataSource _db;
-    private readonly Lock _batchGate = new();
-    private List<PendingRows> _batch = [];
-    private bool _batchRunning;
+    private readonly StatementBatcher<PendingRows> _enqueueBatcher;
+    private readonly StatementBatcher<StatusUpdate> _statusBatcher;
 
-    public QueueStore(NpgsqlDataSource db) => _db = db;
+    public QueueStore(NpgsqlDataSource db)
+    {
+        _db = db;
+        _enqueueBatcher = new StatementBatcher<PendingRows>(InsertAsync);
+        _statusBatcher = new StatementBatcher<StatusUpdate>(UpdateStatusesAsync);
+    }
 
     /// <summary>
     /// Records the recipients of a spooled message; rows that exist already are left as they are. Concurrent calls
     /// share one statement (group commit): the rows of every message waiting while a batch runs go in the next one.
     /// </summary>
-    public async Task EnqueueAsync(SpoolEnvelope envelope, long size, CancellationToken cancellationToken)
-    {
-        var pending = new PendingRows(envelope, size);
-        var start = false;
-        lock (_batchGate)
-        {
-            _batch.Add(pending);
-            if (!_batchRunning)
-            {
-                _batchRunning = true;
-                start = true;
-            }
-        }
-
-        if (start)
-        {
-            _ = Task.Run(WriteBatchesAsync, CancellationToken.None);
-        }
-
-        await pending.Done.Task.WaitAsync(cancellationToken);
-    }
-
-    private async Task WriteBatchesAsync()
-    {
-        while (true)
-        {
-            List<PendingRows> batch;
-            lock (_batchGate)
-            {
-                if (_batch.Count == 0)
-                {
-                    _batchRunning = false;
-                    return;
-                }
-
-                batch = _batch;
-                _batch = [];
-            }
-
-            try
-            {
-                await InsertAsync(batch);
-                batch.ForEach(p => p.Done.SetResult());
-            }
-            catch (Exception e)
-            {
-                batch.ForEach(p => p.Done.SetException(e));
-            }
-        }
-    }
+    public Task EnqueueAsync(SpoolEnvelope envelope, long size, CancellationToken cancellationToken) =>
+        _enqueueBatcher.AddAsync(new PendingRows(envelope, size), cancellationToken);
 
     private async Task InsertAsync(List<PendingRows> batch)
     {
@@ -126,18 +82,53 @@ public sealed class QueueStore
             Utc(r.NextAttemptAt), r.LastResult, r.MailFrom, r.Size, Utc(r.ReceivedAt))).ToList();
     }
 
-    public async Task SetStatusAsync(string queueId, string recipient, RecipientStatus status, string result, DateTimeOffset? nextAttempt, CancellationToken cancellationToken)
+    /// <summary>The rows of several messages in one round trip (a delivery round), by queue id.</summary>
+    public async Task<IReadOnlyDictionary<string, List<QueueRecipient>>> RecipientsOfAsync(IReadOnlyCollection<string> queueIds, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        // A lost status update only means one more attempt, which the store's delivery key turns into a no-op.
-        await connection.ExecuteAsync(new CommandDefinition("""
-            BEGIN;
-            SET LOCAL synchronous_commit TO OFF;
-            UPDATE queue_recipients SET status = @status, last_result = @result, attempts = attempts + 1,
-                   next_attempt_at = coalesce(@next, next_attempt_at), updated_at = now()
-            WHERE queue_id = @queueId AND recipient = @recipient;
-            COMMIT;
-            """, new { queueId, recipient, status = status.ToString().ToLowerInvariant(), result, next = nextAttempt?.UtcDateTime }, cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition("""
+            SELECT queue_id AS QueueId, recipient, status, attempts, next_attempt_at AS NextAttemptAt, last_result AS LastResult,
+                   mail_from AS MailFrom, size, received_at AS ReceivedAt
+            FROM queue_recipients WHERE queue_id = ANY(@queueIds) ORDER BY queue_id, recipient
+            """, new { queueIds = queueIds.ToArray() }, cancellationToken: cancellationToken));
+        var byMessage = queueIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => new List<QueueRecipient>(), StringComparer.Ordinal);
+        foreach (var r in rows)
+        {
+            byMessage[r.QueueId].Add(new QueueRecipient(r.QueueId, r.Recipient, Enum.Parse<RecipientStatus>(r.Status, ignoreCase: true), r.Attempts,
+                Utc(r.NextAttemptAt), r.LastResult, r.MailFrom, r.Size, Utc(r.ReceivedAt)));
+        }
+
+        return byMessage;
+    }
+
+    /// <summary>
+    /// Records what a delivery attempt did. Concurrent calls share one statement (group commit), as
+    /// <see cref="EnqueueAsync"/> does; a lost update (the commit does not wait for the WAL flush) only means one more
+    /// attempt, which the store's delivery key turns into a no-op.
+    /// </summary>
+    public Task SetStatusAsync(string queueId, string recipient, RecipientStatus status, string result, DateTimeOffset? nextAttempt, CancellationToken cancellationToken) =>
+        _statusBatcher.AddAsync(new StatusUpdate(queueId, recipient, status, result, nextAttempt), cancellationToken);
+
+    private async Task UpdateStatusesAsync(List<StatusUpdate> batch)
+    {
+        await using var connection = await _db.OpenConnectionAsync();
+        await using var command = new NpgsqlBatch(connection);
+        command.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        command.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
+        var update = new NpgsqlBatchCommand("""
+            UPDATE queue_recipients q SET status = u.status, last_result = u.result, attempts = q.attempts + 1,
+                   next_attempt_at = coalesce(u.next, q.next_attempt_at), updated_at = now()
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u (queue_id, recipient, status, result, next)
+            WHERE q.queue_id = u.queue_id AND q.recipient = u.recipient
+            """);
+        update.Parameters.Add(new NpgsqlParameter { Value = batch.Select(u => u.QueueId).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter { Value = batch.Select(u => u.Recipient).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter { Value = batch.Select(u => u.Status.ToString().ToLowerInvariant()).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter { Value = batch.Select(u => u.Result).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter { Value = batch.Select(u => u.NextAttempt?.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.BatchCommands.Add(update);
+        command.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Makes every unsettled recipient of a message due now (<c>queue retry</c>).</summary>
@@ -161,10 +152,9 @@ public sealed class QueueStore
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     /// <summary>One message's rows waiting for the next batch.</summary>
-    private sealed record PendingRows(SpoolEnvelope Envelope, long Size)
-    {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record PendingRows(SpoolEnvelope Envelope, long Size);
+
+    private sealed record StatusUpdate(string QueueId, string Recipient, RecipientStatus Status, string Result, DateTimeOffset? NextAttempt);
 
     private sealed class Row
     {

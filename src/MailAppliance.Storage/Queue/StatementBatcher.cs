@@ -1,0 +1,69 @@
+namespace MailAppliance.Storage.Queue;
+
+/// <summary>
+/// Group commit for one kind of statement: items added while a batch is being written go into the next batch, so
+/// concurrent callers share a round trip and a commit, and a lone caller waits for nobody (no timer). A failed batch
+/// fails each of its callers; the next batch is tried afresh.
+/// </summary>
+internal sealed class StatementBatcher<T>
+{
+    private readonly Func<List<T>, Task> _write;
+    private readonly Lock _gate = new();
+    private List<(T Item, TaskCompletionSource Done)> _pending = [];
+    private bool _running;
+
+    public StatementBatcher(Func<List<T>, Task> write) => _write = write;
+
+    /// <summary>Completes when the batch holding <paramref name="item"/> is written. A caller's cancellation stops its
+    /// wait, never a statement that carries other callers' items too.</summary>
+    public Task AddAsync(T item, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = false;
+        lock (_gate)
+        {
+            _pending.Add((item, done));
+            if (!_running)
+            {
+                _running = true;
+                start = true;
+            }
+        }
+
+        if (start)
+        {
+            _ = Task.Run(WriteBatchesAsync, CancellationToken.None);
+        }
+
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteBatchesAsync()
+    {
+        while (true)
+        {
+            List<(T Item, TaskCompletionSource Done)> batch;
+            lock (_gate)
+            {
+                if (_pending.Count == 0)
+                {
+                    _running = false;
+                    return;
+                }
+
+                batch = _pending;
+                _pending = [];
+            }
+
+            try
+            {
+                await _write(batch.Select(p => p.Item).ToList());
+                batch.ForEach(p => p.Done.SetResult());
+            }
+            catch (Exception e)
+            {
+                batch.ForEach(p => p.Done.SetException(e));
+            }
+        }
+    }
+}
