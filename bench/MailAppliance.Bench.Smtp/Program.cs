@@ -3,7 +3,7 @@ using MailAppliance.Bench.Smtp;
 
 const string Usage = """
     mailappliance-bench-smtp load    --port P --connections C --messages N --size BYTES --rcpt-domain bench.test --users K
-    mailappliance-bench-smtp rss     --pid PID --port P --size 50M [--rcpt u1@bench.test] [--settle SECONDS]
+    mailappliance-bench-smtp rss     --pid PID --port P --size 50M [--rcpt u1@bench.test] [--settle SECONDS] [--warmup N]
     mailappliance-bench-smtp backlog --config F --data DIR --port P [--server /tmp/ma-bench-out/mailappliance]
                                      [--messages 10000] [--size 1K] [--users 100] [--connections 8] [--log FILE]
     """;

@@ -26,9 +26,19 @@ public sealed class DeliveryWorker : BackgroundService
 
     // Messages delivered side by side. The store commits concurrent deliveries as one group (one transaction, one
     // fsync per directory), so more in flight means larger groups, not more contention.
-    private const int Parallelism = 32;
+    internal const int Parallelism = 32;
 
     private const int RoundSize = 1000;
+
+    // While messages are arriving (one accepted in the last IntakeQuietAfter), delivery keeps to a couple of messages
+    // at a time: on a small machine intake and delivery share the cores, and a sender waiting for its 250 matters
+    // more than a message already safe in the spool reaching its mailbox a few seconds sooner. Delivery never stops
+    // (so a steady stream cannot starve it), and a round whose oldest message has waited MaxIntakeDeferral goes at
+    // full parallelism again.
+    internal const int ParallelismDuringIntake = 2;
+    private static readonly TimeSpan IntakeQuietAfter = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxIntakeDeferral = TimeSpan.FromSeconds(60);
+    private long _lastIntakeTicks = long.MinValue / 2;
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
 
@@ -51,9 +61,25 @@ public sealed class DeliveryWorker : BackgroundService
     }
 
     /// <summary>Asks for a delivery round now (after a message was spooled).</summary>
-    public void Wake() => _wake.Writer.TryWrite("");
+    public void Wake()
+    {
+        Volatile.Write(ref _lastIntakeTicks, Environment.TickCount64);
+        _wake.Writer.TryWrite("");
+    }
 
-    /// <summary>Start-up: spool files without rows get them; tmp files (never acknowledged) go.</summary>
+    /// <summary>How many messages may be in flight now (see <see cref="ParallelismDuringIntake"/>).</summary>
+    internal int CurrentParallelism(DateTimeOffset oldestReceived)
+    {
+        var intakeActive = Environment.TickCount64 - Volatile.Read(ref _lastIntakeTicks) < (long)IntakeQuietAfter.TotalMilliseconds;
+        return intakeActive && _time.GetUtcNow() - oldestReceived < MaxIntakeDeferral ? ParallelismDuringIntake : Parallelism;
+    }
+
+    /// <summary>
+    /// Start-up: spool files without rows get them; files whose every recipient is settled go; tmp files (never
+    /// acknowledged) go. The rows are looked up a thousand files at a time and only files without rows are opened,
+    /// their rows written side by side (one batched statement for many), so a backlog of tens of thousands of
+    /// messages is taken up in seconds.
+    /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var dropped = _spool.DeleteUncommitted();
@@ -62,17 +88,33 @@ public sealed class DeliveryWorker : BackgroundService
             _logger.LogInformation("Removed {Count} unacknowledged spool file(s)", dropped);
         }
 
-        foreach (var queueId in _spool.List())
+        var registered = 0;
+        foreach (var chunk in _spool.List().Chunk(RoundSize))
         {
-            if (_spool.Open(queueId) is { } opened)
+            var rows = await _queue.RecipientsOfAsync(chunk, cancellationToken);
+            var missing = chunk.Where(id => rows[id].Count == 0).ToList();
+            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (queueId, token) =>
             {
-                await using (opened.Message)
+                if (_spool.Open(queueId) is { } opened)
                 {
-                    await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
-                }
-            }
+                    await using (opened.Message)
+                    {
+                        await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, token);
+                    }
 
-            await RemoveIfSettledAsync(queueId, cancellationToken);
+                    Interlocked.Increment(ref registered);
+                }
+            });
+
+            foreach (var queueId in chunk.Where(id => rows[id].Count > 0 && rows[id].All(r => IsSettled(r.Status))))
+            {
+                _spool.Delete(queueId); // delivered before the crash, deleted too late
+            }
+        }
+
+        if (registered > 0)
+        {
+            _logger.LogInformation("Registered {Count} spool file(s) that had no queue rows", registered);
         }
     }
 
@@ -103,8 +145,22 @@ public sealed class DeliveryWorker : BackgroundService
 
         var rows = await _queue.RecipientsOfAsync(due, cancellationToken);
         var round = new Round(new System.Collections.Concurrent.ConcurrentDictionary<string, Resolution>(StringComparer.Ordinal));
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (queueId, token) => await DeliverAsync(queueId, rows[queueId], round, token));
+        var oldest = rows.Values.SelectMany(r => r).Select(r => r.ReceivedAt).DefaultIfEmpty(_time.GetUtcNow()).Min();
+        var inFlight = new List<Task>();
+        foreach (var queueId in due)
+        {
+            while (inFlight.Count >= CurrentParallelism(oldest))
+            {
+                var finished = await Task.WhenAny(inFlight);
+                inFlight.Remove(finished);
+                await finished; // a round that fails is retried as a whole (ExecuteAsync)
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            inFlight.Add(DeliverAsync(queueId, rows[queueId], round, cancellationToken));
+        }
+
+        await Task.WhenAll(inFlight);
         return due.Count;
     }
 

@@ -76,6 +76,36 @@ public sealed class DeliveryWorkerTests : IClassFixture<DatabaseFixture>, IDispo
     }
 
     [Fact]
+    public async Task While_messages_arrive_delivery_keeps_to_a_few_at_a_time_unless_the_oldest_has_waited_a_minute()
+    {
+        var worker = Worker();
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now)); // no intake yet
+
+        worker.Wake(); // what a session does after each 250
+        Assert.Equal(DeliveryWorker.ParallelismDuringIntake, worker.CurrentParallelism(now));
+        Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now - TimeSpan.FromMinutes(2))); // never starved
+
+        await Task.Delay(400); // intake quiet again
+        Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now));
+
+        // Under intake every due message is still delivered, only fewer at once.
+        var erin = await UserAsync("erin");
+        var ids = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            ids.Add(await SpoolAsync(Encoding.ASCII.GetBytes($"Subject: m{i}\r\n\r\nbody {i}\r\n"), A("erin")));
+        }
+
+        await worker.RecoverAsync(CancellationToken.None);
+        worker.Wake();
+        await worker.RunOnceAsync(CancellationToken.None);
+        var inbox = (await _store.FindMailboxAsync(erin, Storage.Maildir.MailboxName.Inbox, CancellationToken.None))!;
+        Assert.Equal(12, (await _store.ListMessagesAsync(inbox, CancellationToken.None)).Count);
+        Assert.Empty(_spool.List());
+    }
+
+    [Fact]
     public async Task An_alias_delivers_to_each_user_once_and_a_rerun_delivers_nothing_twice()
     {
         var bob = await UserAsync("bob");
