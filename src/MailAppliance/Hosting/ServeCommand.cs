@@ -22,10 +22,24 @@ namespace MailAppliance.Hosting;
 /// </summary>
 public static class ServeCommand
 {
+    /// <summary>
+    /// A burst of sessions (32 senders at once) finds the thread pool at its minimum of one thread per core, and
+    /// short blocking calls (a rename, opening a spool file, parsing a message) then wait for the pool to add threads
+    /// at its slow pace: the first burst after start saw 350 ms at p99 instead of 85 ms. Threads up to this many are
+    /// created at once when needed (not kept busy: an idle pool thread costs a stack and nothing else).
+    /// </summary>
+    private static void KeepThreadsReady()
+    {
+        const int ReadyWorkers = 32;
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, ReadyWorkers), completionPorts);
+    }
+
     public static async Task<int> RunAsync(ApplianceOptions options, Serilog.ILogger serilog, CancellationToken cancellationToken)
     {
         using var loggers = new SerilogLoggerFactory(serilog, dispose: false);
         var log = loggers.CreateLogger("MailAppliance.Host");
+        KeepThreadsReady();
         var notifier = new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"), loggers.CreateLogger<SystemdNotifier>());
         log.LogInformation("MailAppliance starting as {Hostname}, data in {DataDirectory}", options.Hostname, options.Storage.DataDirectory);
 
