@@ -33,7 +33,6 @@ public enum SyncMode
 public sealed class FileSystemBarrier
 {
     private const int MaxCachedDirectories = 65_536;
-    private const int EINTR = 4;
 
     private readonly ConcurrentDictionary<string, ulong> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, SyncBatcher> _batchers = new();
@@ -94,7 +93,7 @@ public sealed class FileSystemBarrier
             {
                 // The descriptor stays open for the life of the process: syncfs needs any file on the file system,
                 // and an open directory keeps working even if the directory is removed later.
-                var fd = OpenDirectory(directory);
+                var fd = FileSystemSync.OpenDirectory(directory);
                 batcher = new SyncBatcher(() => SyncFs(fd, directory), $"syncfs-{device:x}");
                 _batchers[device] = batcher;
             }
@@ -105,7 +104,7 @@ public sealed class FileSystemBarrier
 
     private static ulong DeviceOf(string directory)
     {
-        var fd = OpenDirectory(directory);
+        var fd = FileSystemSync.OpenDirectory(directory);
         try
         {
             var stat = new byte[256]; // struct stat is 144 bytes on x86-64 and 128 on arm64; st_dev comes first
@@ -119,29 +118,8 @@ public sealed class FileSystemBarrier
         }
         finally
         {
-            _ = Close(fd);
+            FileSystemSync.CloseDescriptor(fd);
         }
-    }
-
-    private static int OpenDirectory(string directory)
-    {
-        const int ORdOnlyDirectoryCloExec = 0x80000 | 0; // O_CLOEXEC | O_RDONLY; a directory opens read-only as is
-        var path = System.Text.Encoding.UTF8.GetBytes(directory + "\0");
-        int fd;
-        int errno;
-        do
-        {
-            fd = Open(path, ORdOnlyDirectoryCloExec);
-            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-        }
-        while (fd < 0 && errno == EINTR);
-
-        if (fd < 0)
-        {
-            throw new IOException($"open('{directory}') failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
-        }
-
-        return fd;
     }
 
     private static void SyncFs(int fd, string directory)
@@ -154,10 +132,6 @@ public sealed class FileSystemBarrier
     }
 
     // DllImport rather than LibraryImport: the generated marshalling code would need AllowUnsafeBlocks.
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Open(byte[] nulTerminatedUtf8Path, int flags);
-
     [DllImport("libc", EntryPoint = "fstat", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int FStat(int fd, byte[] stat);
@@ -165,8 +139,4 @@ public sealed class FileSystemBarrier
     [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int SyncFsCall(int fd);
-
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int Close(int fd);
 }

@@ -30,6 +30,24 @@ public static class FileSystemSync
             return;
         }
 
+        var fd = OpenDirectory(directory, "for fsync ");
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"fsync('{directory}') failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+        }
+        finally
+        {
+            CloseDescriptor(fd);
+        }
+    }
+
+    /// <summary>A read-only descriptor of a directory (O_DIRECTORY, O_CLOEXEC); close it with <see cref="CloseDescriptor"/>.</summary>
+    internal static int OpenDirectory(string directory, string purpose = "")
+    {
         // A NUL-terminated UTF-8 byte array rather than a string keeps the P/Invoke free of string marshalling.
         var path = System.Text.Encoding.UTF8.GetBytes(directory + "\0");
         int fd;
@@ -43,22 +61,13 @@ public static class FileSystemSync
 
         if (fd < 0)
         {
-            throw new IOException($"open('{directory}') for fsync failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            throw new IOException($"open('{directory}') {purpose}failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
         }
 
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                errno = Marshal.GetLastPInvokeError();
-                throw new IOException($"fsync('{directory}') failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
+        return fd;
     }
+
+    internal static void CloseDescriptor(int fd) => _ = Close(fd);
 
     private static int OpenDirectoryFlags()
     {
