@@ -30,15 +30,25 @@ public sealed class DeliveryWorker : BackgroundService
 
     private const int RoundSize = 1000;
 
-    // While messages are arriving (one accepted in the last IntakeQuietAfter), delivery keeps to a couple of messages
-    // at a time: on a small machine intake and delivery share the cores, and a sender waiting for its 250 matters
-    // more than a message already safe in the spool reaching its mailbox a few seconds sooner. Delivery never stops
-    // (so a steady stream cannot starve it), and a round whose oldest message has waited MaxIntakeDeferral goes at
-    // full parallelism again.
+    // Intake first. A sender waiting for its 250 matters more than a message already safe in the spool reaching its
+    // mailbox a few seconds sooner, and on a small machine intake and delivery share the cores. So:
+    // - while messages arrive at a trickle (one accepted in the last IntakeWindow), delivery keeps to a couple at a time;
+    // - while they pour in (HeavyIntake or more in the current or the last IntakeWindow), delivery waits: a burst is
+    //   taken into the spool at full speed and delivered right after it, at full parallelism, where deliveries share
+    //   their flushes and transactions (a few at a time under a burst cost several times the CPU per message);
+    // - a round whose oldest message has waited MaxIntakeDeferral goes at full parallelism whatever arrives, so a
+    //   steady flood cannot starve delivery: the backlog stays bounded and intake slows to what both together can do.
     internal const int ParallelismDuringIntake = 2;
-    private static readonly TimeSpan IntakeQuietAfter = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxIntakeDeferral = TimeSpan.FromSeconds(60);
-    private long _lastIntakeTicks = long.MinValue / 2;
+    internal const int HeavyIntake = 64;
+    internal static readonly TimeSpan MaxIntakeDeferral = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PausePoll = TimeSpan.FromMilliseconds(50);
+    private long _intakeWindow = long.MinValue / 2;
+    private int _intakeInWindow;
+    private int _intakeInLastWindow;
+    private readonly object _intakeGate = new();
+
+    /// <summary>The window intake is counted in (tests lengthen it so a slow machine cannot end a burst early).</summary>
+    internal TimeSpan IntakeWindow { get; init; } = TimeSpan.FromMilliseconds(250);
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
 
@@ -60,18 +70,43 @@ public sealed class DeliveryWorker : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Asks for a delivery round now (after a message was spooled).</summary>
+    /// <summary>Asks for a delivery round now (after a message was spooled), and counts the message as intake.</summary>
     public void Wake()
     {
-        Volatile.Write(ref _lastIntakeTicks, Environment.TickCount64);
+        lock (_intakeGate)
+        {
+            var window = Environment.TickCount64 / (long)IntakeWindow.TotalMilliseconds;
+            if (window != _intakeWindow)
+            {
+                _intakeInLastWindow = window == _intakeWindow + 1 ? _intakeInWindow : 0;
+                _intakeInWindow = 0;
+                _intakeWindow = window;
+            }
+
+            _intakeInWindow++;
+        }
+
         _wake.Writer.TryWrite("");
     }
 
-    /// <summary>How many messages may be in flight now (see <see cref="ParallelismDuringIntake"/>).</summary>
+    /// <summary>How many messages may be in flight now; 0: wait while a burst is taken in (see <see cref="HeavyIntake"/>).</summary>
     internal int CurrentParallelism(DateTimeOffset oldestReceived)
     {
-        var intakeActive = Environment.TickCount64 - Volatile.Read(ref _lastIntakeTicks) < (long)IntakeQuietAfter.TotalMilliseconds;
-        return intakeActive && _time.GetUtcNow() - oldestReceived < MaxIntakeDeferral ? ParallelismDuringIntake : Parallelism;
+        if (_time.GetUtcNow() - oldestReceived >= MaxIntakeDeferral)
+        {
+            return Parallelism;
+        }
+
+        int recent;
+        lock (_intakeGate)
+        {
+            var window = Environment.TickCount64 / (long)IntakeWindow.TotalMilliseconds;
+            recent = window == _intakeWindow ? Math.Max(_intakeInWindow, _intakeInLastWindow)
+                : window == _intakeWindow + 1 ? _intakeInWindow
+                : 0;
+        }
+
+        return recent >= HeavyIntake ? 0 : recent > 0 ? ParallelismDuringIntake : Parallelism;
     }
 
     /// <summary>
@@ -151,6 +186,12 @@ public sealed class DeliveryWorker : BackgroundService
         {
             while (inFlight.Count >= CurrentParallelism(oldest))
             {
+                if (inFlight.Count == 0)
+                {
+                    await Task.Delay(PausePoll, _time, cancellationToken); // a burst is coming in: wait it out
+                    continue;
+                }
+
                 var finished = await Task.WhenAny(inFlight);
                 inFlight.Remove(finished);
                 await finished; // a round that fails is retried as a whole (ExecuteAsync)

@@ -76,7 +76,7 @@ public sealed class DeliveryWorkerTests : IClassFixture<DatabaseFixture>, IDispo
     }
 
     [Fact]
-    public async Task While_messages_arrive_delivery_keeps_to_a_few_at_a_time_unless_the_oldest_has_waited_a_minute()
+    public async Task While_messages_trickle_in_delivery_keeps_to_a_few_at_a_time_unless_the_oldest_has_waited_long()
     {
         var worker = Worker();
         var now = DateTimeOffset.UtcNow;
@@ -84,9 +84,9 @@ public sealed class DeliveryWorkerTests : IClassFixture<DatabaseFixture>, IDispo
 
         worker.Wake(); // what a session does after each 250
         Assert.Equal(DeliveryWorker.ParallelismDuringIntake, worker.CurrentParallelism(now));
-        Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now - TimeSpan.FromMinutes(2))); // never starved
+        Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now - DeliveryWorker.MaxIntakeDeferral)); // never starved
 
-        await Task.Delay(400); // intake quiet again
+        await Task.Delay(600); // intake quiet again (two windows of 250 ms)
         Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now));
 
         // Under intake every due message is still delivered, only fewer at once.
@@ -102,6 +102,44 @@ public sealed class DeliveryWorkerTests : IClassFixture<DatabaseFixture>, IDispo
         await worker.RunOnceAsync(CancellationToken.None);
         var inbox = (await _store.FindMailboxAsync(erin, Storage.Maildir.MailboxName.Inbox, CancellationToken.None))!;
         Assert.Equal(12, (await _store.ListMessagesAsync(inbox, CancellationToken.None)).Count);
+        Assert.Empty(_spool.List());
+    }
+
+    [Fact]
+    public async Task A_burst_is_taken_in_first_and_delivered_right_after_it()
+    {
+        // Windows of 2 s, so that a stalled test thread cannot look like the end of the burst.
+        var worker = new DeliveryWorker(_spool, _queue, _directory, _store, TimeProvider.System, NullLogger<DeliveryWorker>.Instance)
+        {
+            IntakeWindow = TimeSpan.FromSeconds(2),
+        };
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < DeliveryWorker.HeavyIntake - 1; i++)
+        {
+            worker.Wake();
+        }
+
+        Assert.Equal(DeliveryWorker.ParallelismDuringIntake, worker.CurrentParallelism(now)); // a trickle yet
+        worker.Wake();
+        Assert.Equal(0, worker.CurrentParallelism(now)); // a burst: delivery waits
+        Assert.Equal(DeliveryWorker.Parallelism, worker.CurrentParallelism(now - DeliveryWorker.MaxIntakeDeferral)); // but not for ever
+
+        var frank = await UserAsync("frank");
+        for (var i = 0; i < 5; i++)
+        {
+            await SpoolAsync(Encoding.ASCII.GetBytes($"Subject: b{i}\r\n\r\nburst {i}\r\n"), A("frank"));
+        }
+
+        await worker.RecoverAsync(CancellationToken.None);
+        var round = worker.RunOnceAsync(CancellationToken.None);
+        await Task.Delay(500);
+        Assert.False(round.IsCompleted);
+        var early = await _store.FindMailboxAsync(frank, Storage.Maildir.MailboxName.Inbox, CancellationToken.None);
+        Assert.True(early is null || (await _store.ListMessagesAsync(early, CancellationToken.None)).Count == 0); // nothing delivered during the burst
+
+        Assert.Equal(5, await round.WaitAsync(TimeSpan.FromSeconds(30))); // the burst is over: all of it delivered
+        var inbox = (await _store.FindMailboxAsync(frank, Storage.Maildir.MailboxName.Inbox, CancellationToken.None))!;
+        Assert.Equal(5, (await _store.ListMessagesAsync(inbox, CancellationToken.None)).Count);
         Assert.Empty(_spool.List());
     }
 
