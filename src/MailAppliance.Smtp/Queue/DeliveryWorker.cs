@@ -52,6 +52,12 @@ public sealed class DeliveryWorker : BackgroundService
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
 
+    // After a failed round (the database away), or while spool files wait for their rows, look again soon.
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+
+    // Spool files acknowledged while their queue rows could not be written: registered by the next round.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unregistered = new(StringComparer.Ordinal);
+
     private readonly MessageSpool _spool;
     private readonly QueueStore _queue;
     private readonly AccountDirectory _directory;
@@ -153,6 +159,34 @@ public sealed class DeliveryWorker : BackgroundService
         }
     }
 
+    /// <summary>
+    /// A spool file is durable but its queue rows could not be written (the database away at that moment): the next
+    /// round writes them, so the message is delivered once the database is back, without waiting for a restart.
+    /// </summary>
+    public void RegisterLater(string queueId)
+    {
+        _unregistered[queueId] = 0;
+        _wake.Writer.TryWrite("");
+    }
+
+    private async Task RegisterPendingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var queueId in _unregistered.Keys)
+        {
+            if (_spool.Open(queueId) is { } opened)
+            {
+                await using (opened.Message)
+                {
+                    await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
+                }
+
+                _logger.LogInformation("Registered {QueueId}, spooled while the database was away", queueId);
+            }
+
+            _unregistered.TryRemove(queueId, out _);
+        }
+    }
+
     /// <summary>Deletes the spool file of a message whose every recipient is settled (also after <c>queue delete</c>).</summary>
     public async Task<bool> RemoveIfSettledAsync(string queueId, CancellationToken cancellationToken)
     {
@@ -172,6 +206,7 @@ public sealed class DeliveryWorker : BackgroundService
         // Messages are delivered side by side (each to its recipients in order): deliveries wait on fsyncs and
         // PostgreSQL, not on the CPU, and the store keeps concurrent deliveries to one user consistent.
         // One round trip for the rows of the whole round, and each recipient address resolved once per round.
+        await RegisterPendingAsync(cancellationToken);
         var due = await _queue.DueAsync(_time.GetUtcNow(), RoundSize, cancellationToken);
         if (due.Count == 0)
         {
@@ -213,6 +248,7 @@ public sealed class DeliveryWorker : BackgroundService
         await RecoverAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var failed = false;
             try
             {
                 while (await RunOnceAsync(stoppingToken) > 0)
@@ -222,10 +258,11 @@ public sealed class DeliveryWorker : BackgroundService
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _logger.LogError(e, "Delivery round failed; retrying");
+                failed = true;
             }
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            wait.CancelAfter(PollInterval);
+            wait.CancelAfter(failed || !_unregistered.IsEmpty ? RetryInterval : PollInterval);
             try
             {
                 await _wake.Reader.ReadAsync(wait.Token);

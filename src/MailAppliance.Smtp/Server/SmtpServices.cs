@@ -7,9 +7,10 @@ using MailAppliance.Storage.Spool;
 
 namespace MailAppliance.Smtp.Server;
 
-/// <summary>What every SMTP session shares: the directory, authentication, TLS, the spool and the queue.</summary>
+/// <summary>What every SMTP session shares: the directory (and what RCPT remembers of it), authentication, TLS, the spool and the queue.</summary>
 public sealed record SmtpServices(
     AccountDirectory Directory,
+    RecipientCache Recipients,
     Authenticator Authenticator,
     AuthThrottle Throttle,
     TlsCertificateProvider? Tls,

@@ -236,7 +236,7 @@ public sealed partial class SmtpSession
         Resolution resolution;
         try
         {
-            resolution = await _services.Directory.ResolveAsync(address, cancellationToken);
+            resolution = await _services.Recipients.ResolveAsync(address, cancellationToken);
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException)
         {
@@ -495,6 +495,7 @@ public sealed partial class SmtpSession
         {
             // The spool file is durable and is the source of truth: the worker registers it when the database is back.
             _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
+            _services.Worker?.RegisterLater(queueId);
         }
 
         await ReplyAsync(new SmtpReply(250, "2.0.0", $"Ok: queued as {queueId}"));

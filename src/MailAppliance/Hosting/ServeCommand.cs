@@ -79,8 +79,9 @@ public static class ServeCommand
             },
             TimeProvider.System,
             (message, exception) => sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Core.Tls").LogWarning(exception, "{Message}", message)));
+        builder.Services.AddSingleton<RecipientCache>();
         builder.Services.AddSingleton(sp => new SmtpServices(
-            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
             sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<QueueStore>(),
             sp.GetRequiredService<DeliveryWorker>(), TimeProvider.System));
         builder.Services.AddHostedService<SmtpListenerService>();

@@ -54,6 +54,41 @@ public sealed class RcptFailureTests : IClassFixture<EmbeddedApplianceFixture>
     }
 
     [Fact]
+    public async Task A_message_acknowledged_while_the_database_is_away_is_delivered_once_it_is_back_without_a_restart()
+    {
+        await _app.Ok("user add dbaway@example.test");
+        await using (var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort))
+        {
+            await smtp.Send("EHLO client.example");
+            await smtp.Expect("250");
+            await smtp.Send("MAIL FROM:<a@example.net>\r\nRCPT TO:<dbaway@example.test>\r\nDATA");
+            await smtp.Expect("250");
+            await smtp.Expect("250 2.1.5");
+            await smtp.Expect("354");
+            await PgCtlAsync("stop", "-m", "fast", "-w");
+            try
+            {
+                // The spool file is the truth: durable, it gets its 250 though its queue rows cannot be written now.
+                await smtp.Send("Subject: while the database was away\r\n\r\nhello\r\n.");
+                await smtp.Expect("250 2.0.0 Ok: queued as");
+            }
+            finally
+            {
+                await PgCtlAsync("start", "-w", "-l", Path.Combine(_app.DataDirectory, "pg", "postgresql.log"));
+            }
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<string> delivered = [];
+        while (delivered.Count == 0 && watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            delivered = await _app.MessagesAsync("dbaway");
+        }
+
+        Assert.Contains("while the database was away", await File.ReadAllTextAsync(Assert.Single(delivered)));
+    }
+
+    [Fact]
     public async Task A_full_mailbox_is_refused_at_rcpt_with_452()
     {
         await _app.Ok("user add tiny@example.test --quota 2K");
