@@ -6,36 +6,34 @@ using System.Text;
 namespace MailAppliance.Bench.Smtp;
 
 /// <summary>
-/// One SMTP connection of the load client: raw socket, EHLO once, then per message MAIL/RCPT/DATA in one
+/// One SMTP connection of the load client: a blocking socket, EHLO once, then per message MAIL/RCPT/DATA in one
 /// pipelined write (RFC 2920: DATA ends the group), the body, "." and the final reply. The connection is reused:
 /// after the final 250 the transaction is over and the next MAIL starts a new one (RFC 5321 §4.1.4).
+/// Blocking calls on a thread of its own per connection, as smtp-source does with its select loop: the client shares
+/// the two cores with the server it measures, and a blocked read costs nothing while an async one costs an epoll
+/// wake-up and a hand-off to the thread pool for every reply.
 /// </summary>
-internal sealed class SmtpClientConnection : IAsyncDisposable
+internal sealed class SmtpClientConnection : IDisposable
 {
     private static readonly byte[] DataTerminator = ".\r\n"u8.ToArray();
     private const int SmallBody = 64 * 1024;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
     private readonly byte[] _buffer = new byte[8192];
     private int _start;
     private int _end;
     private bool _announcesSize;
 
-    private SmtpClientConnection(Socket socket)
-    {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-    }
+    private SmtpClientConnection(Socket socket) => _socket = socket;
 
-    public static async Task<SmtpClientConnection> OpenAsync(int port, CancellationToken cancel)
+    public static SmtpClientConnection Open(int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancel);
+        socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
         var connection = new SmtpClientConnection(socket);
-        await connection.ExpectAsync(220, cancel);
-        await connection.WriteAsync("EHLO bench-client.bench.test\r\n"u8.ToArray(), cancel);
-        var ehlo = await connection.ExpectAsync(250, cancel);
+        connection.Expect(220);
+        connection.Write("EHLO bench-client.bench.test\r\n"u8);
+        var ehlo = connection.Expect(250);
         if (!ehlo.Contains("PIPELINING", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException("server does not announce PIPELINING: " + ehlo);
@@ -47,59 +45,64 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
     }
 
     /// <summary>Sends one message; returns the elapsed Stopwatch ticks from writing MAIL to reading the final 250.</summary>
-    public async Task<long> SendAsync(string from, string to, byte[] dotStuffedBody, CancellationToken cancel)
+    public long Send(string from, string to, byte[] dotStuffedBody)
     {
         var size = _announcesSize ? $" SIZE={dotStuffedBody.Length}" : "";
         var envelope = Encoding.ASCII.GetBytes($"MAIL FROM:<{from}>{size}\r\nRCPT TO:<{to}>\r\nDATA\r\n");
         var started = Stopwatch.GetTimestamp();
-        await WriteAsync(envelope, cancel);
-        await ExpectAsync(250, cancel);
-        await ExpectAsync(250, cancel);
-        await ExpectAsync(354, cancel);
+        Write(envelope);
+        Expect(250);
+        Expect(250);
+        Expect(354);
         if (dotStuffedBody.Length <= SmallBody)
         {
             // Body and terminator in one write, as a lean client sends a small message: one segment, one read.
             var framed = new byte[dotStuffedBody.Length + DataTerminator.Length];
             dotStuffedBody.CopyTo(framed, 0);
             DataTerminator.CopyTo(framed, dotStuffedBody.Length);
-            await WriteAsync(framed, cancel);
+            Write(framed);
         }
         else
         {
-            await _stream.WriteAsync(dotStuffedBody, cancel);
-            await WriteAsync(DataTerminator, cancel);
+            Write(dotStuffedBody);
+            Write(DataTerminator);
         }
 
-        await ExpectAsync(250, cancel);
+        Expect(250);
         return Stopwatch.GetTimestamp() - started;
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
         try
         {
-            using var quitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await WriteAsync("QUIT\r\n"u8.ToArray(), quitTimeout.Token);
-            await ExpectAsync(221, quitTimeout.Token);
+            _socket.ReceiveTimeout = 2000;
+            Write("QUIT\r\n"u8);
+            Expect(221);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
         {
             // The connection is going away anyway; QUIT is a courtesy.
         }
 
-        await _stream.DisposeAsync();
         _socket.Dispose();
     }
 
-    private ValueTask WriteAsync(byte[] bytes, CancellationToken cancel) => _stream.WriteAsync(bytes, cancel);
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            bytes = bytes[_socket.Send(bytes)..];
+        }
+    }
 
     /// <summary>Reads one (possibly multi-line) reply and checks its code; returns the reply text.</summary>
-    private async Task<string> ExpectAsync(int code, CancellationToken cancel)
+    private string Expect(int code)
     {
         var text = new StringBuilder();
         while (true)
         {
-            var line = await ReadLineAsync(cancel);
+            var line = ReadLine();
             text.Append(line).Append('\n');
             if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), out var got))
             {
@@ -120,7 +123,7 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
         }
     }
 
-    private async Task<string> ReadLineAsync(CancellationToken cancel)
+    private string ReadLine()
     {
         while (true)
         {
@@ -144,7 +147,7 @@ internal sealed class SmtpClientConnection : IAsyncDisposable
                 throw new InvalidOperationException("reply line longer than the read buffer");
             }
 
-            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancel);
+            var read = _socket.Receive(_buffer.AsSpan(_end));
             if (read == 0)
             {
                 throw new IOException("connection closed by the server");

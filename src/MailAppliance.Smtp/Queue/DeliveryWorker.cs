@@ -124,6 +124,7 @@ public sealed class DeliveryWorker : BackgroundService
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var dropped = _spool.DeleteUncommitted();
+        _spool.AdoptFreeFiles();
         if (dropped > 0)
         {
             _logger.LogInformation("Removed {Count} unacknowledged spool file(s)", dropped);

@@ -8,17 +8,35 @@ namespace MailAppliance.Storage.Spool;
 /// A message is written into <c>spool/tmp</c>, flushed to disk, renamed into <c>spool/</c>, and the directory fsync'd
 /// before the SMTP server may answer 250; concurrent messages share those flushes (<see cref="SpoolSealer"/>).
 /// </summary>
+/// <remarks>
+/// Files are recycled: a small settled message's file is renamed into <c>spool/free</c> rather than unlinked, and
+/// the next message is written into it (truncated first) instead of a new file. Creating a file costs an inode
+/// allocation, and on ext4 without a journal that allocation skips every inode freed in the last seconds, reading
+/// each one: at a thousand messages a second, a sixth of the server's CPU went into that scan. A file in
+/// <c>spool/free</c> is nobody's message: start-up reuses them, and nothing else reads them.
+/// </remarks>
 public sealed class MessageSpool
 {
     public const string Extension = ".msg";
+
+    /// <summary>Files kept for reuse at most (beyond that, settled files are unlinked).</summary>
+    public const int MaxFreeFiles = 4096;
+
+    /// <summary>Larger files are unlinked, not kept: a free file holds its old blocks until it is reused.</summary>
+    public const long MaxRecycledSize = 64 * 1024;
+
     private readonly SpoolSealer _sealer;
     private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _free = new();
+    private int _freeCount;
 
     public MessageSpool(string spoolDirectory, TimeProvider time, SyncMode syncMode = SyncMode.Auto)
     {
         Directory = spoolDirectory;
         TmpDirectory = Path.Combine(spoolDirectory, "tmp");
+        FreeDirectory = Path.Combine(spoolDirectory, "free");
         System.IO.Directory.CreateDirectory(TmpDirectory);
+        System.IO.Directory.CreateDirectory(FreeDirectory);
         _sealer = new SpoolSealer(spoolDirectory, mode: syncMode);
         _time = time;
     }
@@ -26,6 +44,12 @@ public sealed class MessageSpool
     public string Directory { get; }
 
     public string TmpDirectory { get; }
+
+    /// <summary>Files of settled messages, kept to be written over by new ones.</summary>
+    public string FreeDirectory { get; }
+
+    /// <summary>How many files wait in <see cref="FreeDirectory"/> to be reused (by this process).</summary>
+    public int FreeFiles => Volatile.Read(ref _freeCount);
 
     /// <summary>A new queue id: time-ordered (milliseconds) then random, 16 characters of base32.</summary>
     public string NewQueueId()
@@ -61,7 +85,7 @@ public sealed class MessageSpool
     public async Task<SpoolWriter> BeginAsync(SpoolEnvelope envelope, CancellationToken cancellationToken)
     {
         var tmp = Path.Combine(TmpDirectory, envelope.QueueId + Extension);
-        var file = new FileStream(tmp, new FileStreamOptions
+        var file = Recycled(tmp) ?? new FileStream(tmp, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
@@ -81,6 +105,64 @@ public sealed class MessageSpool
         }
 
         return new SpoolWriter(this, envelope, tmp, file);
+    }
+
+    /// <summary>A free file renamed to <paramref name="tmp"/> and opened empty; null when there is none.</summary>
+    private FileStream? Recycled(string tmp)
+    {
+        while (_free.TryDequeue(out var free))
+        {
+            Interlocked.Decrement(ref _freeCount);
+            try
+            {
+                File.Move(free, tmp, overwrite: false);
+                return new FileStream(tmp, new FileStreamOptions
+                {
+                    Mode = FileMode.Truncate,
+                    Access = FileAccess.Write,
+                    Share = FileShare.ReadWrite | FileShare.Delete,
+                    BufferSize = 64 * 1024,
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone (another process's start-up took it) or unusable: try the next one, or a new file.
+                TryDelete(tmp);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Start-up: the free files left by the last run are reused (up to <see cref="MaxFreeFiles"/>).</summary>
+    public int AdoptFreeFiles()
+    {
+        var adopted = 0;
+        foreach (var file in System.IO.Directory.EnumerateFiles(FreeDirectory))
+        {
+            if (Volatile.Read(ref _freeCount) >= MaxFreeFiles)
+            {
+                TryDelete(file);
+                continue;
+            }
+
+            _free.Enqueue(file);
+            Interlocked.Increment(ref _freeCount);
+            adopted++;
+        }
+
+        return adopted;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     internal Task SealAsync(FileStream file, string tmpPath, string queueId) => _sealer.SealAsync(file, tmpPath, PathOf(queueId));
@@ -121,12 +203,46 @@ public sealed class MessageSpool
     /// way a file that comes back after a crash delivers nothing twice: its recipient rows say it is settled (start-up
     /// removes it), and without them the store's delivery keys refuse a second copy.
     /// </remarks>
-    public void Delete(string queueId)
+    /// <param name="queueId">The message.</param>
+    /// <param name="recycle">Keep a small file for reuse (its bytes stay until the next message overwrites them);
+    /// false for a message an administrator removes, whose bytes go at once.</param>
+    public void Delete(string queueId, bool recycle = true)
     {
-        File.Delete(PathOf(queueId));
+        var path = PathOf(queueId);
+        if (recycle && Volatile.Read(ref _freeCount) < MaxFreeFiles && IsSmall(path))
+        {
+            var free = Path.Combine(FreeDirectory, queueId);
+            try
+            {
+                File.Move(path, free, overwrite: true);
+                _free.Enqueue(free);
+                Interlocked.Increment(ref _freeCount);
+            }
+            catch (FileNotFoundException)
+            {
+                // Already gone (removed by another process): nothing to keep.
+            }
+        }
+        else
+        {
+            File.Delete(path);
+        }
+
         if (!_sealer.UsesBarrier)
         {
             _sealer.Directory.SyncAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    private static bool IsSmall(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length <= MaxRecycledSize;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

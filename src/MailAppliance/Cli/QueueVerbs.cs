@@ -81,7 +81,7 @@ public static class QueueVerbs
         if (rows.All(r => r.Status is RecipientStatus.Delivered or RecipientStatus.Failed or RecipientStatus.Discarded) && spool.Open(queueId) is { } opened)
         {
             await opened.Message.DisposeAsync();
-            spool.Delete(queueId);
+            spool.Delete(queueId, recycle: false);
         }
 
         c.Output.Done($"deleted {queueId} ({count} recipient(s) discarded)", new { deleted = queueId, recipients = count });

@@ -167,6 +167,77 @@ public sealed class MessageSpoolTests : IDisposable
         Assert.Null(_spool.Open(envelope.QueueId));
     }
 
+    private async Task<string> CommitAsync(MessageSpool spool, byte[] message)
+    {
+        var envelope = Envelope("a@example.test");
+        envelope = envelope with { QueueId = spool.NewQueueId() };
+        await using var writer = await spool.BeginAsync(envelope, CancellationToken.None);
+        await writer.Body.WriteAsync(message);
+        await writer.CommitAsync(CancellationToken.None);
+        return envelope.QueueId;
+    }
+
+    private static async Task<byte[]> ReadAsync(MessageSpool spool, string queueId)
+    {
+        var (_, stream) = spool.Open(queueId)!.Value;
+        await using (stream)
+        {
+            var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            return copy.ToArray();
+        }
+    }
+
+    [Fact]
+    public async Task A_settled_small_message_leaves_its_file_for_the_next_one_which_holds_only_its_own_bytes()
+    {
+        var first = await CommitAsync(_spool, RandomNumberGenerator.GetBytes(20_000));
+        _spool.Delete(first);
+        Assert.Empty(_spool.List());
+        Assert.Null(_spool.Open(first));
+        Assert.Equal(1, _spool.FreeFiles);
+        Assert.Single(Directory.GetFiles(_spool.FreeDirectory));
+
+        var shorter = RandomNumberGenerator.GetBytes(700);
+        var second = await CommitAsync(_spool, shorter);
+        Assert.Equal(0, _spool.FreeFiles);
+        Assert.Empty(Directory.GetFiles(_spool.FreeDirectory)); // written over, not a new file
+        Assert.Equal(shorter, await ReadAsync(_spool, second)); // nothing of the longer first message is left
+        Assert.Equal([second], _spool.List());
+    }
+
+    [Fact]
+    public async Task Large_messages_and_removals_by_the_administrator_are_unlinked_not_kept()
+    {
+        var large = await CommitAsync(_spool, RandomNumberGenerator.GetBytes((int)MessageSpool.MaxRecycledSize + 1));
+        _spool.Delete(large);
+        var removed = await CommitAsync(_spool, RandomNumberGenerator.GetBytes(100));
+        _spool.Delete(removed, recycle: false);
+
+        Assert.Empty(_spool.List());
+        Assert.Equal(0, _spool.FreeFiles);
+        Assert.Empty(Directory.GetFiles(_spool.FreeDirectory));
+    }
+
+    [Fact]
+    public async Task Free_files_left_by_the_last_run_are_reused_after_a_restart()
+    {
+        var settled = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            settled.Add(await CommitAsync(_spool, RandomNumberGenerator.GetBytes(1000)));
+        }
+
+        settled.ForEach(id => _spool.Delete(id));
+
+        var restarted = new MessageSpool(_spool.Directory, TimeProvider.System);
+        Assert.Equal(3, restarted.AdoptFreeFiles());
+        var message = RandomNumberGenerator.GetBytes(10);
+        var queueId = await CommitAsync(restarted, message);
+        Assert.Equal(2, Directory.GetFiles(restarted.FreeDirectory).Length);
+        Assert.Equal(message, await ReadAsync(restarted, queueId));
+    }
+
     private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
