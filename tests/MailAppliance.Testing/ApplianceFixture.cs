@@ -50,7 +50,7 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var ports = FreePorts(7);
+        var ports = TestPorts.Take(7);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         (ImapPort, ImapsPort) = (ports[5], ports[6]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
@@ -154,14 +154,5 @@ public class ApplianceFixture : IAsyncLifetime
     {
         await StopAsync();
         TestDirectories.Delete(Root);
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

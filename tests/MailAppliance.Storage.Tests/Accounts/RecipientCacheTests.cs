@@ -39,9 +39,11 @@ public sealed class RecipientCacheTests : IClassFixture<DatabaseFixture>, IAsync
             BEGIN;
             ALTER TABLE addresses DISABLE TRIGGER addresses_changed;
             ALTER TABLE users DISABLE TRIGGER users_changed;
+            ALTER TABLE alias_targets DISABLE TRIGGER alias_targets_changed;
             DELETE FROM addresses WHERE address_key = $1;
             ALTER TABLE addresses ENABLE TRIGGER addresses_changed;
             ALTER TABLE users ENABLE TRIGGER users_changed;
+            ALTER TABLE alias_targets ENABLE TRIGGER alias_targets_changed;
             COMMIT;
             """.Replace("$1", "'" + address.Key + "'", StringComparison.Ordinal), connection);
         await command.ExecuteNonQueryAsync();

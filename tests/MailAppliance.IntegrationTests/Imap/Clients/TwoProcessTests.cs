@@ -21,10 +21,8 @@ public sealed class TwoProcessFixture : ImapClientFixture, IAsyncLifetime
     public new async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var listeners = Enumerable.Range(0, 2).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        (SecondSmtpPort, SecondImapsPort) = (((IPEndPoint)listeners[0].LocalEndpoint).Port, ((IPEndPoint)listeners[1].LocalEndpoint).Port);
-        listeners.ForEach(l => l.Stop());
+        var ports = TestPorts.Take(2);
+        (SecondSmtpPort, SecondImapsPort) = (ports[0], ports[1]);
         _second = ServeProcess.Start(Cli.ConfigFile, new Dictionary<string, string>
         {
             ["MAILAPPLIANCE_Listeners__Smtp"] = $"127.0.0.1:{SecondSmtpPort}",
