@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MailAppliance.Core.Addresses;
+using MailAppliance.Storage.Database;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -26,22 +27,28 @@ public sealed class RecipientCache : IAsyncDisposable
     private const int MaxEntries = 50_000;
 
     private readonly AccountDirectory _directory;
-    private readonly NpgsqlDataSource _db;
     private readonly TimeProvider _time;
-    private readonly ILogger<RecipientCache> _logger;
+    private readonly ChannelListener _listener;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly object _startLock = new();
-    private Task? _loop;
     private long _generation;
     private volatile bool _listening;
 
     public RecipientCache(AccountDirectory directory, NpgsqlDataSource db, TimeProvider time, ILogger<RecipientCache> logger)
     {
         _directory = directory;
-        _db = db;
         _time = time;
-        _logger = logger;
+        _listener = new ChannelListener(db, Channel, logger);
+        _listener.Notified += _ => Forget();
+        _listener.Connected += () =>
+        {
+            Forget(); // whatever changed while nobody listened
+            _listening = true;
+        };
+        _listener.Lost += () =>
+        {
+            _listening = false; // RCPT reads the directory every time until the listener is back
+            Forget();
+        };
     }
 
     /// <summary>How long an entry is trusted even without a notification.</summary>
@@ -53,7 +60,7 @@ public sealed class RecipientCache : IAsyncDisposable
     /// <summary>What <see cref="AccountDirectory.ResolveAsync"/> says of <paramref name="address"/>, from memory when still true.</summary>
     public async Task<Resolution> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
     {
-        EnsureStarted();
+        _listener.EnsureStarted();
         var generation = Interlocked.Read(ref _generation);
         var now = _time.GetTimestamp();
         if (_listening && _entries.TryGetValue(address.Key, out var entry) && entry.Generation == generation
@@ -87,70 +94,7 @@ public sealed class RecipientCache : IAsyncDisposable
         _entries.Clear();
     }
 
-    private void EnsureStarted()
-    {
-        if (Volatile.Read(ref _loop) is not null)
-        {
-            return;
-        }
-
-        lock (_startLock)
-        {
-            _loop ??= Task.Run(() => ListenAsync(_stop.Token));
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken cancellationToken)
-    {
-        var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, _) => Forget();
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                Forget(); // whatever changed while nobody listened
-                _listening = true;
-                failures = 0;
-                while (!cancellationToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(cancellationToken);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
-            {
-                _listening = false;
-                Forget();
-                failures++;
-                _logger.LogWarning(e, "Directory change listener lost its connection; RCPT reads the directory every time until it is back");
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * failures)), _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-            finally
-            {
-                _listening = false;
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
     private sealed record Entry(Resolution Resolution, long Generation, long ReadAt);
 }

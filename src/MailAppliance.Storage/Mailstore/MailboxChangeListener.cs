@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MailAppliance.Storage.Database;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -12,23 +13,21 @@ namespace MailAppliance.Storage.Mailstore;
 public sealed class MailboxChangeListener : IAsyncDisposable
 {
     private const string Channel = "mailbox_changed";
-    private readonly NpgsqlDataSource _db;
-    private readonly ILogger<MailboxChangeListener> _logger;
+    private readonly ChannelListener _listener;
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<MailboxWatch, byte>> _watches = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly object _startLock = new();
-    private Task? _loop;
 
     public MailboxChangeListener(NpgsqlDataSource db, ILogger<MailboxChangeListener> logger)
     {
-        _db = db;
-        _logger = logger;
+        _listener = new ChannelListener(db, Channel, logger);
+        _listener.Notified += Dispatch;
+        _listener.Connected += WakeAll; // anything that happened while we were not listening may have been missed
+        _listener.Lost += WakeAll;
     }
 
     /// <summary>Starts watching a mailbox; dispose the watch to stop.</summary>
     public MailboxWatch Watch(long mailboxId)
     {
-        EnsureStarted();
+        _listener.EnsureStarted();
         var watch = new MailboxWatch(this, mailboxId);
         _watches.GetOrAdd(mailboxId, _ => new ConcurrentDictionary<MailboxWatch, byte>())[watch] = 0;
         return watch;
@@ -39,50 +38,6 @@ public sealed class MailboxChangeListener : IAsyncDisposable
         if (_watches.TryGetValue(watch.MailboxId, out var set))
         {
             set.TryRemove(watch, out _);
-        }
-    }
-
-    private void EnsureStarted()
-    {
-        lock (_startLock)
-        {
-            _loop ??= Task.Run(() => RunAsync(_stop.Token));
-        }
-    }
-
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var failures = 0;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, e) => Dispatch(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                // Anything that happened while we were not listening may have been missed.
-                WakeAll();
-                failures = 0;
-                while (!cancellationToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(cancellationToken);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
-            {
-                failures++;
-                _logger.LogWarning(e, "Mailbox change listener lost its connection; reconnecting");
-                WakeAll();
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * failures)), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
         }
     }
 
@@ -116,16 +71,7 @@ public sealed class MailboxChangeListener : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 }
 
 /// <summary>A session's interest in one mailbox: a flag that says "look again", and a way to wait for it.</summary>
