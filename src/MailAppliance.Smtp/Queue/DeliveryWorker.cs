@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Accounts;
@@ -170,21 +171,30 @@ public sealed class DeliveryWorker : BackgroundService
         _wake.Writer.TryWrite("");
     }
 
+    /// <summary>Writes the rows of the files <see cref="RegisterLater"/> was told of; one that fails waits for the next round.</summary>
     private async Task RegisterPendingAsync(CancellationToken cancellationToken)
     {
         foreach (var queueId in _unregistered.Keys)
         {
-            if (_spool.Open(queueId) is { } opened)
+            try
             {
-                await using (opened.Message)
+                if (_spool.Open(queueId) is { } opened)
                 {
-                    await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
+                    await using (opened.Message)
+                    {
+                        await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
+                    }
+
+                    _logger.LogInformation("Registered {QueueId}, spooled while the database was away", queueId);
                 }
 
-                _logger.LogInformation("Registered {QueueId}, spooled while the database was away", queueId);
+                _unregistered.TryRemove(queueId, out _);
             }
-
-            _unregistered.TryRemove(queueId, out _);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or TimeoutException)
+            {
+                // Still away (or this file unreadable for now): the others are not held up, and this one is tried again.
+                _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
+            }
         }
     }
 
@@ -218,23 +228,33 @@ public sealed class DeliveryWorker : BackgroundService
         var round = new Round(new System.Collections.Concurrent.ConcurrentDictionary<string, Resolution>(StringComparer.Ordinal));
         var oldest = rows.Values.SelectMany(r => r).Select(r => r.ReceivedAt).DefaultIfEmpty(_time.GetUtcNow()).Min();
         var inFlight = new List<Task>();
-        foreach (var queueId in due)
+        var started = Stopwatch.GetTimestamp(); // the wait under a burst is bounded by this clock too, whatever the wall clock does
+        try
         {
-            while (inFlight.Count >= CurrentParallelism(oldest))
+            foreach (var queueId in due)
             {
-                if (inFlight.Count == 0)
+                while (inFlight.Count >= (Stopwatch.GetElapsedTime(started) >= MaxIntakeDeferral ? Parallelism : CurrentParallelism(oldest)))
                 {
-                    await Task.Delay(PausePoll, _time, cancellationToken); // a burst is coming in: wait it out
-                    continue;
+                    if (inFlight.Count == 0)
+                    {
+                        await Task.Delay(PausePoll, _time, cancellationToken); // a burst is coming in: wait it out
+                        continue;
+                    }
+
+                    var finished = await Task.WhenAny(inFlight);
+                    inFlight.Remove(finished);
+                    await finished; // a round that fails is retried as a whole (ExecuteAsync)
                 }
 
-                var finished = await Task.WhenAny(inFlight);
-                inFlight.Remove(finished);
-                await finished; // a round that fails is retried as a whole (ExecuteAsync)
+                cancellationToken.ThrowIfCancellationRequested();
+                inFlight.Add(DeliverAsync(queueId, rows[queueId], round, cancellationToken));
             }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            inFlight.Add(DeliverAsync(queueId, rows[queueId], round, cancellationToken));
+        }
+        catch
+        {
+            // Never leave deliveries running behind a failed round: the retry would deliver the same messages again.
+            await Task.WhenAll(inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
         await Task.WhenAll(inFlight);

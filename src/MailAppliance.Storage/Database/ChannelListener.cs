@@ -10,6 +10,8 @@ namespace MailAppliance.Storage.Database;
 /// </summary>
 public sealed class ChannelListener : IAsyncDisposable
 {
+    private static readonly TimeSpan ProbeAfter = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
     private readonly NpgsqlDataSource _db;
     private readonly string _channel;
     private readonly ILogger _logger;
@@ -68,7 +70,13 @@ public sealed class ChannelListener : IAsyncDisposable
                 failures = 0;
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    await connection.WaitAsync(cancellationToken);
+                    if (!await connection.WaitAsync(ProbeAfter, cancellationToken))
+                    {
+                        // Quiet for a while: make sure the connection is still there (a half-open TCP connection
+                        // would otherwise wait for ever, hearing nothing).
+                        await using var probe = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = (int)ProbeTimeout.TotalSeconds };
+                        await probe.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

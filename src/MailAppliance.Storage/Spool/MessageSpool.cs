@@ -9,11 +9,15 @@ namespace MailAppliance.Storage.Spool;
 /// before the SMTP server may answer 250; concurrent messages share those flushes (<see cref="SpoolSealer"/>).
 /// </summary>
 /// <remarks>
-/// Files are recycled: a small settled message's file is renamed into <c>spool/free</c> rather than unlinked, and
-/// the next message is written into it (truncated first) instead of a new file. Creating a file costs an inode
+/// Files are recycled: a small settled message's file is renamed into <c>spool/free</c> and emptied rather than
+/// unlinked, and the next message is written into it instead of a new file. Creating a file costs an inode
 /// allocation, and on ext4 without a journal that allocation skips every inode freed in the last seconds, reading
 /// each one: at a thousand messages a second, a sixth of the server's CPU went into that scan. A file in
-/// <c>spool/free</c> is nobody's message: start-up reuses them, and nothing else reads them.
+/// <c>spool/free</c> is nobody's message: start-up reuses them, and nothing else reads them. Only with the file
+/// system barrier (<see cref="SyncMode.SyncFs"/>): its flush makes every directory's renames durable at once, so no
+/// crash can leave a file both in <c>spool/free</c> and under a message's name. With per-file fsyncs (which sync
+/// only <c>spool/</c>) files are created and unlinked as before. A file whose header names another queue id than
+/// its own name is never read as that message (<see cref="Open"/>).
 /// </remarks>
 public sealed class MessageSpool
 {
@@ -110,7 +114,7 @@ public sealed class MessageSpool
     /// <summary>A free file renamed to <paramref name="tmp"/> and opened empty; null when there is none.</summary>
     private FileStream? Recycled(string tmp)
     {
-        while (_free.TryDequeue(out var free))
+        while (_sealer.UsesBarrier && _free.TryDequeue(out var free))
         {
             Interlocked.Decrement(ref _freeCount);
             try
@@ -124,10 +128,15 @@ public sealed class MessageSpool
                     BufferSize = 64 * 1024,
                 });
             }
+            catch (FileNotFoundException)
+            {
+                // Taken by another process's start-up meanwhile: try the next one.
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Gone (another process's start-up took it) or unusable: try the next one, or a new file.
+                // Unusable (or no file descriptor left): drop it, and let a new file be tried (and fail) as usual.
                 TryDelete(tmp);
+                return null;
             }
         }
 
@@ -140,7 +149,7 @@ public sealed class MessageSpool
         var adopted = 0;
         foreach (var file in System.IO.Directory.EnumerateFiles(FreeDirectory))
         {
-            if (Volatile.Read(ref _freeCount) >= MaxFreeFiles)
+            if (!_sealer.UsesBarrier || Volatile.Read(ref _freeCount) >= MaxFreeFiles)
             {
                 TryDelete(file);
                 continue;
@@ -187,8 +196,9 @@ public sealed class MessageSpool
         }
 
         var envelope = SpoolFormat.ReadHeader(stream);
-        if (envelope is null)
+        if (envelope is null || !string.Equals(envelope.QueueId, queueId, StringComparison.OrdinalIgnoreCase))
         {
+            // Unreadable, or another message's bytes under this name: never delivered as this message.
             stream.Dispose();
             return null;
         }
@@ -209,21 +219,7 @@ public sealed class MessageSpool
     public void Delete(string queueId, bool recycle = true)
     {
         var path = PathOf(queueId);
-        if (recycle && Volatile.Read(ref _freeCount) < MaxFreeFiles && IsSmall(path))
-        {
-            var free = Path.Combine(FreeDirectory, queueId);
-            try
-            {
-                File.Move(path, free, overwrite: true);
-                _free.Enqueue(free);
-                Interlocked.Increment(ref _freeCount);
-            }
-            catch (FileNotFoundException)
-            {
-                // Already gone (removed by another process): nothing to keep.
-            }
-        }
-        else
+        if (!(recycle && _sealer.UsesBarrier && Volatile.Read(ref _freeCount) < MaxFreeFiles && IsSmall(path) && TryRecycle(path, queueId)))
         {
             File.Delete(path);
         }
@@ -232,6 +228,41 @@ public sealed class MessageSpool
         {
             _sealer.Directory.SyncAsync().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>
+    /// Moves a settled file into <see cref="FreeDirectory"/> and empties it (its inode is what is reused, not its
+    /// bytes: delivered mail does not linger there). False if it could not be moved; the caller unlinks it.
+    /// </summary>
+    private bool TryRecycle(string path, string queueId)
+    {
+        var free = Path.Combine(FreeDirectory, queueId);
+        try
+        {
+            File.Move(path, free, overwrite: true);
+        }
+        catch (FileNotFoundException)
+        {
+            return true; // already gone (removed by another process): nothing to keep, nothing to unlink
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var emptied = File.OpenHandle(free, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(free);
+            return true;
+        }
+
+        _free.Enqueue(free);
+        Interlocked.Increment(ref _freeCount);
+        return true;
     }
 
     private static bool IsSmall(string path)

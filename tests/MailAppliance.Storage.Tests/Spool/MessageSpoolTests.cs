@@ -207,6 +207,32 @@ public sealed class MessageSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task A_freed_file_keeps_no_bytes_of_the_delivered_message()
+    {
+        _spool.Delete(await CommitAsync(_spool, RandomNumberGenerator.GetBytes(5000)));
+        Assert.Equal(0, new FileInfo(Assert.Single(Directory.GetFiles(_spool.FreeDirectory))).Length);
+    }
+
+    [Fact]
+    public async Task With_per_file_fsyncs_files_are_not_recycled()
+    {
+        // Only the barrier makes the renames in spool/free and spool/tmp durable with those in spool/.
+        var spool = new MessageSpool(Path.Combine(_root, "fsync-spool"), TimeProvider.System, SyncMode.Fsync);
+        spool.Delete(await CommitAsync(spool, RandomNumberGenerator.GetBytes(100)));
+        Assert.Equal(0, spool.FreeFiles);
+        Assert.Empty(Directory.GetFiles(spool.FreeDirectory));
+    }
+
+    [Fact]
+    public async Task A_file_holding_another_messages_bytes_is_never_read_as_this_message()
+    {
+        var queueId = await CommitAsync(_spool, RandomNumberGenerator.GetBytes(100));
+        var other = _spool.NewQueueId();
+        File.Move(_spool.PathOf(queueId), _spool.PathOf(other));
+        Assert.Null(_spool.Open(other));
+    }
+
+    [Fact]
     public async Task Large_messages_and_removals_by_the_administrator_are_unlinked_not_kept()
     {
         var large = await CommitAsync(_spool, RandomNumberGenerator.GetBytes((int)MessageSpool.MaxRecycledSize + 1));
