@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using MailAppliance.Core.Addresses;
@@ -57,7 +58,7 @@ public sealed class DeliveryWorker : BackgroundService
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
     // Spool files acknowledged while their queue rows could not be written: registered by the next round.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unregistered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _unregistered = new(StringComparer.Ordinal);
 
     private readonly MessageSpool _spool;
     private readonly QueueStore _queue;
@@ -125,11 +126,12 @@ public sealed class DeliveryWorker : BackgroundService
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var dropped = _spool.DeleteUncommitted();
-        _spool.AdoptFreeFiles();
         if (dropped > 0)
         {
             _logger.LogInformation("Removed {Count} unacknowledged spool file(s)", dropped);
         }
+
+        _spool.AdoptFreeFiles();
 
         var registered = 0;
         foreach (var chunk in _spool.List().Chunk(RoundSize))
@@ -138,13 +140,8 @@ public sealed class DeliveryWorker : BackgroundService
             var missing = chunk.Where(id => rows[id].Count == 0).ToList();
             await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (queueId, token) =>
             {
-                if (_spool.Open(queueId) is { } opened)
+                if (await RegisterAsync(queueId, token))
                 {
-                    await using (opened.Message)
-                    {
-                        await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, token);
-                    }
-
                     Interlocked.Increment(ref registered);
                 }
             });
@@ -178,13 +175,8 @@ public sealed class DeliveryWorker : BackgroundService
         {
             try
             {
-                if (_spool.Open(queueId) is { } opened)
+                if (await RegisterAsync(queueId, cancellationToken))
                 {
-                    await using (opened.Message)
-                    {
-                        await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
-                    }
-
                     _logger.LogInformation("Registered {QueueId}, spooled while the database was away", queueId);
                 }
 
@@ -196,6 +188,22 @@ public sealed class DeliveryWorker : BackgroundService
                 _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
             }
         }
+    }
+
+    /// <summary>Writes the queue rows of a spool file from its envelope; false if the file is gone or unreadable.</summary>
+    private async Task<bool> RegisterAsync(string queueId, CancellationToken cancellationToken)
+    {
+        if (_spool.Open(queueId) is not { } opened)
+        {
+            return false;
+        }
+
+        await using (opened.Message)
+        {
+            await _queue.EnqueueAsync(opened.Envelope, opened.Message.Length, cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>Deletes the spool file of a message whose every recipient is settled (also after <c>queue delete</c>).</summary>
@@ -225,7 +233,7 @@ public sealed class DeliveryWorker : BackgroundService
         }
 
         var rows = await _queue.RecipientsOfAsync(due, cancellationToken);
-        var round = new Round(new System.Collections.Concurrent.ConcurrentDictionary<string, Resolution>(StringComparer.Ordinal));
+        var round = new Round(new ConcurrentDictionary<string, Resolution>(StringComparer.Ordinal));
         var oldest = rows.Values.SelectMany(r => r).Select(r => r.ReceivedAt).DefaultIfEmpty(_time.GetUtcNow()).Min();
         var inFlight = new List<Task>();
         var started = Stopwatch.GetTimestamp(); // the wait under a burst is bounded by this clock too, whatever the wall clock does
@@ -262,7 +270,7 @@ public sealed class DeliveryWorker : BackgroundService
     }
 
     /// <summary>What one delivery round shares: the recipients resolved so far (a round lasts seconds).</summary>
-    private sealed record Round(System.Collections.Concurrent.ConcurrentDictionary<string, Resolution> Resolved);
+    private sealed record Round(ConcurrentDictionary<string, Resolution> Resolved);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -89,14 +89,7 @@ public sealed class MessageSpool
     public async Task<SpoolWriter> BeginAsync(SpoolEnvelope envelope, CancellationToken cancellationToken)
     {
         var tmp = Path.Combine(TmpDirectory, envelope.QueueId + Extension);
-        var file = Recycled(tmp) ?? new FileStream(tmp, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 64 * 1024,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
+        var file = Recycled(tmp) ?? OpenForWriting(tmp, FileMode.CreateNew);
         try
         {
             await file.WriteAsync(SpoolFormat.Header(envelope), cancellationToken);
@@ -111,6 +104,16 @@ public sealed class MessageSpool
         return new SpoolWriter(this, envelope, tmp, file);
     }
 
+    /// <summary>A spool file to write: a new one (owner-only) or a recycled one, emptied.</summary>
+    private static FileStream OpenForWriting(string path, FileMode mode) => new(path, new FileStreamOptions
+    {
+        Mode = mode,
+        Access = FileAccess.Write,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        BufferSize = 64 * 1024,
+        UnixCreateMode = mode == FileMode.CreateNew ? UnixFileMode.UserRead | UnixFileMode.UserWrite : null,
+    });
+
     /// <summary>A free file renamed to <paramref name="tmp"/> and opened empty; null when there is none.</summary>
     private FileStream? Recycled(string tmp)
     {
@@ -120,13 +123,7 @@ public sealed class MessageSpool
             try
             {
                 File.Move(free, tmp, overwrite: false);
-                return new FileStream(tmp, new FileStreamOptions
-                {
-                    Mode = FileMode.Truncate,
-                    Access = FileAccess.Write,
-                    Share = FileShare.ReadWrite | FileShare.Delete,
-                    BufferSize = 64 * 1024,
-                });
+                return OpenForWriting(tmp, FileMode.Truncate);
             }
             catch (FileNotFoundException)
             {

@@ -24,8 +24,13 @@ public sealed class SpoolSealer
     private readonly Queue<Request> _pending = new();
     private readonly object _gate = new();
     private readonly DirectorySyncBatcher _directory;
+    private readonly string _directoryPath;
     private readonly int _threads;
     private int _started;
+
+    // With a barrier (SyncMode.SyncFs) no file or directory is fsync'd on its own: one syncfs makes the bytes of
+    // every file waiting durable, another one their renames.
+    private readonly FileSystemBarrier? _barrier;
 
     /// <param name="directory">The directory the files are renamed into.</param>
     /// <param name="threads">How many files may be flushed at once.</param>
@@ -36,12 +41,6 @@ public sealed class SpoolSealer
         _threads = threads;
         _barrier = FileSystemBarrier.For(mode);
     }
-
-    private readonly string _directoryPath;
-
-    // With a barrier (SyncMode.SyncFs) no file or directory is fsync'd on its own: one syncfs makes the bytes of
-    // every file waiting durable, another one their renames.
-    private readonly FileSystemBarrier? _barrier;
 
     /// <summary>Whether the spool's changes are made durable by the shared file system barrier.</summary>
     public bool UsesBarrier => _barrier is not null;

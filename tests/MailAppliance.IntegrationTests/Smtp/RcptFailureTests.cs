@@ -22,6 +22,20 @@ public sealed class RcptFailureTests : IClassFixture<EmbeddedApplianceFixture>
         Assert.True(exit == 0, output);
     }
 
+    /// <summary>Stops the appliance's PostgreSQL, runs <paramref name="during"/>, and starts it again whatever happened.</summary>
+    private async Task WhileDatabaseIsDownAsync(Func<Task> during)
+    {
+        await PgCtlAsync("stop", "-m", "fast", "-w");
+        try
+        {
+            await during();
+        }
+        finally
+        {
+            await PgCtlAsync("start", "-w", "-l", Path.Combine(_app.DataDirectory, "pg", "postgresql.log"));
+        }
+    }
+
     [Fact]
     public async Task A_database_outage_answers_451_never_5xx_and_mail_flows_again_after()
     {
@@ -29,18 +43,13 @@ public sealed class RcptFailureTests : IClassFixture<EmbeddedApplianceFixture>
         {
             await smtp.Send("EHLO client.example");
             await smtp.Expect("250");
-            await PgCtlAsync("stop", "-m", "fast", "-w");
-            try
+            await WhileDatabaseIsDownAsync(async () =>
             {
                 await smtp.Send("MAIL FROM:<a@example.net>");
                 await smtp.Expect("250");
                 await smtp.Send("RCPT TO:<alice@example.test>");
                 await smtp.Expect("451 4.3.0");
-            }
-            finally
-            {
-                await PgCtlAsync("start", "-w", "-l", Path.Combine(_app.DataDirectory, "pg", "postgresql.log"));
-            }
+            });
 
             await smtp.Send("RCPT TO:<alice@example.test>");
             await smtp.Expect("250 2.1.5");
@@ -65,17 +74,12 @@ public sealed class RcptFailureTests : IClassFixture<EmbeddedApplianceFixture>
             await smtp.Expect("250");
             await smtp.Expect("250 2.1.5");
             await smtp.Expect("354");
-            await PgCtlAsync("stop", "-m", "fast", "-w");
-            try
+            await WhileDatabaseIsDownAsync(async () =>
             {
                 // The spool file is the truth: durable, it gets its 250 though its queue rows cannot be written now.
                 await smtp.Send("Subject: while the database was away\r\n\r\nhello\r\n.");
                 await smtp.Expect("250 2.0.0 Ok: queued as");
-            }
-            finally
-            {
-                await PgCtlAsync("start", "-w", "-l", Path.Combine(_app.DataDirectory, "pg", "postgresql.log"));
-            }
+            });
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
