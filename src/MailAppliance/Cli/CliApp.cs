@@ -33,9 +33,11 @@ public static class CliApp
         (["alias", "remove"], "alias remove ALIAS [TARGET...]", DirectoryVerbs.AliasRemove),
         (["alias", "list"], "alias list [DOMAIN]", DirectoryVerbs.AliasList),
         (["reconstruct"], "reconstruct --user ADDRESS | --all", MailstoreVerbs.Reconstruct),
-        (["queue", "list"], "queue list", QueueVerbs.List),
+        (["queue", "list"], "queue list [--remote]", QueueVerbs.List),
         (["queue", "show"], "queue show ID", QueueVerbs.Show),
         (["queue", "retry"], "queue retry ID", QueueVerbs.Retry),
+        (["queue", "hold"], "queue hold ID", QueueVerbs.Hold),
+        (["queue", "release"], "queue release ID", QueueVerbs.Release),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
     ];
 
