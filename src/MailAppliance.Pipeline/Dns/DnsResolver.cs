@@ -151,7 +151,7 @@ public sealed class DnsResolver : IDnsResolver
         {
             for (var i = 0; i < MaxCnameChain; i++)
             {
-                var link = response.Answers.OfType<CNameRecord>().FirstOrDefault(c => DnsNames.Same(c.DomainName.Value, owner));
+                var link = response.Answers.OfType<CNameRecord>().FirstOrDefault(c => Host(c.DomainName) == owner);
                 if (link is null)
                 {
                     break;
@@ -165,7 +165,7 @@ public sealed class DnsResolver : IDnsResolver
         var records = new List<T>();
         foreach (var record in response.Answers)
         {
-            if ((int)record.RecordType == (int)type && DnsNames.Same(record.DomainName.Value, owner) && select(record) is { } value)
+            if ((int)record.RecordType == (int)type && Host(record.DomainName) == owner && select(record) is { } value)
             {
                 records.Add(value);
                 ttl = Math.Min(ttl, record.TimeToLive);
@@ -199,7 +199,9 @@ public sealed class DnsResolver : IDnsResolver
         _ => $"RCODE {rcode}",
     };
 
-    private static string Host(DnsString name) => name.Value.TrimEnd('.').ToLowerInvariant();
+    // DnsClient may hand names back as U-labels; compare and report them as lower-case A-labels like ours.
+    private static string Host(DnsString name) =>
+        DnsNames.TryNormalize(name.Value, out var normalized) ? normalized : name.Value.TrimEnd('.').ToLowerInvariant();
 
     private static IReadOnlyList<IPEndPoint> SystemServers(string resolvConf)
     {

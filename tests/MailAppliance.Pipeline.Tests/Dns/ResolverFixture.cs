@@ -20,7 +20,7 @@ public sealed class ResolverFixture : IAsyncLifetime
 
     public DnsResolver Resolver(Func<DnsResolverOptions, DnsResolverOptions>? adjust = null)
     {
-        var options = new DnsResolverOptions { Servers = [Server.Endpoint], Timeout = TimeSpan.FromMilliseconds(500), Attempts = 1 };
+        var options = new DnsResolverOptions { Servers = [Server.Endpoint], Timeout = TimeSpan.FromSeconds(3), Attempts = 1 };
         return new DnsResolver(adjust is null ? options : adjust(options), Clock);
     }
 }

@@ -23,7 +23,8 @@ public sealed record DnsQueryLogEntry(string Name, DnsType Type, DnsTransport Tr
 /// ... Dns:Servers = dns.Address ...
 /// Assert.Equal(1, dns.CountQueries("example.test", DnsType.MX));
 /// </code>
-/// Rules (RCODE, delay, hang, truncation) and the AD bit apply to the name given and every name below it.
+/// Rules (RCODE, delay, hang, truncation) apply to the name given and, unless told otherwise, every name below it;
+/// the AD bit applies to a zone and everything below it.
 /// </summary>
 public sealed class LoopbackDnsServer : IAsyncDisposable
 {
@@ -33,6 +34,7 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
     private readonly HashSet<string> _authenticated = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _zones = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<DnsQueryLogEntry> _log = new();
+    private readonly ConcurrentQueue<string> _errors = new();
     private readonly List<(Func<DnsQueryLogEntry, bool> Match, TaskCompletionSource<DnsQueryLogEntry> Done)> _waiters = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Socket _udp;
@@ -59,6 +61,9 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
 
     /// <summary>The SOA's TTL and MINIMUM in negative answers, i.e. how long a denial may be cached (RFC 2308 §5).</summary>
     public int NegativeTtl { get; set; } = 300;
+
+    /// <summary>Failures inside the server (a bug in it, or a question it could not answer), for tests to assert empty.</summary>
+    public IReadOnlyList<string> Errors => [.. _errors];
 
     /// <summary>Every question received so far, oldest first.</summary>
     public IReadOnlyList<DnsQueryLogEntry> Queries => [.. _log];
@@ -195,21 +200,25 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
     // ---- faults ----------------------------------------------------------------------------------------------
 
     /// <summary>Answer questions for the name (and below), optionally of one type only, with this RCODE and no records.</summary>
-    public LoopbackDnsServer Rcode(string name, DnsRcode rcode, DnsType? type = null) => AddRule(new Rule(Key(name), type, RuleKind.Rcode, rcode, TimeSpan.Zero));
+    public LoopbackDnsServer Rcode(string name, DnsRcode rcode, DnsType? type = null, bool subdomains = true) =>
+        AddRule(new Rule(Key(name), type, RuleKind.Rcode, rcode, TimeSpan.Zero, subdomains));
 
-    public LoopbackDnsServer ServFail(string name, DnsType? type = null) => Rcode(name, DnsRcode.ServFail, type);
+    public LoopbackDnsServer ServFail(string name, DnsType? type = null, bool subdomains = true) => Rcode(name, DnsRcode.ServFail, type, subdomains);
 
     /// <summary>NXDOMAIN even where records exist.</summary>
     public LoopbackDnsServer NxDomain(string name) => Rcode(name, DnsRcode.NxDomain);
 
     /// <summary>Answer only after <paramref name="delay"/>.</summary>
-    public LoopbackDnsServer Delay(string name, TimeSpan delay, DnsType? type = null) => AddRule(new Rule(Key(name), type, RuleKind.Delay, DnsRcode.NoError, delay));
+    public LoopbackDnsServer Delay(string name, TimeSpan delay, DnsType? type = null, bool subdomains = true) =>
+        AddRule(new Rule(Key(name), type, RuleKind.Delay, DnsRcode.NoError, delay, subdomains));
 
     /// <summary>Never answer (the question is still logged).</summary>
-    public LoopbackDnsServer Hang(string name, DnsType? type = null) => AddRule(new Rule(Key(name), type, RuleKind.Hang, DnsRcode.NoError, TimeSpan.Zero));
+    public LoopbackDnsServer Hang(string name, DnsType? type = null, bool subdomains = true) =>
+        AddRule(new Rule(Key(name), type, RuleKind.Hang, DnsRcode.NoError, TimeSpan.Zero, subdomains));
 
     /// <summary>Answer over UDP with TC set and no records, so the client must ask again over TCP.</summary>
-    public LoopbackDnsServer TruncateUdp(string name, DnsType? type = null) => AddRule(new Rule(Key(name), type, RuleKind.Truncate, DnsRcode.NoError, TimeSpan.Zero));
+    public LoopbackDnsServer TruncateUdp(string name, DnsType? type = null, bool subdomains = true) =>
+        AddRule(new Rule(Key(name), type, RuleKind.Truncate, DnsRcode.NoError, TimeSpan.Zero, subdomains));
 
     /// <summary>Drops every fault rule for <paramref name="name"/> (exactly that name).</summary>
     public LoopbackDnsServer Heal(string name)
@@ -365,6 +374,23 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
 
     private async Task<byte[]?> AnswerAsync(byte[] message, DnsTransport transport)
     {
+        try
+        {
+            return await AnswerOrThrowAsync(message, transport);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        catch (Exception e)
+        {
+            _errors.Enqueue(e.ToString());
+            return null;
+        }
+    }
+
+    private async Task<byte[]?> AnswerOrThrowAsync(byte[] message, DnsTransport transport)
+    {
         if (!DnsQuery.TryParse(message, out var query))
         {
             return null;
@@ -376,7 +402,7 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
         List<Rule> rules;
         lock (_gate)
         {
-            rules = _rules.Where(r => Covers(r.Name, query.Name) && (r.Type is null || r.Type == query.Type)).ToList();
+            rules = _rules.Where(r => (r.Subdomains ? Covers(r.Name, query.Name) : r.Name == Key(query.Name)) && (r.Type is null || r.Type == query.Type)).ToList();
         }
 
         if (rules.Any(r => r.Kind == RuleKind.Hang))
@@ -611,5 +637,5 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
         Truncate,
     }
 
-    private sealed record Rule(string Name, DnsType? Type, RuleKind Kind, DnsRcode Rcode, TimeSpan Delay);
+    private sealed record Rule(string Name, DnsType? Type, RuleKind Kind, DnsRcode Rcode, TimeSpan Delay, bool Subdomains);
 }
