@@ -5,6 +5,7 @@ using MailAppliance.Pipeline.Authentication;
 using MailAppliance.Pipeline.Dns;
 using MailAppliance.Testing;
 using MailAppliance.Testing.Dns;
+using MailAppliance.Testing.Peers;
 using MimeKit;
 using Org.BouncyCastle.Crypto.Parameters;
 

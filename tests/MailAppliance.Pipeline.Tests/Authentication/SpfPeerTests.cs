@@ -67,7 +67,7 @@ public sealed class SpfPeerTests : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Authentication", "Peers", "pyspf_check.py"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Peers", "pyspf_check.py"));
         start.ArgumentList.Add(_dns.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Xunit;
 
-namespace MailAppliance.Pipeline.Tests.Authentication;
+namespace MailAppliance.Testing.Peers;
 
 /// <summary>Debian's python3-dkim tools (dkimsign, dkimverify), asking the test's DNS server.</summary>
 public static class DkimPeer
@@ -17,7 +18,7 @@ public static class DkimPeer
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Authentication", "Peers", "dkimpy_tool.py"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Peers", "dkimpy_tool.py"));
         start.ArgumentList.Add(dnsPort.ToString(CultureInfo.InvariantCulture));
         foreach (var argument in arguments)
         {
@@ -45,7 +46,7 @@ public static class DkimPeer
         }
 
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Authentication", "Peers", "dkimpy_tool.py"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Peers", "dkimpy_tool.py"));
         start.ArgumentList.Add(dnsPort.ToString(CultureInfo.InvariantCulture));
         foreach (var argument in arguments)
         {
