@@ -1,4 +1,5 @@
 using Dapper;
+using MailAppliance.Storage.Database;
 using Npgsql;
 
 namespace MailAppliance.Storage.Dkim;
@@ -11,7 +12,7 @@ public sealed class DkimKeyStore
 {
     private readonly NpgsqlDataSource _dataSource;
 
-    public DkimKeyStore(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    public DkimKeyStore(StorageDatabase database) => _dataSource = database.Source;
 
     /// <summary>Adds a key; false when the domain already has a key with this selector.</summary>
     public async Task<bool> AddAsync(string domain, string selector, string algorithm, string publicKey, string keyFile, CancellationToken cancellationToken = default)

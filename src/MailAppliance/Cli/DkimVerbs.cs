@@ -33,7 +33,7 @@ public static partial class DkimVerbs
             var other => throw new UsageException($"--algorithm: '{other}' is not rsa or ed25519"),
         };
 
-        var store = new DkimKeyStore(c.DataSource);
+        var store = new DkimKeyStore(c.Database);
         var files = new DkimKeyFiles(c.Options.Storage.DkimDirectory);
         if (await store.ExistsAsync(domain, selector, c.CancellationToken))
         {

@@ -18,7 +18,7 @@ public static class DnsVerbs
         }
 
         var domain = await DkimVerbs.KnownDomainAsync(c, c.Arguments[0]);
-        var keys = await new DkimKeyStore(c.DataSource).ListAsync(domain, cancellationToken: c.CancellationToken);
+        var keys = await new DkimKeyStore(c.Database).ListAsync(domain, cancellationToken: c.CancellationToken);
         var records = Build(domain, c.Options.Hostname, c.Options.Listeners, keys);
         if (c.Output.Json)
         {

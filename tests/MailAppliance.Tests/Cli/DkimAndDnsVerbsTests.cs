@@ -6,7 +6,7 @@ using MailAppliance.Storage.Dkim;
 using MailAppliance.Testing;
 using MailAppliance.Testing.Dns;
 using MailAppliance.Testing.Peers;
-using Npgsql;
+using MailAppliance.Storage.Database;
 
 namespace MailAppliance.Tests.Cli;
 
@@ -130,8 +130,8 @@ public sealed class DkimAndDnsVerbsTests : IAsyncLifetime
         // Publish exactly what was printed: the quoted strings, as the zone file would.
         dns.TxtStrings("live._domainkey.example.test", [.. QuotedStrings(line[line.IndexOf('"', StringComparison.Ordinal)..])]);
 
-        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
-        var service = new DkimSigningService(new StoredDkimKeys(new DkimKeyStore(dataSource)));
+        await using var database = StorageDatabase.Create(_connectionString);
+        var service = new DkimSigningService(new StoredDkimKeys(new DkimKeyStore(database)));
         var message = Encoding.ASCII.GetBytes("From: Alice <alice@example.test>\r\nTo: bob@other.test\r\nSubject: hello\r\nDate: Sun, 01 Mar 2026 12:00:00 +0000\r\nMessage-ID: <m1@example.test>\r\n\r\nHi Bob.\r\n");
         var outcome = await service.SignAsync(new MemoryStream(message));
         Assert.Equal(["live"], outcome.Selectors);
