@@ -39,6 +39,8 @@ public static class CliApp
         (["queue", "hold"], "queue hold ID", QueueVerbs.Hold),
         (["queue", "release"], "queue release ID", QueueVerbs.Release),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
+        (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
+        (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -115,7 +117,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
         }
-        catch (DirectoryException e)
+        catch (Exception e) when (e is DirectoryException or CommandFailedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failure;
