@@ -30,7 +30,7 @@ public sealed partial class SieveCompiler
 
         if (!SieveParser.TryParse(text, limits.MaxNesting, out var commands, out var syntaxError))
         {
-            return new SieveCompileResult(null, [syntaxError!]);
+            return new SieveCompileResult(null, [syntaxError!, new SieveDiagnostic(SieveSeverity.Error, 0, 0, "parse failed.")]);
         }
 
         var compiler = new SieveCompiler();
@@ -108,8 +108,8 @@ public sealed partial class SieveCompiler
             if (name == "require")
             {
                 Error(syntax.Position, topLevel
-                    ? "the require command can only be placed at the beginning of the script"
-                    : "the require command can only be placed at top level at the beginning of the script");
+                    ? "require commands can only be placed at top level at the beginning of the file."
+                    : "require commands can only be placed at top level at the beginning of the file.");
                 continue;
             }
 
@@ -139,8 +139,7 @@ public sealed partial class SieveCompiler
         {
             if (_reportedUnknown.Add(kind + syntax.Identifier))
             {
-                var hint = spec is not null && spec.IsTest == isTest ? $" (the '{spec.Extension}' extension is not required)" : string.Empty;
-                Error(syntax.Position, $"unknown {kind} '{syntax.Identifier}'{hint} (only reported once at first occurrence).");
+                Error(syntax.Position, $"unknown {kind} '{syntax.Identifier}' (only reported once at first occurrence).");
             }
 
             return null;

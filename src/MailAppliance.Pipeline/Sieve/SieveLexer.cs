@@ -140,7 +140,7 @@ public sealed class SieveLexer
                 {
                     if (_index + 1 >= _text.Length)
                     {
-                        Fail(start, "end of script inside a bracket comment (missing '*/')");
+                        Fail(Here, $"end of file before end of bracket comment ('/* ... */') started at line {start.Line}.");
                         return false;
                     }
 
@@ -253,7 +253,7 @@ public sealed class SieveLexer
             sb.Append(c);
         }
 
-        return Fail(start, "end of script inside a quoted string (missing '\"')");
+        return Fail(Here, $"end of file before end of quoted string started at line {start.Line}.");
     }
 
     private SieveToken MultiLine(SievePosition start)
@@ -317,6 +317,6 @@ public sealed class SieveLexer
             }
         }
 
-        return Fail(start, "end of script inside a multi-line string (missing '.' line)");
+        return Fail(Here, $"end of file before end of multi-line string started at line {start.Line}.");
     }
 }

@@ -48,7 +48,17 @@ public sealed class SieveParser
     private SieveToken Take() => _tokens[_position < _tokens.Count - 1 ? _position++ : _position];
 
     private static SieveDiagnostic Unexpected(SieveToken token, string expected) =>
-        SieveDiagnostic.Error(token.Position, $"syntax error: expected {expected}, but found {token}");
+        SieveDiagnostic.Error(token.Position, $"expected {expected}, but found {Describe(token)}.");
+
+    private static string Describe(SieveToken token) => token.Kind switch
+    {
+        SieveTokenKind.End => "end of file",
+        SieveTokenKind.Identifier => $"identifier '{token.Text}'",
+        SieveTokenKind.Tag => $"tag ':{token.Text}'",
+        SieveTokenKind.Number => "number",
+        SieveTokenKind.String => "string",
+        _ => $"'{token.Text}'",
+    };
 
     private SieveSyntaxNode? Command(int depth, out SieveDiagnostic? error)
     {
@@ -72,7 +82,7 @@ public sealed class SieveParser
 
         if (next.Kind != SieveTokenKind.LeftBrace)
         {
-            error = Unexpected(next, $"';' or a block after the {name.Text} command");
+            error = SieveDiagnostic.Error(next.Position, $"expected end of command ';' or the beginning of a compound block '{{', but found {Describe(next)}.");
             return null;
         }
 
@@ -87,7 +97,7 @@ public sealed class SieveParser
         {
             if (Peek.Kind == SieveTokenKind.End)
             {
-                error = SieveDiagnostic.Error(Peek.Position, $"syntax error: end of script inside the block of the {name.Text} command (missing '}}')");
+                error = SieveDiagnostic.Error(Peek.Position, "expected end of compound block '}', but found end of file.");
                 return null;
             }
 

@@ -89,7 +89,7 @@ public static class SieveTestReport
                 }
 
                 sb.Append("    => handle  : ").Append(vacation.Handle).Append('\n');
-                sb.Append("\nSTART MESSAGE\n").Append(vacation.Reason.ReplaceLineEndings("\n").TrimEnd('\n')).Append("\nEND MESSAGE\n");
+                sb.Append("\nSTART MESSAGE\n").Append(vacation.Reason).Append("\nEND MESSAGE\n");
                 break;
         }
     }
