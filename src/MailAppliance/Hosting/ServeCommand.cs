@@ -86,6 +86,7 @@ public static class ServeCommand
             sp.GetRequiredService<DeliveryWorker>(), TimeProvider.System));
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
+        builder.Services.AddHostedService<ManageSieveListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();
         builder.Services.AddHostedService<ImapListenerService>();
         builder.Services.AddSingleton(notifier);
