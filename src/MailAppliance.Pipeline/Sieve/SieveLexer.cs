@@ -140,6 +140,7 @@ public sealed class SieveLexer
                 {
                     if (_index + 1 >= _text.Length)
                     {
+                        _index = _text.Length;
                         Fail(Here, $"end of file before end of bracket comment ('/* ... */') started at line {start.Line}.");
                         return false;
                     }

@@ -6,7 +6,7 @@ using Npgsql;
 namespace MailAppliance.Storage.Sieve;
 
 /// <summary>Duplicate tracking (RFC 7352) and the vacation response memory (RFC 5230 §4.2) in PostgreSQL.
-/// Expired rows are ignored on read and removed now and then on write.</summary>
+/// Expired rows are ignored on read; a write removes the user's rows that expired long before (the caller's clock, not the database's, decides).</summary>
 public sealed class PostgresSieveMemory : ISieveDuplicateStore, IVacationResponseStore
 {
     private readonly NpgsqlDataSource _dataSource;
@@ -27,7 +27,7 @@ public sealed class PostgresSieveMemory : ISieveDuplicateStore, IVacationRespons
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO sieve_duplicates (user_id, key, expires_at) VALUES (@userId, @key, @expires)
             ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at;
-            DELETE FROM sieve_duplicates WHERE user_id = @userId AND expires_at < now() - interval '1 day';
+            DELETE FROM sieve_duplicates WHERE user_id = @userId AND expires_at < @expires - interval '180 days';
             """, new { userId, key, expires = expires.UtcDateTime }, cancellationToken: cancellationToken));
     }
 
@@ -45,7 +45,7 @@ public sealed class PostgresSieveMemory : ISieveDuplicateStore, IVacationRespons
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO sieve_vacation_responses (user_id, sender, handle, expires_at) VALUES (@userId, @sender, @handle, @expires)
             ON CONFLICT (user_id, sender, handle) DO UPDATE SET expires_at = excluded.expires_at;
-            DELETE FROM sieve_vacation_responses WHERE user_id = @userId AND expires_at < now() - interval '1 day';
+            DELETE FROM sieve_vacation_responses WHERE user_id = @userId AND expires_at < @expires - interval '180 days';
             """, new { userId, sender = sender.ToLowerInvariant(), handle = HandleKey(handle), expires = expires.UtcDateTime }, cancellationToken: cancellationToken));
     }
 
