@@ -222,7 +222,8 @@ public static partial class ProcmailConverter
         }
 
         var literal = Regex.Replace(core, @"\\(.)", "$1");
-        if (!Regex.IsMatch(Regex.Replace(core, @"\\.", string.Empty), @"[\^\$\.\*\+\?\[\]\(\)\|\{\}]"))
+        // An unescaped "." alone is taken literally: procmailrc authors write "example.com" meaning the dot.
+        if (!Regex.IsMatch(Regex.Replace(core, @"\\.", string.Empty), @"[\^\$\*\+\?\[\]\(\)\|\{\}]"))
         {
             return (":contains", literal);
         }
