@@ -56,7 +56,7 @@ public sealed class SieveMessage
         {
             var root = Structure.Root;
             using var raw = root.OpenRawBody(_file);
-            result.Add(ReadCapped(raw, ref budget, null));
+            result.Add(ReadCapped(raw, root.BodyLength, ref budget, null));
             return result;
         }
 
@@ -82,7 +82,7 @@ public sealed class SieveMessage
             }
 
             using var decoded = part.OpenDecodedBody(_file);
-            var text = ReadCapped(decoded, ref budget, type.IsText ? type.Charset ?? string.Empty : null);
+            var text = ReadCapped(decoded, part.BodyLength, ref budget, type.IsText ? type.Charset ?? string.Empty : null);
             if (transform == "text" && type.Is("text", "html"))
             {
                 text = SieveHtml.ToText(text);
@@ -108,9 +108,10 @@ public sealed class SieveMessage
             : type.Is(wanted[..slash], wanted[(slash + 1)..]);
     }
 
-    private static string ReadCapped(Stream stream, ref int budget, string? charset)
+    private static string ReadCapped(Stream stream, long sizeHint, ref int budget, string? charset)
     {
-        var buffer = new byte[Math.Max(0, Math.Min(budget, 64 * 1024))];
+        // Decoded text is never longer than the encoded body, so the part's size bounds the buffer too.
+        var buffer = new byte[(int)Math.Max(0, Math.Min(Math.Min(budget, 64 * 1024), sizeHint + 16))];
         using var collected = new MemoryStream();
         int n;
         while (budget > 0 && (n = stream.Read(buffer, 0, Math.Min(buffer.Length, budget))) > 0)
