@@ -39,7 +39,7 @@ public static class CliApp
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
         (["sieve", "put"], "sieve put ADDRESS NAME FILE", SieveVerbs.Put),
         (["sieve", "activate"], "sieve activate ADDRESS NAME|--none", SieveVerbs.Activate),
-        (["sieve", "list"], "sieve list ADDRESS", SieveVerbs.List),
+        (["sieve", "list"], "sieve list ADDRESS [NAME]", SieveVerbs.List),
         (["sieve", "get"], "sieve get ADDRESS [NAME]", SieveVerbs.Get),
         (["sieve", "test"], "sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR]", null!),
         (["sieve", "import-procmail"], "sieve import-procmail FILE --user ADDRESS", ProcmailVerbs.Import),

@@ -44,13 +44,13 @@ public static class SieveVerbs
 
     public static async Task List(AdminContext c)
     {
-        if (c.Arguments.Count != 1)
+        if (c.Arguments.Count is < 1 or > 2)
         {
-            throw new UsageException("usage: sieve list ADDRESS");
+            throw new UsageException("usage: sieve list ADDRESS [NAME]");
         }
 
         var (id, address) = await UserAsync(c, c.Arguments[0]);
-        var scripts = await Store(c).ListAsync(id, address, c.CancellationToken);
+        var scripts = (await Store(c).ListAsync(id, address, c.CancellationToken)).Where(s => c.Arguments.Count == 1 || s.Name == c.Arguments[1]).ToList();
         c.Output.Table(scripts.Select(s => new { name = s.Name, active = s.Active, size = s.Size, updatedAt = s.UpdatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) }).ToList(),
             ["NAME", "ACTIVE", "SIZE", "UPDATED"],
             s => [s.name, s.active ? "yes" : "no", s.size.ToString(System.Globalization.CultureInfo.InvariantCulture), s.updatedAt]);
