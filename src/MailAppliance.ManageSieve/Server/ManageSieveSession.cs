@@ -207,7 +207,17 @@ public sealed partial class ManageSieveSession
             return;
         }
 
-        await route.Handler(this, command, cancellationToken);
+        try
+        {
+            await route.Handler(this, command, cancellationToken);
+        }
+        catch (Exception e) when (Storage.Database.StorageFailures.IsDatabase(e) || e is UnauthorizedAccessException)
+        {
+            // Failures are values at the edge: the database is away (or a file refused), the client may try again. An
+            // IOException is left to end the session: it is most likely the connection itself.
+            _logger.LogWarning(e, "{Command} failed", command.Name);
+            await ReplyAsync(ManageSieveReplies.TemporaryFailure);
+        }
     }
 
     private void WriteCapabilities()

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using MailAppliance.Storage.Database;
 using Npgsql;
+
 
 namespace MailAppliance.Storage.Sieve;
 
@@ -11,7 +13,7 @@ public sealed class PostgresSieveMemory : ISieveDuplicateStore, IVacationRespons
 {
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresSieveMemory(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    public PostgresSieveMemory(StorageDatabase database) => _dataSource = database.Source;
 
     public async ValueTask<bool> IsTrackedAsync(long userId, string key, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Dapper;
+using MailAppliance.Storage.Database;
+using Npgsql;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Maildir;
-using Npgsql;
+
 
 namespace MailAppliance.Storage.Sieve;
 
@@ -52,9 +54,9 @@ public sealed class SieveScriptStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly MaildirLayout _layout;
 
-    public SieveScriptStore(NpgsqlDataSource dataSource, string dataDirectory, SieveStoreOptions? options = null)
+    public SieveScriptStore(StorageDatabase database, string dataDirectory, SieveStoreOptions? options = null)
     {
-        _dataSource = dataSource;
+        _dataSource = database.Source;
         _layout = new MaildirLayout(dataDirectory);
         Options = options ?? new SieveStoreOptions();
     }

@@ -153,7 +153,7 @@ public static class SieveVerbs
         }
     }
 
-    internal static SieveScriptStore Store(AdminContext c) => new(c.DataSource, c.Options.Storage.DataDirectory);
+    internal static SieveScriptStore Store(AdminContext c) => new(c.Database, c.Options.Storage.DataDirectory);
 
     internal static async Task<(long Id, MailAddress Address)> UserAsync(AdminContext c, string text)
     {

@@ -9,7 +9,7 @@ using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Sieve;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using MailAppliance.Storage.Database;
 
 namespace MailAppliance.Hosting;
 
@@ -29,7 +29,7 @@ public sealed class ManageSieveListenerService : IHostedService
         Authenticator authenticator,
         AuthThrottle throttle,
         TlsCertificateProvider tls,
-        NpgsqlDataSource db,
+        StorageDatabase db,
         TimeProvider time,
         ILoggerFactory loggers)
     {

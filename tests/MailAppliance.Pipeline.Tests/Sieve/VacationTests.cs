@@ -22,14 +22,14 @@ public sealed class VacationTests : IClassFixture<DatabaseFixture>
 
     private async Task<SieveUserContext> UserAsync(string local)
     {
-        var directory = new AccountDirectory(_db.DataSource);
+        var directory = new AccountDirectory(_db.Database);
         if ((await directory.ListDomainsAsync()).All(d => d.Name != "example.test"))
         {
             await directory.AddDomainAsync(DomainName.Parse("example.test"));
         }
 
         var id = await directory.AddUserAsync(MailAddress.Parse($"{local}@example.test"), null, null);
-        var memory = new PostgresSieveMemory(_db.DataSource);
+        var memory = new PostgresSieveMemory(_db.Database);
         return new SieveUserContext(id, $"{local}@example.test", [$"{local}@example.test", $"{local}.alias@example.test"])
         {
             VacationResponses = memory,
