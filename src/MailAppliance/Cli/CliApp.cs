@@ -45,6 +45,8 @@ public static class CliApp
         (["sieve", "import-procmail"], "sieve import-procmail FILE --user ADDRESS", ProcmailVerbs.Import),
         (["vacation", "set"], "vacation set ADDRESS --subject S --body-file F [--from DATE] [--until DATE] [--days N]", VacationVerbs.Set),
         (["vacation", "clear"], "vacation clear ADDRESS", VacationVerbs.Clear),
+        (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
+        (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -128,7 +130,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
         }
-        catch (DirectoryException e)
+        catch (Exception e) when (e is DirectoryException or CommandFailedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failure;

@@ -21,6 +21,9 @@ public sealed record ApplianceOptions
     public required SmtpOptions Smtp { get; init; }
 
     public required LoggingOptions Logging { get; init; }
+
+    /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
+    public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
@@ -35,6 +38,9 @@ public sealed record StorageOptions(string DataDirectory, string? PostgresBinDir
     public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
 
     public string TlsDirectory => Path.Combine(DataDirectory, "tls");
+
+    /// <summary>DKIM private keys, one file per key (mode 0600).</summary>
+    public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
 }
 
 /// <summary>Where each listener binds; an empty list disables that listener.</summary>
