@@ -11,9 +11,15 @@ public sealed class CommandLine
     private static readonly HashSet<string> ValueOptions =
     [
         "--algorithm",
+        "--body-file",
         "--config",
+        "--days",
+        "--from",
         "--quota",
         "--selector",
+        "--subject",
+        "--to",
+        "--until",
         "--user",
     ];
 
@@ -22,6 +28,7 @@ public sealed class CommandLine
         "--all",
         "--help",
         "--json",
+        "--none",
         "--password-stdin",
         "--remote",
         "--version",

@@ -52,7 +52,8 @@ public sealed record ListenerOptions(
     IReadOnlyList<IPEndPoint> Imap,
     IReadOnlyList<IPEndPoint> Imaps,
     IReadOnlyList<IPEndPoint> Pop3,
-    IReadOnlyList<IPEndPoint> Pop3s);
+    IReadOnlyList<IPEndPoint> Pop3s,
+    IReadOnlyList<IPEndPoint> ManageSieve);
 
 public sealed record TlsOptions(string? CertificateFile, string? KeyFile);
 

@@ -60,7 +60,8 @@ public static class OptionsReader
                 Endpoints(configuration, "Listeners:Imap", "0.0.0.0:143"),
                 Endpoints(configuration, "Listeners:Imaps", "0.0.0.0:993"),
                 Endpoints(configuration, "Listeners:Pop3", "0.0.0.0:110"),
-                Endpoints(configuration, "Listeners:Pop3s", "0.0.0.0:995")),
+                Endpoints(configuration, "Listeners:Pop3s", "0.0.0.0:995"),
+                Endpoints(configuration, "Listeners:ManageSieve", "0.0.0.0:4190")),
             Tls = ReadTls(configuration),
             Auth = new AuthOptions(
                 Boolean(configuration, "Auth:AllowPlaintextWithoutTls", false),

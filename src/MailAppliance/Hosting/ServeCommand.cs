@@ -106,6 +106,7 @@ public static class ServeCommand
             sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System));
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
+        builder.Services.AddHostedService<ManageSieveListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();
         builder.Services.AddHostedService<ImapListenerService>();
         builder.Services.AddSingleton(notifier);

@@ -26,6 +26,7 @@ public class OptionsReaderTests
         Assert.Equal(993, Assert.Single(options.Listeners.Imaps).Port);
         Assert.Equal(110, Assert.Single(options.Listeners.Pop3).Port);
         Assert.Equal(995, Assert.Single(options.Listeners.Pop3s).Port);
+        Assert.Equal(4190, Assert.Single(options.Listeners.ManageSieve).Port);
         Assert.False(options.Auth.AllowPlaintextWithoutTls);
         Assert.Equal(50L * 1024 * 1024, options.Smtp.MaxMessageSize);
         Assert.Equal(100, options.Smtp.MaxRecipients);
