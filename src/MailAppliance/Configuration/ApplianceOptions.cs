@@ -21,6 +21,9 @@ public sealed record ApplianceOptions
     public required SmtpOptions Smtp { get; init; }
 
     public required LoggingOptions Logging { get; init; }
+
+    /// <summary><c>Srs:*</c>: sender rewriting for forwarded mail.</summary>
+    public required MailAppliance.Pipeline.Srs.SrsOptions Srs { get; init; }
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)

@@ -12,7 +12,7 @@ namespace MailAppliance.Configuration;
 /// Reads and validates <see cref="ApplianceOptions"/>. Every problem is reported with the key that holds it, so an
 /// admin who mistypes a port sees <c>invalid configuration: Listeners:Imap: 'x' is not host:port</c> and nothing starts.
 /// </summary>
-public static class OptionsReader
+public static partial class OptionsReader
 {
     public const string DefaultDataDirectory = "/var/lib/mailappliance";
     public const long DefaultMaxMessageSize = 50L * 1024 * 1024;
@@ -75,6 +75,7 @@ public static class OptionsReader
                 MaxErrors = (int)Integer(configuration, "Smtp:MaxErrors", 10, 1, 1000),
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
+            Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
         };
     }
 

@@ -122,4 +122,19 @@ public class OptionsReaderTests
     {
         Assert.True(Path.IsPathFullyQualified(Read(("Storage:DataDirectory", "data")).Storage.DataDirectory));
     }
+
+    [Fact]
+    public void Srs_defaults_to_the_hostname_the_data_directory_and_21_days()
+    {
+        var options = Read(("Hostname", "mx.example.test"), ("Storage:DataDirectory", "/srv/mail"));
+        Assert.Equal(new MailAppliance.Pipeline.Srs.SrsOptions("mx.example.test", "/srv/mail/srs.secret", 21), options.Srs);
+        var set = Read(("Hostname", "mx.example.test"), ("Srs:Domain", "srs.example.test"), ("Srs:SecretFile", "/etc/postsrsd.secret"), ("Srs:MaxAgeDays", "7"));
+        Assert.Equal(new MailAppliance.Pipeline.Srs.SrsOptions("srs.example.test", "/etc/postsrsd.secret", 7), set.Srs);
+    }
+
+    [Theory]
+    [InlineData("Srs:Domain", "not a domain")]
+    [InlineData("Srs:MaxAgeDays", "0")]
+    public void Bad_srs_values_name_their_key(string key, string value) =>
+        Assert.Contains(key, Fails((key, value)), StringComparison.Ordinal);
 }
