@@ -37,6 +37,12 @@ public static class CliApp
         (["queue", "show"], "queue show ID", QueueVerbs.Show),
         (["queue", "retry"], "queue retry ID", QueueVerbs.Retry),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
+        (["spam", "check"], "spam check FILE...|- [--user ADDRESS]", SpamVerbs.Check),
+        (["spam", "learn"], "spam learn spam|ham PATH... [--user ADDRESS]", SpamVerbs.Learn),
+        (["spam", "allow"], "spam allow ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Allow),
+        (["spam", "block"], "spam block ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Block),
+        (["spam", "threshold"], "spam threshold tag|reject|discard-forward N [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Threshold),
+        (["spam", "show"], "spam show [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Show),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -112,6 +118,11 @@ public static class CliApp
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
+        }
+        catch (CommandFailedException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}");
+            return Failure;
         }
         catch (DirectoryException e)
         {

@@ -24,6 +24,9 @@ public sealed record ApplianceOptions
 
     /// <summary><c>Srs:*</c>: sender rewriting for forwarded mail.</summary>
     public required MailAppliance.Pipeline.Srs.SrsOptions Srs { get; init; }
+
+    /// <summary><c>Spam:*</c>: scoring thresholds, rules, network lists, clamd, limits.</summary>
+    public required MailAppliance.Pipeline.Scoring.SpamOptions Spam { get; init; }
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)

@@ -76,6 +76,7 @@ public static partial class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
             Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
+            Spam = ReadSpam(configuration),
         };
     }
 
