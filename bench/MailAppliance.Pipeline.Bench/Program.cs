@@ -16,6 +16,12 @@ public static class Program
             return;
         }
 
+        if (args is ["corpus", var corpus, ..])
+        {
+            CorpusBenchmark.Run(corpus, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

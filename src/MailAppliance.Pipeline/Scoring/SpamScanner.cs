@@ -198,7 +198,7 @@ public sealed class SpamScanner
 
     // The probability as a score: its log-odds, scaled so p = 0.98 (log-odds 4) gives the full score of
     // CLASSIFIER_SPAM or CLASSIFIER_HAM, and capped there.
-    private static SpamSymbol ClassifierSymbol(ClassifierVerdict verdict, RuleSet rules)
+    internal static SpamSymbol ClassifierSymbol(ClassifierVerdict verdict, RuleSet rules)
     {
         if (verdict.SpamProbability is not { } p)
         {
