@@ -1,4 +1,5 @@
 using Dapper;
+using MailAppliance.Storage.Database;
 using Npgsql;
 
 namespace MailAppliance.Storage.Spam;
@@ -34,8 +35,10 @@ public enum LearnOutcome
 /// The classifiers' data in PostgreSQL (weights as rows, keyed by owner and bucket). Learning locks the owner row,
 /// so learns of one owner run one after another and their seqs commit in order; reading is incremental by seq.
 /// </summary>
-public sealed class ClassifierStore(NpgsqlDataSource db)
+public sealed class ClassifierStore(StorageDatabase database)
 {
+    private readonly NpgsqlDataSource db = database.Source;
+
     /// <summary>The seq of each owner that exists (an owner missing from the answer has learned nothing).</summary>
     public async Task<IReadOnlyDictionary<string, long>> SeqsAsync(IReadOnlyList<string> owners, CancellationToken cancellationToken)
     {

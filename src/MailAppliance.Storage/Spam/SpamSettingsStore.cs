@@ -1,4 +1,5 @@
 using Dapper;
+using MailAppliance.Storage.Database;
 using Npgsql;
 
 namespace MailAppliance.Storage.Spam;
@@ -41,8 +42,10 @@ public sealed record SpamListEntry(SpamScope Scope, string Entry, bool Allow);
 public sealed record SpamPolicyRows(IReadOnlyList<SpamThresholdRow> Thresholds, IReadOnlyList<SpamListEntry> Entries);
 
 /// <summary>Spam thresholds and allow/block lists at global, domain and user level, in PostgreSQL.</summary>
-public sealed class SpamSettingsStore(NpgsqlDataSource db)
+public sealed class SpamSettingsStore(StorageDatabase database)
 {
+    private readonly NpgsqlDataSource db = database.Source;
+
     public async Task SetThresholdAsync(SpamScope scope, SpamThresholdKind kind, double value, CancellationToken cancellationToken)
     {
         var column = kind switch { SpamThresholdKind.Tag => "tag", SpamThresholdKind.Reject => "reject", _ => "discard_forward" };

@@ -4,7 +4,7 @@ using MailAppliance.Database;
 using MailAppliance.Hosting;
 using MailAppliance.Logging;
 using MailAppliance.Storage.Accounts;
-using Npgsql;
+using MailAppliance.Storage.Database;
 using Serilog.Extensions.Logging;
 
 namespace MailAppliance.Cli;
@@ -37,6 +37,8 @@ public static class CliApp
         (["queue", "show"], "queue show ID", QueueVerbs.Show),
         (["queue", "retry"], "queue retry ID", QueueVerbs.Retry),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
+        (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
+        (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
         (["spam", "check"], "spam check FILE...|- [--user ADDRESS]", SpamVerbs.Check),
         (["spam", "learn"], "spam learn spam|ham PATH... [--user ADDRESS]", SpamVerbs.Learn),
         (["spam", "allow"], "spam allow ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Allow),
@@ -109,8 +111,8 @@ public static class CliApp
             using var loggers = new SerilogLoggerFactory(logger, dispose: false);
             await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);
             var context = new AdminContext(command, command.Words.Skip(verb!.Value.Path.Length).ToList(), options,
-                new AccountDirectory(database.DataSource), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
-                new Output(output, command.Json), error, database.DataSource, cancellationToken);
+                new AccountDirectory(database.Database), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
+                new Output(output, command.Json), error, database.Database, cancellationToken);
             await verb.Value.Handler(context);
             return Success;
         }
@@ -119,12 +121,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
         }
-        catch (CommandFailedException e)
-        {
-            await error.WriteLineAsync($"error: {e.Message}");
-            return Failure;
-        }
-        catch (DirectoryException e)
+        catch (Exception e) when (e is DirectoryException or CommandFailedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failure;
@@ -134,7 +131,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: embedded PostgreSQL: {e.Message}");
             return Failure;
         }
-        catch (Exception e) when (e is NpgsqlException and not PostgresException || e is TimeoutException)
+        catch (Exception e) when (StorageFailures.IsUnreachable(e))
         {
             await error.WriteLineAsync($"error: database unreachable: {OneLine(e.Message)}");
             return Failure;

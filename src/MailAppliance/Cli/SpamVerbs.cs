@@ -129,7 +129,7 @@ public static class SpamVerbs
         }
 
         var scope = await ScopeAsync(c);
-        await new SpamSettingsStore(c.DataSource).SetThresholdAsync(scope, kind, value, c.CancellationToken);
+        await new SpamSettingsStore(c.Database).SetThresholdAsync(scope, kind, value, c.CancellationToken);
         c.Output.Done($"{c.Arguments[0]} threshold {Format(value)} for {scope}",
             new { threshold = c.Arguments[0], value, level = Level(scope), name = scope.Name });
     }
@@ -148,9 +148,9 @@ public static class SpamVerbs
             SpamScopeKind.Domain => [SpamScope.Global, scope],
             _ => [SpamScope.Global],
         };
-        var rows = await new SpamSettingsStore(c.DataSource).ReadAsync(scopes, c.CancellationToken);
+        var rows = await new SpamSettingsStore(c.Database).ReadAsync(scopes, c.CancellationToken);
         var effective = SpamPolicy.Resolve(rows, c.Options.Spam);
-        var classifier = new ClassifierStore(c.DataSource);
+        var classifier = new ClassifierStore(c.Database);
         var levels = new List<ShowRow>
         {
             new("effective", scope.Name, effective.TagThreshold, effective.RejectThreshold, effective.DiscardForwardThreshold,
@@ -191,8 +191,8 @@ public static class SpamVerbs
         }
 
         ClamdClient? clamd = options.Clamd is { } endpoint && ClamdClient.TryParseEndpoint(endpoint, out var parsed) ? new ClamdClient(parsed!) : null;
-        var classifier = new SpamClassifier(new ClassifierStore(c.DataSource), TimeProvider.System, options.ClassifierMinimumLearned);
-        return new SpamScanner(options, rules, classifier, new SpamSettingsStore(c.DataSource), clamd, null, TimeProvider.System,
+        var classifier = new SpamClassifier(new ClassifierStore(c.Database), TimeProvider.System, options.ClassifierMinimumLearned);
+        return new SpamScanner(options, rules, classifier, new SpamSettingsStore(c.Database), clamd, null, TimeProvider.System,
             NullLogger.Instance, c.Options.Hostname, _ => false);
     }
 
@@ -216,7 +216,7 @@ public static class SpamVerbs
         }
 
         var scope = await ScopeAsync(c);
-        await new SpamSettingsStore(c.DataSource).SetListEntryAsync(scope, entry, allow, c.CancellationToken);
+        await new SpamSettingsStore(c.Database).SetListEntryAsync(scope, entry, allow, c.CancellationToken);
         c.Output.Done($"{verb} {entry} for {scope}", new { action = verb, entry, level = Level(scope), name = scope.Name });
     }
 
@@ -331,22 +331,4 @@ public static class SpamVerbs
 
     private sealed record ShowRow(string Level, string Name, double? Tag, double? Reject, double? DiscardForward, IReadOnlyList<string> Allow,
         IReadOnlyList<string> Block, long? SpamLearned, long? HamLearned);
-}
-
-/// <summary>The command ran but failed (exit 1); the message says why.</summary>
-public sealed class CommandFailedException : Exception
-{
-    public CommandFailedException(string message)
-        : base(message)
-    {
-    }
-
-    public CommandFailedException()
-    {
-    }
-
-    public CommandFailedException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

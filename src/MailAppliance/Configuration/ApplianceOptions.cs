@@ -22,6 +22,9 @@ public sealed record ApplianceOptions
 
     public required LoggingOptions Logging { get; init; }
 
+    /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
+    public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
+
     /// <summary><c>Srs:*</c>: sender rewriting for forwarded mail.</summary>
     public required MailAppliance.Pipeline.Srs.SrsOptions Srs { get; init; }
 
@@ -41,6 +44,9 @@ public sealed record StorageOptions(string DataDirectory, string? PostgresBinDir
     public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
 
     public string TlsDirectory => Path.Combine(DataDirectory, "tls");
+
+    /// <summary>DKIM private keys, one file per key (mode 0600).</summary>
+    public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
 }
 
 /// <summary>Where each listener binds; an empty list disables that listener.</summary>
