@@ -1,4 +1,5 @@
 using System.Net;
+using MailAppliance.Pipeline.Authentication;
 
 namespace MailAppliance.Pipeline.Scoring;
 
@@ -38,6 +39,19 @@ public enum AuthResult
 /// <param name="Dmarc">DMARC for the From domain.</param>
 public sealed record SenderAuthentication(AuthResult Spf, string? SpfDomain, AuthResult Dkim, IReadOnlyList<string> DkimPassingDomains, AuthResult Dmarc)
 {
+    /// <summary>The scorer's view of what <see cref="MessageAuthenticator"/> found (null SPF: not checked).</summary>
+    public static SenderAuthentication From(AuthenticationReport report)
+    {
+        var spf = report.Spf is { } s ? Map(s.Code.ToString()) : AuthResult.None;
+        var passing = report.Dkim.Where(d => d.Code == DkimResultCode.Pass).Select(d => d.Domain).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var dkim = passing.Count > 0 ? AuthResult.Pass
+            : report.Dkim.Count == 0 ? AuthResult.None
+            : Map(report.Dkim.Select(d => d.Code).OrderBy(c => c == DkimResultCode.Fail ? 0 : 1).First().ToString());
+        return new SenderAuthentication(spf, report.Spf?.Domain, dkim, passing, Map(report.Dmarc.Code.ToString()));
+    }
+
+    private static AuthResult Map(string code) => Enum.TryParse<AuthResult>(code, ignoreCase: true, out var result) ? result : AuthResult.None;
+
     /// <summary>Nothing was checked (a file scored from the command line).</summary>
     public static SenderAuthentication Unknown { get; } = new(AuthResult.None, null, AuthResult.None, [], AuthResult.None);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using MailAppliance.Pipeline.Dns;
 
 namespace MailAppliance.Pipeline.Scoring.Checks;
 
@@ -13,14 +14,30 @@ public sealed class DnsListCheck
     public const int MaxUriDomains = 20;
 
     private readonly IReadOnlyList<DnsList> _lists;
-    private readonly Func<string, CancellationToken, Task<DnsListAnswer>> _lookup;
+    private readonly IDnsResolver _resolver;
+    private readonly Func<string, string> _registeredDomain;
 
     /// <param name="lists">The zones and weights.</param>
-    /// <param name="lookup">An A lookup of a name through the resolver.</param>
-    public DnsListCheck(IReadOnlyList<DnsList> lists, Func<string, CancellationToken, Task<DnsListAnswer>> lookup)
+    /// <param name="resolver">The appliance's resolver (it caches answers, failures briefly).</param>
+    /// <param name="registeredDomain">The name a host was registered under (the Public Suffix List's organisational domain).</param>
+    public DnsListCheck(IReadOnlyList<DnsList> lists, IDnsResolver resolver, Func<string, string>? registeredDomain = null)
     {
         _lists = lists;
-        _lookup = lookup;
+        _resolver = resolver;
+        _registeredDomain = registeredDomain ?? UriExtractor.RegisteredDomain;
+    }
+
+    private async Task<DnsListAnswer> LookupAsync(string name, CancellationToken cancellationToken)
+    {
+        var result = await _resolver.LookupAAsync(name, cancellationToken);
+        // RFC 5782 §2.1: listed means an A record (127.0.0.0/8 by convention); a return of 127.255.255.x is the
+        // list refusing the query (Spamhaus: via an open resolver or over quota), never a listing.
+        if (result.HasRecords)
+        {
+            return result.Records.Any(a => a.GetAddressBytes() is [127, var b, _, _] && b != 255) ? DnsListAnswer.Listed : DnsListAnswer.Failed;
+        }
+
+        return result.IsTemporaryFailure ? DnsListAnswer.Failed : DnsListAnswer.NotListed;
     }
 
     public async Task<IReadOnlyList<SpamSymbol>> CheckAsync(IPAddress? client, MessageContent content, CancellationToken cancellationToken)
@@ -35,13 +52,13 @@ public sealed class DnsListCheck
         }
 
         var domains = content.Uris.Select(UriExtractor.Host).Where(h => h is not null && !UriExtractor.IsAddress(h))
-            .Select(h => UriExtractor.RegisteredDomain(h!)).Distinct(StringComparer.Ordinal).Take(MaxUriDomains).ToList();
+            .Select(h => _registeredDomain(h!)).Distinct(StringComparer.Ordinal).Take(MaxUriDomains).ToList();
         foreach (var list in _lists.Where(l => l.Uri))
         {
             queries.AddRange(domains.Select(d => (list, d + "." + list.Zone)));
         }
 
-        var answers = await Task.WhenAll(queries.Select(async q => (q.List, Answer: await _lookup(q.Name, cancellationToken))));
+        var answers = await Task.WhenAll(queries.Select(async q => (q.List, Answer: await LookupAsync(q.Name, cancellationToken))));
         var symbols = new List<SpamSymbol>();
         foreach (var group in answers.GroupBy(a => a.List))
         {
