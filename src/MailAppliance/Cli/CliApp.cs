@@ -49,6 +49,12 @@ public static class CliApp
         (["vacation", "clear"], "vacation clear ADDRESS", VacationVerbs.Clear),
         (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
         (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
+        (["spam", "check"], "spam check FILE...|- [--user ADDRESS]", SpamVerbs.Check),
+        (["spam", "learn"], "spam learn spam|ham PATH... [--user ADDRESS]", SpamVerbs.Learn),
+        (["spam", "allow"], "spam allow ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Allow),
+        (["spam", "block"], "spam block ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Block),
+        (["spam", "threshold"], "spam threshold tag|reject|discard-forward N [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Threshold),
+        (["spam", "show"], "spam show [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Show),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)

@@ -14,6 +14,7 @@ public sealed class CommandLine
         "--body-file",
         "--config",
         "--days",
+        "--domain",
         "--from",
         "--quota",
         "--selector",

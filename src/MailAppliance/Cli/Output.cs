@@ -54,6 +54,8 @@ public sealed class Output
 
         _writer.Write(System.Text.Encoding.UTF8.GetString(bytes));
     }
+    /// <summary>Any value as one JSON document (for listings whose rows are not a table).</summary>
+    public void Document<T>(T value) => _writer.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
     /// <summary>The result of a change: one human line, or a small JSON object.</summary>
     public void Done(string message, object result)

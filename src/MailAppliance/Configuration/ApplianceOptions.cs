@@ -25,6 +25,12 @@ public sealed record ApplianceOptions
 
     /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
     public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
+
+    /// <summary><c>Srs:*</c>: sender rewriting for forwarded mail.</summary>
+    public required MailAppliance.Pipeline.Srs.SrsOptions Srs { get; init; }
+
+    /// <summary><c>Spam:*</c>: scoring thresholds, rules, network lists, clamd, limits.</summary>
+    public required MailAppliance.Pipeline.Scoring.SpamOptions Spam { get; init; }
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)

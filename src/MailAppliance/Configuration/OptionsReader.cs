@@ -14,7 +14,7 @@ namespace MailAppliance.Configuration;
 /// Reads and validates <see cref="ApplianceOptions"/>. Every problem is reported with the key that holds it, so an
 /// admin who mistypes a port sees <c>invalid configuration: Listeners:Imap: 'x' is not host:port</c> and nothing starts.
 /// </summary>
-public static class OptionsReader
+public static partial class OptionsReader
 {
     public const string DefaultDataDirectory = "/var/lib/mailappliance";
     public const long DefaultMaxMessageSize = 50L * 1024 * 1024;
@@ -79,6 +79,8 @@ public static class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
             Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
+            Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
+            Spam = ReadSpam(configuration),
         };
     }
 
