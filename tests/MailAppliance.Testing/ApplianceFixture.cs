@@ -39,6 +39,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ManageSievePort { get; private set; }
 
+    /// <summary>The appliance's DNS server (<c>Dns:Servers</c>): empty zones unless a test adds records.</summary>
+    public MailAppliance.Testing.Dns.LoopbackDnsServer Dns { get; private set; } = null!;
+
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
 
@@ -60,12 +63,16 @@ public class ApplianceFixture : IAsyncLifetime
         (ImapPort, ImapsPort, ManageSievePort) = (ports[5], ports[6], ports[7]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
+        // Every lookup serve makes (SPF, DKIM, DMARC, DNS lists, MX) goes to a server of the test's own on loopback,
+        // never to the machine's resolver.
+        Dns = MailAppliance.Testing.Dns.LoopbackDnsServer.Start();
         var config = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.example.test",
             ["Storage"] = new { DataDirectory },
             ["ConnectionStrings"] = new { Metadata = connectionString },
             ["Auth"] = AuthSettings,
+            ["Dns"] = new { Servers = new[] { Dns.Address } },
             ["Smtp"] = ExtraSmtpSettings,
             ["Listeners"] = new
             {
@@ -160,6 +167,11 @@ public class ApplianceFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await StopAsync();
+        if (Dns is not null)
+        {
+            await Dns.DisposeAsync();
+        }
+
         TestDirectories.Delete(Root);
     }
 }

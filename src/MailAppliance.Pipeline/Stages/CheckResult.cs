@@ -29,6 +29,12 @@ public sealed record CheckResult
     /// <summary>Complete header fields (CRLF-folded, no final CRLF) to add on delivery.</summary>
     public IReadOnlyList<string> Headers { get; init; } = [];
 
+    /// <summary>Per envelope recipient: their own score, Junk or not, and X-Spam-* fields (the spam check's).</summary>
+    public IReadOnlyList<RecipientVerdict> Recipients { get; init; } = [];
+
+    /// <summary>Ranges of the message not to deliver (header fields that arrived claiming to be ours).</summary>
+    public IReadOnlyList<MessageRange> Removed { get; init; } = [];
+
     public CheckAction Action { get; init; } = CheckAction.Accept;
 
     /// <summary>The reason given with a tempfail or reject (human text, no code).</summary>

@@ -25,11 +25,16 @@ public sealed class LocalTransport
     {
         var user = route.User;
         var key = MailAddress.TryParse(recipient, out var parsed, out _) ? parsed.Key : recipient.ToLowerInvariant();
-        var stream = message.WithPrefix(Prefix(message, user.Address));
+        var scored = message.Verdict.For(recipient);
+        var stream = message.Compose(Prefix(message, user.Address), Fields(message.Verdict, scored));
+        // Mail scored at or over the recipient's tag threshold goes into Junk (created on first use, as Dovecot's
+        // autocreate would), unless routing already chose a folder.
+        var mailbox = route.Mailbox == "INBOX" && scored is { Junk: true } ? JunkMailbox
+            : MailboxName.FromImap(route.Mailbox) is { Succeeded: true } named ? named.Value : MailboxName.Inbox;
         try
         {
             var result = await _store.DeliverAsync(
-                new DeliveryRequest(new MailUser(user.Id, MailAddress.Parse(user.Address)), MailboxName.Inbox) { DeliveryKey = $"{queueId}:{key}:{user.Id}" },
+                new DeliveryRequest(new MailUser(user.Id, MailAddress.Parse(user.Address)), mailbox) { DeliveryKey = $"{queueId}:{key}:{user.Id}" },
                 stream, cancellationToken);
             return result.Status == DeliveryStatus.OverQuota
                 ? new TransportResult(RecipientStatus.Deferred, $"{user.Address}: {result.Reason}")
@@ -41,13 +46,18 @@ public sealed class LocalTransport
         }
     }
 
+    /// <summary>The Junk folder (special-use \Junk).</summary>
+    public static MailboxName JunkMailbox { get; } = MailboxName.FromImap("Junk").Value;
+
     /// <summary>The fields a local delivery adds before the message.</summary>
-    internal static byte[] Prefix(SpooledMessage message, string mailbox)
+    internal static byte[] Prefix(SpooledMessage message, string mailbox) =>
+        Encoding.UTF8.GetBytes($"Return-Path: <{message.Envelope.MailFrom}>\r\nDelivered-To: {mailbox}\r\n");
+
+    /// <summary>The verdict's fields (Authentication-Results) and the recipient's own (X-Spam-*), after our Received field.</summary>
+    internal static byte[] Fields(SpoolVerdict verdict, RecipientVerdict? recipient)
     {
-        var sb = new StringBuilder()
-            .Append("Return-Path: <").Append(message.Envelope.MailFrom).Append(">\r\n")
-            .Append("Delivered-To: ").Append(mailbox).Append("\r\n");
-        foreach (var header in message.Verdict.Headers)
+        var sb = new StringBuilder();
+        foreach (var header in verdict.Headers.Concat(recipient?.Headers ?? []))
         {
             sb.Append(header).Append("\r\n");
         }

@@ -1,6 +1,7 @@
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Pipeline.Routing;
 using MailAppliance.Pipeline.Checks;
+using MailAppliance.Pipeline.Dns;
 using MailAppliance.Storage.Durability;
 using MailAppliance.Configuration;
 using MailAppliance.Core.Security;
@@ -92,8 +93,22 @@ public static class ServeCommand
         builder.Services.AddSingleton<RecipientCache>();
 
         // The flow of a message: intake checks → queue → routing → transports (docs/architecture.md).
+        var localDomains = new LocalDomains(new AccountDirectory(database.Database), TimeProvider.System, [options.Hostname, options.Srs.Domain]);
+        await localDomains.RefreshAsync(cancellationToken);
+        builder.Services.AddSingleton(localDomains);
+        var resolver = new DnsResolver(options.Dns, TimeProvider.System);
+        builder.Services.AddSingleton<IDnsResolver>(resolver);
+        var scanner = SpamScannerFactory.Create(options, database.Database, resolver, localDomains, loggers);
+        builder.Services.AddSingleton(scanner);
+        builder.Services.AddHostedService<JunkLearningService>();
         builder.Services.AddSingleton(sp => new StagePipeline(
-            [new HeloCheck(), new HeaderCheck()], TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>()));
+            [
+                new HeloCheck(),
+                new HeaderCheck(),
+                new SpamCheck(scanner.Scanner, scanner.Authenticator, sp.GetRequiredService<RecipientCache>(), options.Hostname,
+                    options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>()),
+            ],
+            TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));
         builder.Services.AddSingleton<RecipientRouter>();
         builder.Services.AddSingleton<LocalTransport>();
         builder.Services.AddSingleton(sp => new DeliveryScheduler(

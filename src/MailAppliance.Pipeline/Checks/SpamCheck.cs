@@ -1,0 +1,230 @@
+using System.Text;
+using MailAppliance.Core.Addresses;
+using MailAppliance.Pipeline.Authentication;
+using MailAppliance.Pipeline.Scoring;
+using MailAppliance.Pipeline.Stages;
+using MailAppliance.Storage.Accounts;
+using MailAppliance.Storage.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Pipeline.Checks;
+
+/// <summary>
+/// The DATA stage's verdict on a message from outside: SPF, DKIM, ARC and DMARC (one Authentication-Results field
+/// naming us; fields that arrive claiming our name are removed), then the spam scanner per recipient (their own
+/// thresholds, lists and classifier: Junk or not, X-Spam-* fields). Refuses at the end of DATA only for a virus
+/// (554) or when every recipient's policy says reject (550 5.7.1); otherwise accepts and lets each recipient's verdict
+/// travel with the message. Each part has its share of <c>Spam:TimeBudget</c>: what has not answered in time is a
+/// temperror, never a delay past the budget, never a lost message.
+/// </summary>
+public sealed class SpamCheck : ISmtpCheck
+{
+    /// <summary>The header block read for forged fields (larger blocks are scored, but not searched past this).</summary>
+    private const int MaxHeaderBytes = 1024 * 1024;
+
+    private readonly SpamScanner _scanner;
+    private readonly MessageAuthenticator? _authenticator;
+    private readonly RecipientCache _directory;
+    private readonly string _hostname;
+    private readonly TimeSpan _authenticationBudget;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <param name="authenticationBudget">How long SPF/DKIM/DMARC may take before the scan (a share of the stage's budget).</param>
+    public SpamCheck(SpamScanner scanner, MessageAuthenticator? authenticator, RecipientCache directory, string hostname, TimeSpan authenticationBudget, TimeProvider time, ILogger logger)
+    {
+        _scanner = scanner;
+        _authenticator = authenticator;
+        _directory = directory;
+        _hostname = hostname;
+        _authenticationBudget = authenticationBudget;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Name => "SPAM";
+
+    public IReadOnlySet<SmtpStage> Stages { get; } = new HashSet<SmtpStage> { SmtpStage.Data };
+
+    public async Task<CheckResult> CheckAsync(SmtpStage stage, CheckContext context, CancellationToken cancellationToken)
+    {
+        if (context.OpenMessage is null || context.AuthenticatedUser is not null)
+        {
+            // Our own users' submissions are not scored as inbound mail (they are signed on the way out instead).
+            return CheckResult.Nothing;
+        }
+
+        var removed = await ForgedFieldsAsync(context, cancellationToken);
+        var (report, authHeader) = await AuthenticateAsync(context, cancellationToken);
+        var users = await UserKeysAsync(context.Recipients, cancellationToken);
+
+        MessageScan scan;
+        await using (var message = await context.OpenMessage(cancellationToken))
+        {
+            scan = await _scanner.ScanAsync(message,
+                new ScanEnvelope(context.ClientAddress, context.Helo, context.MailFrom ?? "", context.Recipients, context.AuthenticatedUser),
+                report is null ? null : SenderAuthentication.From(report), users, ScanMode.Intake, cancellationToken);
+        }
+
+        var recipients = new List<RecipientVerdict>(context.Recipients.Count);
+        for (var i = 0; i < context.Recipients.Count; i++)
+        {
+            var r = scan.Recipients[Math.Min(i, scan.Recipients.Count - 1)];
+            recipients.Add(new RecipientVerdict(context.Recipients[i], r.Score, r.IsSpam, r.DiscardForwardThreshold,
+                r.Headers.Select(h => $"{h.Key}: {h.Value}").ToList()));
+        }
+
+        var first = scan.Recipients.Count > 0 ? scan.Recipients[0] : null;
+        var result = new CheckResult
+        {
+            Symbols = first?.Symbols.Select(s => new VerdictSymbol(s.Name, s.Score)).ToList() ?? [],
+            Headers = authHeader is null ? [] : [authHeader],
+            Recipients = recipients,
+            Removed = removed,
+        };
+        if (scan.IsVirus)
+        {
+            return result with { Action = CheckAction.Reject, Code = 554, Reason = $"virus found: {scan.Virus}" };
+        }
+
+        return scan.RejectAll ? result with { Action = CheckAction.Reject, Reason = "message refused as spam" } : result;
+    }
+
+    /// <summary>
+    /// SPF of the envelope sender (or HELO for the null sender), then DKIM/ARC/DMARC over the message; what has not
+    /// answered within the budget is temperror (RFC 8601 §2.7.1), the message is scored without it.
+    /// </summary>
+    private async Task<(AuthenticationReport? Report, string? Header)> AuthenticateAsync(CheckContext context, CancellationToken cancellationToken)
+    {
+        if (_authenticator is null)
+        {
+            return (null, null);
+        }
+
+        using var timer = new CancellationTokenSource(_authenticationBudget, _time);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        SpfResult? spf = null;
+        var helo = context.Helo ?? context.ClientAddress.ToString();
+        try
+        {
+            spf = await _authenticator.Spf.CheckMailFromAsync(context.ClientAddress, context.MailFrom ?? "", helo, budget.Token);
+            await using var message = await context.OpenMessage!(budget.Token);
+            var report = await _authenticator.AuthenticateAsync(message, spf, budget.Token);
+            return (report, AuthenticationResultsHeader.Format(_hostname, report).TrimEnd('\r', '\n'));
+        }
+        catch (Exception e) when (e is OperationCanceledException && !cancellationToken.IsCancellationRequested || e is not OperationCanceledException)
+        {
+            if (e is not OperationCanceledException)
+            {
+                _logger.LogWarning(e, "Authentication of {QueueId} failed; scored without it", context.QueueId);
+            }
+
+            var domain = (context.MailFrom ?? "") is { Length: > 0 } from && from.LastIndexOf('@') is var at and >= 0 ? from[(at + 1)..] : helo;
+            var report = new AuthenticationReport(
+                spf ?? new SpfResult(SpfResultCode.TempError, string.IsNullOrEmpty(context.MailFrom) ? SpfIdentity.Helo : SpfIdentity.MailFrom, domain, context.MailFrom ?? ""),
+                [], new ArcResult(ArcResultCode.None, 0), new DmarcResult(DmarcResultCode.TempError, "") { Reason = "timed out" });
+            return (report, AuthenticationResultsHeader.Format(_hostname, report).TrimEnd('\r', '\n'));
+        }
+    }
+
+    /// <summary>The user whose policy applies to each recipient: the first local user it reaches, else the domain/global policy.</summary>
+    private async Task<IReadOnlyList<string?>> UserKeysAsync(IReadOnlyList<string> recipients, CancellationToken cancellationToken)
+    {
+        var keys = new List<string?>(recipients.Count);
+        foreach (var recipient in recipients)
+        {
+            string? key = null;
+            if (MailAddress.TryParse(recipient, out var address, out _))
+            {
+                try
+                {
+                    if (await _directory.ResolveAsync(address, cancellationToken) is Resolution.Recipients { Users.Count: > 0 } found)
+                    {
+                        key = found.Users[0].Address.ToLowerInvariant();
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The directory answered at RCPT a moment ago; without it now the global policy applies.
+                    _logger.LogWarning(e, "No user policy for {Recipient}: the directory did not answer", recipient);
+                }
+            }
+
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// Authentication-Results fields that arrive naming us as their authserv-id (RFC 8601 §5: a receiver removes or
+    /// renames such fields, since only we may write them): their octet ranges, to leave out on delivery.
+    /// </summary>
+    private async Task<IReadOnlyList<MessageRange>> ForgedFieldsAsync(CheckContext context, CancellationToken cancellationToken)
+    {
+        await using var message = await context.OpenMessage!(cancellationToken);
+        var header = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        while (header.Length < MaxHeaderBytes)
+        {
+            var n = await message.ReadAsync(buffer, cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+
+            header.Write(buffer, 0, n);
+            if (buffer.AsSpan(0, n).IndexOf("\r\n\r\n"u8) >= 0 || buffer.AsSpan(0, n).IndexOf("\n\n"u8) >= 0)
+            {
+                break;
+            }
+        }
+
+        return ForgedFields(header.GetBuffer().AsSpan(0, (int)header.Length), _hostname);
+    }
+
+    /// <summary>The ranges of the header block's fields that claim <paramref name="hostname"/> (each with its line ending).</summary>
+    internal static IReadOnlyList<MessageRange> ForgedFields(ReadOnlySpan<byte> block, string hostname)
+    {
+        var ranges = new List<MessageRange>();
+        var start = 0;
+        while (start < block.Length)
+        {
+            // A field runs from its name to the line end that is not followed by whitespace (folding, RFC 5322 §2.2.3).
+            var end = start;
+            while (true)
+            {
+                var newline = block[end..].IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    end = block.Length;
+                    break;
+                }
+
+                end += newline + 1;
+                if (end >= block.Length || (block[end] != (byte)' ' && block[end] != (byte)'\t'))
+                {
+                    break;
+                }
+            }
+
+            var field = block[start..end];
+            if (field.TrimEnd("\r\n"u8).Length == 0)
+            {
+                break; // the empty line: the body starts
+            }
+
+            if (StartsWithIgnoringCase(field, "Authentication-Results:") && AuthenticationResultsHeader.IsClaimedField(Encoding.Latin1.GetString(field), hostname))
+            {
+                ranges.Add(new MessageRange(start, end - start));
+            }
+
+            start = end;
+        }
+
+        return ranges;
+    }
+
+    private static bool StartsWithIgnoringCase(ReadOnlySpan<byte> field, string name) =>
+        field.Length >= name.Length && Encoding.ASCII.GetString(field[..name.Length]).Equals(name, StringComparison.OrdinalIgnoreCase);
+}
