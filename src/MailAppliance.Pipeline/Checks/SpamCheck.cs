@@ -24,18 +24,19 @@ public sealed class SpamCheck : ISmtpCheck
 
     private readonly SpamScanner _scanner;
     private readonly MessageAuthenticator? _authenticator;
-    private readonly RecipientCache _directory;
+    private readonly Func<MailAddress, CancellationToken, Task<string?>> _userOf;
     private readonly string _hostname;
     private readonly TimeSpan _authenticationBudget;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     /// <param name="authenticationBudget">How long SPF/DKIM/DMARC may take before the scan (a share of the stage's budget).</param>
-    public SpamCheck(SpamScanner scanner, MessageAuthenticator? authenticator, RecipientCache directory, string hostname, TimeSpan authenticationBudget, TimeProvider time, ILogger logger)
+    /// <param name="userOf">The local user (address, lower case) whose policy applies to a recipient, or null: see <see cref="FirstUser"/>.</param>
+    public SpamCheck(SpamScanner scanner, MessageAuthenticator? authenticator, Func<MailAddress, CancellationToken, Task<string?>> userOf, string hostname, TimeSpan authenticationBudget, TimeProvider time, ILogger logger)
     {
         _scanner = scanner;
         _authenticator = authenticator;
-        _directory = directory;
+        _userOf = userOf;
         _hostname = hostname;
         _authenticationBudget = authenticationBudget;
         _time = time;
@@ -138,10 +139,7 @@ public sealed class SpamCheck : ISmtpCheck
             {
                 try
                 {
-                    if (await _directory.ResolveAsync(address, cancellationToken) is Resolution.Recipients { Users.Count: > 0 } found)
-                    {
-                        key = found.Users[0].Address.ToLowerInvariant();
-                    }
+                    key = await _userOf(address, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -155,6 +153,10 @@ public sealed class SpamCheck : ISmtpCheck
 
         return keys;
     }
+
+    /// <summary>The first local user a recipient reaches through the directory (an alias's first user), else null.</summary>
+    public static Func<MailAddress, CancellationToken, Task<string?>> FirstUser(RecipientCache directory) => async (address, cancellationToken) =>
+        await directory.ResolveAsync(address, cancellationToken) is Resolution.Recipients { Users.Count: > 0 } found ? found.Users[0].Address.ToLowerInvariant() : null;
 
     /// <summary>
     /// Authentication-Results fields that arrive naming us as their authserv-id (RFC 8601 §5: a receiver removes or

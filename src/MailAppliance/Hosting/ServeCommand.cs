@@ -105,7 +105,7 @@ public static class ServeCommand
             [
                 new HeloCheck(),
                 new HeaderCheck(),
-                new SpamCheck(scanner.Scanner, scanner.Authenticator, sp.GetRequiredService<RecipientCache>(), options.Hostname,
+                new SpamCheck(scanner.Scanner, scanner.Authenticator, SpamCheck.FirstUser(sp.GetRequiredService<RecipientCache>()), options.Hostname,
                     options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>()),
             ],
             TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));

@@ -49,6 +49,26 @@ public sealed class ClamdTests(ClamdFixture clamd) : IClassFixture<ClamdFixture>
     }
 
     [Fact]
+    public async Task Intake_refuses_an_infected_message_with_554_naming_the_virus()
+    {
+        var bytes = WithAttachment(ClamdFixture.Eicar);
+        var check = new MailAppliance.Pipeline.Checks.SpamCheck(Scanner("unix:" + clamd.SocketPath), null, (_, _) => Task.FromResult<string?>(null),
+            "mx.example.test", TimeSpan.FromSeconds(1), TimeProvider.System, NullLogger.Instance);
+        var result = await check.CheckAsync(MailAppliance.Pipeline.Stages.SmtpStage.Data, new MailAppliance.Pipeline.Stages.CheckContext
+        {
+            ClientAddress = IPAddress.Parse("192.0.2.7"),
+            Helo = "sender.test",
+            MailFrom = "a@sender.test",
+            Recipients = ["bob@example.test"],
+            OpenMessage = _ => Task.FromResult<Stream>(new MemoryStream(bytes)),
+            MessageSize = bytes.Length,
+        }, CancellationToken.None);
+        Assert.Equal(MailAppliance.Pipeline.Stages.CheckAction.Reject, result.Action);
+        Assert.Equal(554, result.Code);
+        Assert.Contains(ClamdFixture.SignatureName, result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_clamd_is_a_temperror_and_the_message_is_still_scored()
     {
         using var message = new MemoryStream(Messages.Plain("hello\n" + Messages.Gtube));
