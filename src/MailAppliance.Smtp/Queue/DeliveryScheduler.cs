@@ -224,6 +224,7 @@ public sealed class DeliveryScheduler : BackgroundService
         var status = results.Count == 0 ? RecipientStatus.Deferred
             : results.Any(r => r.Status == RecipientStatus.Deferred) ? RecipientStatus.Deferred
             : results.All(r => r.Status == RecipientStatus.Discarded) ? RecipientStatus.Discarded
+            : results.All(r => r.Status is RecipientStatus.Bounced or RecipientStatus.Discarded) ? RecipientStatus.Bounced
             : RecipientStatus.Delivered;
         return (new TransportResult(status, string.Join("; ", results.Select(r => r.Result)), results.Any(r => r.Outage)), kind);
     }

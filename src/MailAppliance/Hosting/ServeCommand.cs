@@ -2,6 +2,8 @@ using MailAppliance.Pipeline.Stages;
 using MailAppliance.Pipeline.Routing;
 using MailAppliance.Pipeline.Checks;
 using MailAppliance.Pipeline.Dns;
+using MailAppliance.Pipeline.Sieve;
+using MailAppliance.Storage.Sieve;
 using MailAppliance.Storage.Durability;
 using MailAppliance.Configuration;
 using MailAppliance.Core.Security;
@@ -110,7 +112,11 @@ public static class ServeCommand
             ],
             TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));
         builder.Services.AddSingleton<RecipientRouter>();
-        builder.Services.AddSingleton<LocalTransport>();
+        builder.Services.AddSingleton(sp => new SieveDelivery(
+            new SieveInterpreter(TimeProvider.System, new SieveScriptCache()), new SieveScriptStore(database.Database, options.Storage.DataDirectory),
+            new PostgresSieveMemory(database.Database), sp.GetRequiredService<MessageQueue>(), options.Hostname, TimeProvider.System,
+            sp.GetRequiredService<ILogger<SieveDelivery>>()));
+        builder.Services.AddSingleton(sp => new LocalTransport(sp.GetRequiredService<MailStore>(), sp.GetRequiredService<SieveDelivery>(), sp.GetRequiredService<ILogger<LocalTransport>>()));
         builder.Services.AddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
             new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
