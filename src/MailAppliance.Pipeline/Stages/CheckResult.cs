@@ -43,6 +43,9 @@ public sealed record CheckResult
     /// <summary>The SMTP code of a reject when the stage's usual one does not fit (554 for a virus at DATA).</summary>
     public int? Code { get; init; }
 
+    /// <summary>The enhanced status code of a reject when the stage's usual one does not fit (5.4.6 for a loop).</summary>
+    public string? EnhancedCode { get; init; }
+
     public static CheckResult Symbol(string name, double score) => new() { Symbols = [new VerdictSymbol(name, score)] };
 
     public static CheckResult Rejected(string reason, params VerdictSymbol[] symbols) => new() { Action = CheckAction.Reject, Reason = reason, Symbols = symbols };

@@ -97,6 +97,8 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
     /// <summary>The SMTP code the deciding check asked for, if any.</summary>
     public int? Code { get; init; }
 
+    public string? EnhancedCode { get; init; }
+
     public IReadOnlyList<RecipientVerdict> Recipients { get; init; } = [];
 
     public IReadOnlyList<MessageRange> Removed { get; init; } = [];
@@ -111,6 +113,7 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
         return new StageOutcome(list.SelectMany(r => r.Symbols).ToList(), list.SelectMany(r => r.Headers).ToList(), worst, decider?.Reason)
         {
             Code = decider?.Code,
+            EnhancedCode = decider?.EnhancedCode,
             Recipients = list.SelectMany(r => r.Recipients).ToList(),
             Removed = list.SelectMany(r => r.Removed).ToList(),
         };
@@ -121,6 +124,7 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
         new([.. earlier.Symbols, .. Symbols], [.. earlier.Headers, .. Headers], (CheckAction)Math.Max((int)earlier.Action, (int)Action), Reason ?? earlier.Reason)
         {
             Code = Code ?? earlier.Code,
+            EnhancedCode = EnhancedCode ?? earlier.EnhancedCode,
             Recipients = [.. earlier.Recipients, .. Recipients],
             Removed = [.. earlier.Removed, .. Removed],
         };

@@ -43,6 +43,12 @@ public sealed class LocalTransport
         var scored = message.Verdict.For(recipient);
         var mailUser = new MailUser(user.Id, MailAddress.Parse(user.Address));
         var deliveryKey = $"{queueId}:{key}:{user.Id}";
+        if (HasDeliveredTo(message, user.Address))
+        {
+            // It was delivered to this mailbox before and came back (a forward through another system): a loop.
+            return new TransportResult(RecipientStatus.Bounced, $"5.4.6 {user.Address}: mail forwarding loop (Delivered-To: {user.Address} already present)");
+        }
+
         try
         {
             if (_sieve is not null && route.Mailbox == "INBOX" && _sieve.ActiveScript(mailUser.Address) is { } script)
@@ -92,5 +98,28 @@ public sealed class LocalTransport
         }
 
         return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Whether the message already carries <c>Delivered-To: target</c> (it went there before: a loop).</summary>
+    internal static bool HasDeliveredTo(SpooledMessage message, string target)
+    {
+        var stream = message.Message;
+        stream.Position = 0;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        string header;
+        try
+        {
+            var read = stream.ReadAtLeast(buffer.AsSpan(0, 64 * 1024), 64 * 1024, throwOnEndOfStream: false);
+            header = Encoding.Latin1.GetString(buffer, 0, read);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        var end = header.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        header = end >= 0 ? header[..end] : header;
+        return header.Split("\r\n").Any(l => l.StartsWith("Delivered-To:", StringComparison.OrdinalIgnoreCase)
+            && l["Delivered-To:".Length..].Trim().Trim('<', '>').Equals(target, StringComparison.OrdinalIgnoreCase));
     }
 }

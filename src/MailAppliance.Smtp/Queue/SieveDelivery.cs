@@ -116,7 +116,7 @@ public sealed class SieveDelivery
         var redirected = false;
         foreach (var redirect in result.Actions.OfType<SieveRedirectAction>())
         {
-            if (IsLoop(message, redirect.Address))
+            if (LocalTransport.HasDeliveredTo(message, redirect.Address))
             {
                 _logger.LogWarning("Sieve redirect of {QueueId} from {User} to {Target} not made: the message was delivered there before (a loop)", queueId, address, redirect.Address);
                 continue;
@@ -210,20 +210,6 @@ public sealed class SieveDelivery
         }
 
         return (result, keywords);
-    }
-
-    /// <summary>Whether the message already carries <c>Delivered-To: target</c> (it went there before: a loop).</summary>
-    private static bool IsLoop(SpooledMessage message, string target)
-    {
-        var stream = message.Message;
-        stream.Position = 0;
-        var buffer = new byte[64 * 1024];
-        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        var header = Encoding.Latin1.GetString(buffer, 0, read);
-        var end = header.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        header = end >= 0 ? header[..end] : header;
-        return header.Split("\r\n").Any(l => l.StartsWith("Delivered-To:", StringComparison.OrdinalIgnoreCase)
-            && l["Delivered-To:".Length..].Trim().Trim('<', '>').Equals(target, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The message with editheader's changes (RFC 5293), written once to a scratch file for every store.</summary>

@@ -29,6 +29,7 @@ public static class CliApp
         (["user", "passwd"], "user passwd ADDRESS --password-stdin", DirectoryVerbs.UserPasswd),
         (["user", "remove"], "user remove ADDRESS", DirectoryVerbs.UserRemove),
         (["user", "list"], "user list [DOMAIN]", DirectoryVerbs.UserList),
+        (["user", "forward"], "user forward ADDRESS TARGET... [--keep] | user forward ADDRESS --clear", ForwardVerbs.Forward),
         (["alias", "add"], "alias add ALIAS TARGET...", DirectoryVerbs.AliasAdd),
         (["alias", "remove"], "alias remove ALIAS [TARGET...]", DirectoryVerbs.AliasRemove),
         (["alias", "list"], "alias list [DOMAIN]", DirectoryVerbs.AliasList),

@@ -27,8 +27,10 @@ public sealed class CommandLine
     private static readonly HashSet<string> FlagOptions =
     [
         "--all",
+        "--clear",
         "--help",
         "--json",
+        "--keep",
         "--none",
         "--password-stdin",
         "--remote",

@@ -29,6 +29,9 @@ public sealed record ApplianceOptions
     /// <summary><c>Srs:*</c>: sender rewriting for forwarded mail.</summary>
     public required MailAppliance.Pipeline.Srs.SrsOptions Srs { get; init; }
 
+    /// <summary><c>Forwarding:*</c>: discard thresholds for forwarded spam, per destination domain.</summary>
+    public MailAppliance.Pipeline.Routing.ForwardingOptions Forwarding { get; init; } = new();
+
     /// <summary><c>Spam:*</c>: scoring thresholds, rules, network lists, clamd, limits.</summary>
     public required MailAppliance.Pipeline.Scoring.SpamOptions Spam { get; init; }
 }

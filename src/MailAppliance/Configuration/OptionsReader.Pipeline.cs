@@ -1,3 +1,4 @@
+using MailAppliance.Pipeline.Routing;
 using System.Globalization;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Pipeline.Scoring;
@@ -58,6 +59,29 @@ public static partial class OptionsReader
             AutoLearnSpamScore = Number(configuration, "Spam:AutoLearnSpamScore", 12.0),
             AutoLearnHamScore = Number(configuration, "Spam:AutoLearnHamScore", -0.5),
             ClassifierMinimumLearned = (int)Integer(configuration, "Spam:ClassifierMinimumLearned", 10, 1, 1_000_000),
+        };
+    }
+
+    /// <summary><c>Forwarding:DiscardThreshold</c>, <c>Forwarding:DiscardThresholds</c> (a map: domain → score), <c>Forwarding:PauseAfter</c>.</summary>
+    private static ForwardingOptions ReadForwarding(IConfiguration configuration)
+    {
+        var thresholds = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Forwarding:DiscardThresholds").GetChildren())
+        {
+            var key = $"Forwarding:DiscardThresholds:{entry.Key}";
+            if (!DomainName.TryParse(entry.Key.TrimEnd('.'), out var domain, out var error))
+            {
+                throw new ConfigurationException(key, $"'{entry.Key}' is not a domain: {error}");
+            }
+
+            thresholds[domain.Ascii] = Number(configuration, key, 6.0);
+        }
+
+        return new ForwardingOptions
+        {
+            DiscardThreshold = Number(configuration, "Forwarding:DiscardThreshold", 6.0),
+            DiscardThresholds = thresholds,
+            PauseAfter = (int)Integer(configuration, "Forwarding:PauseAfter", 5, 0, 1000),
         };
     }
 

@@ -81,6 +81,7 @@ public static partial class OptionsReader
             Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
             Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
             Spam = ReadSpam(configuration),
+            Forwarding = ReadForwarding(configuration),
         };
     }
 

@@ -107,11 +107,14 @@ public static class ServeCommand
             [
                 new HeloCheck(),
                 new HeaderCheck(),
+                new HopCountCheck(),
                 new SpamCheck(scanner.Scanner, scanner.Authenticator, SpamCheck.FirstUser(sp.GetRequiredService<RecipientCache>()), options.Hostname,
                     options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>()),
             ],
             TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));
-        builder.Services.AddSingleton<RecipientRouter>();
+        // SRS: the secret file is created with a random secret at first start (postsrsd's format).
+        var srs = options.Srs.CreateRewriter(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new RecipientRouter(sp.GetRequiredService<RecipientCache>(), srs, localDomains.Contains, options.Forwarding));
         builder.Services.AddSingleton(sp => new SieveDelivery(
             new SieveInterpreter(TimeProvider.System, new SieveScriptCache()), new SieveScriptStore(database.Database, options.Storage.DataDirectory),
             new PostgresSieveMemory(database.Database), sp.GetRequiredService<MessageQueue>(), options.Hostname, TimeProvider.System,
@@ -124,7 +127,10 @@ public static class ServeCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
-            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System));
+            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System)
+        {
+            Srs = srs,
+        });
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
         builder.Services.AddHostedService<ManageSieveListenerService>();
