@@ -31,6 +31,13 @@ public sealed class SpamCheck : ISmtpCheck
     private readonly ILogger _logger;
 
     /// <param name="authenticationBudget">How long SPF/DKIM/DMARC may take before the scan (a share of the stage's budget).</param>
+    /// <summary>
+    /// Whether a loopback client's mail is checked against DNS (SPF, DKIM, DMARC). Off, a loopback client is a local
+    /// injection (a local relay, a content filter's reinjection) and gets <c>Authentication-Results: HOST; none</c>,
+    /// as rspamd's <c>check_local = false</c> does; serve turns it on when <c>Dns:Servers</c> names the servers to ask.
+    /// </summary>
+    public bool CheckLoopbackClients { get; init; } = true;
+
     /// <param name="userOf">The local user (address, lower case) whose policy applies to a recipient, or null: see <see cref="FirstUser"/>.</param>
     public SpamCheck(SpamScanner scanner, MessageAuthenticator? authenticator, Func<MailAddress, CancellationToken, Task<string?>> userOf, string hostname, TimeSpan authenticationBudget, TimeProvider time, ILogger logger)
     {
@@ -72,7 +79,7 @@ public sealed class SpamCheck : ISmtpCheck
         {
             var r = scan.Recipients[Math.Min(i, scan.Recipients.Count - 1)];
             recipients.Add(new RecipientVerdict(context.Recipients[i], r.Score, r.IsSpam, r.DiscardForwardThreshold,
-                r.Headers.Select(h => $"{h.Key}: {h.Value}").ToList()));
+                r.Headers.Select(h => Fold($"{h.Key}: {h.Value}")).ToList()));
         }
 
         var first = scan.Recipients.Count > 0 ? scan.Recipients[0] : null;
@@ -100,6 +107,11 @@ public sealed class SpamCheck : ISmtpCheck
         if (_authenticator is null)
         {
             return (null, null);
+        }
+
+        if (!CheckLoopbackClients && System.Net.IPAddress.IsLoopback(context.ClientAddress))
+        {
+            return (null, $"{AuthenticationResultsHeader.FieldName}: {_hostname}; none");
         }
 
         using var timer = new CancellationTokenSource(_authenticationBudget, _time);
@@ -152,6 +164,45 @@ public sealed class SpamCheck : ISmtpCheck
         }
 
         return keys;
+    }
+
+    /// <summary>
+    /// RFC 5322 §2.1.1: lines SHOULD stay within 78 characters. A long field (X-Spam-Status with many tests) is folded
+    /// after a comma of its list, as SpamAssassin folds it; the text up to the first test stays on the first line.
+    /// </summary>
+    internal static string Fold(string field, int width = 78)
+    {
+        if (field.Length <= width)
+        {
+            return field;
+        }
+
+        var tests = field.IndexOf("tests=", StringComparison.Ordinal);
+        var firstComma = field.IndexOf(',', tests < 0 ? 0 : tests);
+        if (firstComma < 0)
+        {
+            return field;
+        }
+
+        var sb = new System.Text.StringBuilder(field.Length + 16);
+        var lineStart = 0;
+        var cursor = firstComma + 1;
+        sb.Append(field, 0, cursor);
+        while (cursor < field.Length)
+        {
+            var next = field.IndexOf(',', cursor);
+            var end = next < 0 ? field.Length : next + 1;
+            if (sb.Length - lineStart + (end - cursor) > width)
+            {
+                sb.Append("\r\n\t");
+                lineStart = sb.Length - 1;
+            }
+
+            sb.Append(field, cursor, end - cursor);
+            cursor = end;
+        }
+
+        return sb.ToString();
     }
 
     /// <summary>The first local user a recipient reaches through the directory (an alias's first user), else null.</summary>

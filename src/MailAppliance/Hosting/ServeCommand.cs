@@ -109,7 +109,10 @@ public static class ServeCommand
                 new HeaderCheck(),
                 new HopCountCheck(),
                 new SpamCheck(scanner.Scanner, scanner.Authenticator, SpamCheck.FirstUser(sp.GetRequiredService<RecipientCache>()), options.Hostname,
-                    options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>()),
+                    options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>())
+                {
+                    CheckLoopbackClients = options.Dns.Servers.Count > 0,
+                },
             ],
             TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));
         // SRS: the secret file is created with a random secret at first start (postsrsd's format).

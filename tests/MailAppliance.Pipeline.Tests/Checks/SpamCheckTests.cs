@@ -25,4 +25,17 @@ public sealed class SpamCheckTests
         var ranges = SpamCheck.ForgedFields(Encoding.ASCII.GetBytes(block), "mx.example.test");
         Assert.Equal("Authentication-Results: mx.example.test; spf=pass", block.Substring((int)Assert.Single(ranges).Offset));
     }
+
+    [Fact]
+    public void A_long_X_Spam_Status_is_folded_after_commas_of_its_tests_and_short_ones_are_left()
+    {
+        Assert.Equal("X-Spam-Score: 1.4", SpamCheck.Fold("X-Spam-Score: 1.4"));
+        var tests = string.Join(',', Enumerable.Range(0, 12).Select(i => $"SYMBOL_NUMBER_{i}"));
+        var folded = SpamCheck.Fold($"X-Spam-Status: Yes, score=7.5 required=5.0 tests={tests}");
+        var lines = folded.Split("\r\n");
+        Assert.StartsWith("X-Spam-Status: Yes, score=7.5 required=5.0 tests=SYMBOL_NUMBER_0,", lines[0], StringComparison.Ordinal);
+        Assert.All(lines, l => Assert.True(l.Length <= 78, l));
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("\t", l, StringComparison.Ordinal));
+        Assert.Equal($"X-Spam-Status: Yes, score=7.5 required=5.0 tests={tests}", folded.Replace("\r\n\t", "", StringComparison.Ordinal));
+    }
 }
