@@ -10,7 +10,6 @@ namespace MailAppliance.Pipeline.Checks;
 public sealed class HopCountCheck : ISmtpCheck
 {
     public const int MaxHops = 50;
-    private const int MaxHeaderBytes = 1024 * 1024;
 
     public string Name => "HOPS";
 
@@ -23,67 +22,27 @@ public sealed class HopCountCheck : ISmtpCheck
             return CheckResult.Nothing;
         }
 
-        await using var message = await context.OpenMessage(cancellationToken);
-        var hops = CountReceived(message, MaxHeaderBytes);
+        var hops = CountReceived(await context.ReadHeaderAsync(cancellationToken));
         return hops > MaxHops
             ? new CheckResult { Action = CheckAction.Reject, Code = 554, EnhancedCode = "5.4.6", Reason = $"too many hops ({hops} Received fields): a mail loop" }
             : CheckResult.Nothing;
     }
 
-    /// <summary>The Received fields of the header block (read up to <paramref name="limit"/> octets).</summary>
-    internal static int CountReceived(Stream message, int limit)
+    /// <summary>The Received fields of a header block (RFC 5322 field names compare without case; folded lines do not count).</summary>
+    internal static int CountReceived(ReadOnlySpan<byte> header)
     {
         var count = 0;
-        var atLineStart = true;
-        var read = 0;
-        var matched = 0;
-        var lastWasNewline = false;
-        const string Name = "received:";
-        var buffer = new byte[16 * 1024];
-        int n;
-        while (read < limit && (n = message.Read(buffer)) > 0)
+        var lineStart = 0;
+        while (lineStart < header.Length)
         {
-            for (var i = 0; i < n; i++)
+            var newline = header[lineStart..].IndexOf((byte)'\n');
+            var line = newline < 0 ? header[lineStart..] : header.Slice(lineStart, newline);
+            if (line.Length >= 9 && System.Text.Ascii.EqualsIgnoreCase(line[..9], "received:"u8))
             {
-                var b = buffer[i];
-                if (b == '\n')
-                {
-                    if (lastWasNewline)
-                    {
-                        return count; // an empty line: the header ends
-                    }
-
-                    lastWasNewline = true;
-                    atLineStart = true;
-                    matched = 0;
-                    continue;
-                }
-
-                if (b != '\r')
-                {
-                    lastWasNewline = false;
-                }
-
-                if (atLineStart || matched > 0)
-                {
-                    atLineStart = false;
-                    if (matched < Name.Length && char.ToLowerInvariant((char)b) == Name[matched])
-                    {
-                        matched++;
-                        if (matched == Name.Length)
-                        {
-                            count++;
-                            matched = 0;
-                        }
-                    }
-                    else
-                    {
-                        matched = 0;
-                    }
-                }
+                count++;
             }
 
-            read += n;
+            lineStart = newline < 0 ? header.Length : lineStart + newline + 1;
         }
 
         return count;

@@ -19,9 +19,6 @@ namespace MailAppliance.Pipeline.Checks;
 /// </summary>
 public sealed class SpamCheck : ISmtpCheck
 {
-    /// <summary>The header block read for forged fields (larger blocks are scored, but not searched past this).</summary>
-    private const int MaxHeaderBytes = 1024 * 1024;
-
     private readonly SpamScanner _scanner;
     private readonly MessageAuthenticator? _authenticator;
     private readonly Func<MailAddress, CancellationToken, Task<string?>> _userOf;
@@ -62,7 +59,7 @@ public sealed class SpamCheck : ISmtpCheck
             return CheckResult.Nothing;
         }
 
-        var removed = await ForgedFieldsAsync(context, cancellationToken);
+        var removed = ForgedFields(await context.ReadHeaderAsync(cancellationToken), _hostname);
         var (report, authHeader) = await AuthenticateAsync(context, cancellationToken);
         var users = await UserKeysAsync(context.Recipients, cancellationToken);
 
@@ -211,32 +208,9 @@ public sealed class SpamCheck : ISmtpCheck
 
     /// <summary>
     /// Authentication-Results fields that arrive naming us as their authserv-id (RFC 8601 §5: a receiver removes or
-    /// renames such fields, since only we may write them): their octet ranges, to leave out on delivery.
+    /// renames such fields, since only we may write them): the ranges of the header block's fields that claim
+    /// <paramref name="hostname"/> (each with its line ending), to leave out on delivery.
     /// </summary>
-    private async Task<IReadOnlyList<MessageRange>> ForgedFieldsAsync(CheckContext context, CancellationToken cancellationToken)
-    {
-        await using var message = await context.OpenMessage!(cancellationToken);
-        var header = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        while (header.Length < MaxHeaderBytes)
-        {
-            var n = await message.ReadAsync(buffer, cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-
-            header.Write(buffer, 0, n);
-            if (buffer.AsSpan(0, n).IndexOf("\r\n\r\n"u8) >= 0 || buffer.AsSpan(0, n).IndexOf("\n\n"u8) >= 0)
-            {
-                break;
-            }
-        }
-
-        return ForgedFields(header.GetBuffer().AsSpan(0, (int)header.Length), _hostname);
-    }
-
-    /// <summary>The ranges of the header block's fields that claim <paramref name="hostname"/> (each with its line ending).</summary>
     internal static IReadOnlyList<MessageRange> ForgedFields(ReadOnlySpan<byte> block, string hostname)
     {
         var ranges = new List<MessageRange>();

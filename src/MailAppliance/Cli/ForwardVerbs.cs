@@ -1,6 +1,3 @@
-using MailAppliance.Core.Addresses;
-using MailAppliance.Storage.Accounts;
-
 namespace MailAppliance.Cli;
 
 /// <summary><c>user forward ADDRESS TARGET... [--keep]</c> and <c>user forward ADDRESS --clear</c> (issue 16).</summary>
@@ -15,7 +12,7 @@ internal static class ForwardVerbs
             throw new UsageException(Usage);
         }
 
-        var user = Parse(c.Arguments[0]);
+        var user = DirectoryVerbs.Address(c.Arguments[0]);
         if (c.Command.Has("--clear"))
         {
             if (c.Arguments.Count != 1 || c.Command.Has("--keep"))
@@ -43,7 +40,7 @@ internal static class ForwardVerbs
             return;
         }
 
-        var targets = c.Arguments.Skip(1).Select(Parse).ToList();
+        var targets = c.Arguments.Skip(1).Select(DirectoryVerbs.Address).ToList();
         if (targets.Any(t => t.Key == user.Key))
         {
             throw new UsageException($"{user} cannot forward to itself (use --keep to keep a copy)");
@@ -54,7 +51,4 @@ internal static class ForwardVerbs
         c.Output.Done($"{user} forwards to {string.Join(", ", targets)}{(keep ? ", keeping a copy" : "")}",
             new { address = user.ToString(), targets = targets.Select(t => t.ToString()), keep });
     }
-
-    private static MailAddress Parse(string text) =>
-        MailAddress.TryParse(text, out var address, out var error) ? address : throw new DirectoryException(DirectoryError.InvalidAddress, error);
 }
