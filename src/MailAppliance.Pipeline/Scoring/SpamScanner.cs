@@ -34,7 +34,7 @@ public sealed class SpamScanner
     private readonly SpamOptions _options;
     private readonly RulesSource _rules;
     private readonly SpamClassifier? _classifier;
-    private readonly SpamSettingsStore? _settings;
+    private readonly ISpamPolicySource? _settings;
     private readonly ClamdClient? _clamd;
     private readonly DnsListCheck? _dnsLists;
     private readonly TimeProvider _time;
@@ -43,7 +43,7 @@ public sealed class SpamScanner
     private readonly Func<string, bool> _isOurDomain;
     private readonly SemaphoreSlim _autoLearn = new(1, 1);
 
-    public SpamScanner(SpamOptions options, RulesSource rules, SpamClassifier? classifier, SpamSettingsStore? settings, ClamdClient? clamd,
+    public SpamScanner(SpamOptions options, RulesSource rules, SpamClassifier? classifier, ISpamPolicySource? settings, ClamdClient? clamd,
         DnsListCheck? dnsLists, TimeProvider time, ILogger logger, string hostname, Func<string, bool> isOurDomain)
     {
         _options = options;

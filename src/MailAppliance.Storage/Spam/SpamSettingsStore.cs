@@ -41,8 +41,14 @@ public sealed record SpamListEntry(SpamScope Scope, string Entry, bool Allow);
 /// <summary>Every setting and list entry that can apply to one recipient: global, their domain's, their own.</summary>
 public sealed record SpamPolicyRows(IReadOnlyList<SpamThresholdRow> Thresholds, IReadOnlyList<SpamListEntry> Entries);
 
+/// <summary>Where a scan reads the spam policy rows of its scopes.</summary>
+public interface ISpamPolicySource
+{
+    Task<SpamPolicyRows> ReadAsync(IReadOnlyList<SpamScope> scopes, CancellationToken cancellationToken);
+}
+
 /// <summary>Spam thresholds and allow/block lists at global, domain and user level, in PostgreSQL.</summary>
-public sealed class SpamSettingsStore(StorageDatabase database)
+public sealed class SpamSettingsStore(StorageDatabase database) : ISpamPolicySource
 {
     private readonly NpgsqlDataSource db = database.Source;
 

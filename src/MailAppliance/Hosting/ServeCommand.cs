@@ -102,6 +102,7 @@ public static class ServeCommand
         builder.Services.AddSingleton<IDnsResolver>(resolver);
         var scanner = SpamScannerFactory.Create(options, database.Database, resolver, localDomains, loggers);
         builder.Services.AddSingleton(scanner);
+        await using var spamPolicies = scanner.Policies; // its LISTEN connection closes after the host stops
         builder.Services.AddHostedService<JunkLearningService>();
         builder.Services.AddSingleton(sp => new StagePipeline(
             [

@@ -13,7 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace MailAppliance.Hosting;
 
 /// <summary>The scorer and the sender authentication as intake uses them, and the scanner that Junk moves train.</summary>
-public sealed record SpamServices(SpamScanner Scanner, MessageAuthenticator? Authenticator);
+/// <see cref="Policies"/> is the scanner's cached policy source; its owner disposes it (its LISTEN connection).
+public sealed record SpamServices(SpamScanner Scanner, MessageAuthenticator? Authenticator, SpamPolicyCache Policies);
 
 /// <summary>Builds <see cref="SpamServices"/> from the options (docs/spam.md "API for the host and intake").</summary>
 public static class SpamScannerFactory
@@ -39,9 +40,10 @@ public static class SpamScannerFactory
         var lists = spam.DnsLists.Count == 0 ? null : new DnsListCheck(spam.DnsLists, resolver, suffixes is null ? null : suffixes.OrganizationalDomain);
         // The scan gets half of the DATA stage's budget; authentication before it gets 40 %: the 250 never waits
         // longer than Spam:TimeBudget.
-        var scanner = new SpamScanner(spam with { TimeBudget = spam.TimeBudget * 0.5 }, rules, classifier, new SpamSettingsStore(database), clamd, lists,
+        var policies = new SpamPolicyCache(new SpamSettingsStore(database), database, TimeProvider.System, logger);
+        var scanner = new SpamScanner(spam with { TimeBudget = spam.TimeBudget * 0.5 }, rules, classifier, policies, clamd, lists,
             TimeProvider.System, logger, options.Hostname, localDomains.Contains);
         var authenticator = suffixes is null ? null : new MessageAuthenticator(resolver, suffixes, TimeProvider.System);
-        return new SpamServices(scanner, authenticator);
+        return new SpamServices(scanner, authenticator, policies);
     }
 }
