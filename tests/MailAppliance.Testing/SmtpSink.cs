@@ -34,6 +34,9 @@ public sealed record SmtpSinkOptions
 
     public bool OfferStartTls { get; init; } = true;
 
+    /// <summary>Answer STARTTLS with 220 and then send bytes that are not TLS (a broken TLS stack or a middlebox).</summary>
+    public bool BreakTlsHandshake { get; init; }
+
     /// <summary>Keywords offered only after STARTTLS (AUTH on a smarthost, say).</summary>
     public IReadOnlyList<string> KeywordsAfterTls { get; init; } = [];
 
@@ -231,6 +234,12 @@ public sealed class SmtpSink : IAsyncDisposable
 
                     if (!await ReplyAsync(verb, argument, "220 2.0.0 Ready to start TLS"))
                     {
+                        return false;
+                    }
+
+                    if (Options.BreakTlsHandshake)
+                    {
+                        await WriteAsync("this is not TLS");
                         return false;
                     }
 

@@ -183,9 +183,9 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
     private async Task<(ConnectionFailure? Failure, bool MayRetryWithoutTls)> StartTlsAsync(CancellationToken cancellationToken)
     {
         var policy = Host.Tls;
-        if (policy is TlsPolicy.NoTls)
+        if (policy is TlsPolicy.NoTls none)
         {
-            Tls = TlsReport.NotUsed(policy, "TLS not wanted by policy");
+            Tls = TlsReport.NotUsed(policy, none.Reason);
             return (null, false);
         }
 

@@ -162,7 +162,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
             return (null, host);
         }
 
-        var plain = host with { Tls = TlsPolicy.None };
+        var plain = host with { Tls = new TlsPolicy.NoTls($"plaintext retry after {open.Failure!.Diagnostic}") };
         var retry = await SmtpClientSession.OpenAsync(plain, address, target.Port, target.Credentials, _options, _time, cancellationToken);
         if (retry.Session is null)
         {

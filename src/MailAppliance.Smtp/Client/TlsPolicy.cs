@@ -4,7 +4,7 @@ namespace MailAppliance.Smtp.Client;
 public abstract record TlsPolicy
 {
     /// <summary>Never STARTTLS (a route configured for plaintext, or the retry after a failed opportunistic handshake).</summary>
-    public static TlsPolicy None { get; } = new NoTls();
+    public static TlsPolicy None { get; } = new NoTls("TLS not wanted by policy");
 
     /// <summary>STARTTLS when offered, any certificate (RFC 7435 opportunistic security); plaintext otherwise.</summary>
     public static TlsPolicy Opportunistic { get; } = new OpportunisticTls();
@@ -28,7 +28,8 @@ public abstract record TlsPolicy
     /// <summary>RFC 7672 DANE with the (DNSSEC-authenticated) TLSA records of the host.</summary>
     public static TlsPolicy Dane(IReadOnlyList<TlsaRecord> records, params string[] names) => new DaneTls(records, names);
 
-    public sealed record NoTls : TlsPolicy
+    /// <param name="Reason">Why there is no TLS, for the delivery log.</param>
+    public sealed record NoTls(string Reason) : TlsPolicy
     {
         public override bool IsMandatory => false;
 

@@ -85,9 +85,9 @@ public static class TlsVerifier
                     continue;
                 }
 
-                if (!ChainsTo(leaf, candidate, presented))
+                if (ChainsTo(leaf, candidate, presented) is { } why)
                 {
-                    return new TlsVerdict(false, $"DANE-TA TLSA record matched {candidate.Subject}, but the server certificate does not chain to it");
+                    return new TlsVerdict(false, $"DANE-TA TLSA record matched {candidate.Subject}, but the server certificate does not chain to it: {why}");
                 }
 
                 var matched = names.FirstOrDefault(name => MatchesName(leaf, name));
@@ -113,14 +113,33 @@ public static class TlsVerifier
         return [.. all.Where(c => !c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).DistinctBy(c => c.Thumbprint)];
     }
 
-    private static bool ChainsTo(X509Certificate2 leaf, X509Certificate2 anchor, List<X509Certificate2> presented)
+    /// <summary>
+    /// Null when <paramref name="leaf"/> chains to <paramref name="anchor"/> (signatures and dates checked), else why
+    /// not. The anchor need not be self-signed (a DANE-TA record usually names an intermediate CA), and whatever is
+    /// above it does not matter: the path is built with unknown roots allowed and must pass through the anchor.
+    /// </summary>
+    private static string? ChainsTo(X509Certificate2 leaf, X509Certificate2 anchor, List<X509Certificate2> presented)
     {
         using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(anchor);
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust; // the system's roots play no part
         chain.ChainPolicy.ExtraStore.AddRange(presented.ToArray());
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(leaf);
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+        chain.Build(leaf); // the verdict comes from the elements below, not from the unknown root above the anchor
+        var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
+        var anchorAt = elements.FindIndex(c => c.RawDataMemory.Span.SequenceEqual(anchor.RawDataMemory.Span));
+        if (anchorAt < 1)
+        {
+            return "the trust anchor is not on the certificate's path";
+        }
+
+        // Only the part from the leaf up to the anchor counts; above it, an unknown or partial chain is expected.
+        var problems = chain.ChainElements.Take(anchorAt + 1)
+            .SelectMany(e => e.ChainElementStatus)
+            .Where(s => s.Status is not (X509ChainStatusFlags.NoError or X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain))
+            .Select(s => s.StatusInformation.Trim())
+            .ToList();
+        return problems.Count == 0 ? null : string.Join(", ", problems);
     }
 
     private static bool MatchesName(X509Certificate2 certificate, string name)
