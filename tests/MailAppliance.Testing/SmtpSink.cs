@@ -70,10 +70,10 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly SemaphoreSlim _arrivals = new(0);
     private int _connections;
 
-    private SmtpSink(SmtpSinkOptions options, IPAddress address)
+    private SmtpSink(SmtpSinkOptions options, IPAddress address, int port)
     {
         Options = options;
-        _listener = new TcpListener(address, 0);
+        _listener = new TcpListener(address, port);
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -94,7 +94,9 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public int Connections => Volatile.Read(ref _connections);
 
-    public static SmtpSink Start(SmtpSinkOptions? options = null, IPAddress? address = null) => new(options ?? new SmtpSinkOptions(), address ?? IPAddress.Loopback);
+    /// <summary>Listens on <paramref name="address"/> (127.0.0.1 by default) and <paramref name="port"/> (0: any free one).</summary>
+    public static SmtpSink Start(SmtpSinkOptions? options = null, IPAddress? address = null, int port = 0) =>
+        new(options ?? new SmtpSinkOptions(), address ?? IPAddress.Loopback, port);
 
     /// <summary>Waits until <paramref name="count"/> messages have arrived in all.</summary>
     public async Task<IReadOnlyList<SinkMessage>> WaitForMessagesAsync(int count, TimeSpan? timeout = null)

@@ -299,6 +299,13 @@ public sealed partial class SmtpClientSession : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Called when the session leaves the connection cache: the next transaction starts with RSET (pipelined ahead
+    /// of MAIL when the server offers PIPELINING), which both clears any state and proves the connection is alive
+    /// before anything of the message is committed to it.
+    /// </summary>
+    internal void PrepareForReuse() => _needsReset = true;
+
     /// <summary>RSET (RFC 5321 §4.1.1.5); false when the session is no longer usable.</summary>
     public async Task<bool> ResetAsync(CancellationToken cancellationToken = default)
     {

@@ -78,6 +78,7 @@ public sealed class SmtpConnectionCache : IAsyncDisposable
             _ = session.CloseAsync();
         }
 
+        found?.PrepareForReuse();
         return found;
     }
 
