@@ -98,7 +98,8 @@ public sealed record TlsReport(string Policy, bool Used, SslProtocols Protocol, 
 }
 
 /// <summary>One connection the delivery used or tried.</summary>
-public sealed record SessionAttempt(string HostName, IPEndPoint EndPoint, bool Reused, ConnectionFailure? Failure, TlsReport? Tls);
+/// <param name="Capabilities">What the server offered (after STARTTLS, the second EHLO), null when it never got that far.</param>
+public sealed record SessionAttempt(string HostName, IPEndPoint EndPoint, bool Reused, ConnectionFailure? Failure, TlsReport? Tls, EhloCapabilities? Capabilities = null);
 
 /// <summary>
 /// The result of <see cref="SmtpDelivery.SendAsync"/>: an outcome for every recipient, and what happened on the way.

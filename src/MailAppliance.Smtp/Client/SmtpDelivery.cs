@@ -76,7 +76,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
             if (reused && result.BeforeFirstReply)
             {
                 // The idle connection had died (the server timed it out): nothing was accepted, so start afresh.
-                attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, true, result.Failure, session.Tls));
+                attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, true, result.Failure, session.Tls, session.Capabilities));
                 await session.CloseAsync(sendQuit: false, CancellationToken.None);
                 (session, usedHost) = await OpenAsync(target, host, address, attempts, cancellationToken);
                 if (session is null)
@@ -88,7 +88,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
                 result = await session.SendAsync(envelope.For(pending), openBody, cancellationToken);
             }
 
-            attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, reused, result.Failure, session.Tls));
+            attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, reused, result.Failure, session.Tls, session.Capabilities));
             tls = session.Tls;
             dataReply = result.DataReply ?? dataReply;
             foreach (var outcome in result.Recipients)
