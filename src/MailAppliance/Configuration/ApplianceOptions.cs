@@ -21,6 +21,9 @@ public sealed record ApplianceOptions
     public required SmtpOptions Smtp { get; init; }
 
     public required LoggingOptions Logging { get; init; }
+
+    /// <summary><c>Delivery:Port</c>, <c>Delivery:Routes</c>, <c>Delivery:Smarthosts</c>: where outbound mail goes.</summary>
+    public MailAppliance.Smtp.Client.Destinations.DeliveryRouting DeliveryRouting { get; init; } = MailAppliance.Smtp.Client.Destinations.DeliveryRouting.Default;
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)

@@ -3,6 +3,8 @@ using System.Net;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Core.Security;
 using MailAppliance.Core.Text;
+using MailAppliance.Smtp.Client;
+using MailAppliance.Smtp.Client.Destinations;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
@@ -75,7 +77,69 @@ public static class OptionsReader
                 MaxErrors = (int)Integer(configuration, "Smtp:MaxErrors", 10, 1, 1000),
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
+            DeliveryRouting = ReadDeliveryRouting(configuration),
         };
+    }
+
+    /// <summary>
+    /// <c>Delivery:Port</c>, <c>Delivery:Routes</c> (a map: domain, <c>.parent</c> or <c>*</c> to <c>mx</c> or
+    /// <c>[host]:port</c>) and <c>Delivery:Smarthosts</c> (a map: smarthost name to <c>UserName</c>,
+    /// <c>Password</c> or <c>PasswordFile</c>, <c>Tls</c>).
+    /// </summary>
+    private static DeliveryRouting ReadDeliveryRouting(IConfiguration configuration)
+    {
+        var port = (int)Integer(configuration, "Delivery:Port", 25, 1, 65535);
+        var routes = new Dictionary<string, DeliveryRoute>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Delivery:Routes").GetChildren())
+        {
+            var key = $"Delivery:Routes:{entry.Key}";
+            if (entry.Key != "*" && !DomainName.TryParse(entry.Key.TrimStart('.'), out _, out var domainError))
+            {
+                throw new ConfigurationException(key, $"'{entry.Key}' is not a domain, .domain or *: {domainError}");
+            }
+
+            if (!DeliveryRoute.TryParse(entry.Value, out var route, out var error))
+            {
+                throw new ConfigurationException(key, error);
+            }
+
+            routes[entry.Key] = route!;
+        }
+
+        var smarthosts = new Dictionary<string, SmarthostSettings>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Delivery:Smarthosts").GetChildren())
+        {
+            var prefix = $"Delivery:Smarthosts:{entry.Key}";
+            var user = Blank(entry["UserName"]);
+            var password = entry["Password"];
+            var passwordFile = Blank(entry["PasswordFile"]);
+            if (passwordFile is not null)
+            {
+                if (!File.Exists(passwordFile))
+                {
+                    throw new ConfigurationException($"{prefix}:PasswordFile", $"file '{passwordFile}' does not exist");
+                }
+
+                password = File.ReadLines(passwordFile).FirstOrDefault() ?? "";
+            }
+
+            if ((user is null) != (password is null))
+            {
+                throw new ConfigurationException($"{prefix}:UserName", "UserName and Password (or PasswordFile) go together");
+            }
+
+            var tls = Blank(entry["Tls"])?.ToLowerInvariant() switch
+            {
+                null or "may" => TlsPolicy.Opportunistic,
+                "encrypt" => TlsPolicy.RequiredUnverified,
+                "verify" => TlsPolicy.RequiredVerified(entry.Key.TrimStart('[').TrimEnd(']')),
+                "none" => TlsPolicy.None,
+                var other => throw new ConfigurationException($"{prefix}:Tls", $"'{other}' is not none, may, encrypt or verify"),
+            };
+            smarthosts[entry.Key] = new SmarthostSettings(user is null ? null : new SmtpCredentials(user, password!), tls);
+        }
+
+        return new DeliveryRouting(routes, smarthosts, port);
     }
 
     private static MailAppliance.Storage.Maildir.SyncMode ReadSyncMode(IConfiguration configuration)
