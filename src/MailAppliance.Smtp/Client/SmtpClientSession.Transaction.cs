@@ -204,7 +204,7 @@ public sealed partial class SmtpClientSession
             }
 
             _phase = "while sending message body";
-            await using (var body = openBody())
+            await using (var body = OpenBody(openBody))
             {
                 dataReply = chunking
                     ? await SendChunksAsync(body, cancellationToken)
@@ -229,6 +229,19 @@ public sealed partial class SmtpClientSession
             LastUsed = _time.GetUtcNow();
             return new TransactionResult(outcomes!, dataReply, IsUsable ? null : Closing(dataReply), false);
         }
+        catch (MessageReadException e)
+        {
+            // The spooled message could not be read: the half-sent data must not be ended, so the connection goes
+            // (the server discards an unfinished transaction, RFC 5321 §3.3) and the recipients wait for a retry.
+            IsUsable = false;
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                outcomes[i] ??= Local(envelope.Recipients[i], RecipientStatus.Deferred, new EnhancedStatusCode(4, 3, 0), $"cannot read the queued message: {e.InnerException?.Message ?? e.Message}");
+            }
+
+            await _connection.DisposeAsync();
+            return new TransactionResult(outcomes!, null, null, false);
+        }
         catch (Exception e) when (IsConnectionFailure(e))
         {
             // RFC 5321 §6.1: after the final dot was sent and before its reply, the server may have taken the
@@ -240,6 +253,18 @@ public sealed partial class SmtpClientSession
             }
 
             return new TransactionResult(outcomes!, null, failure, replies == 0);
+        }
+    }
+
+    private static MessageStream OpenBody(Func<Stream> openBody)
+    {
+        try
+        {
+            return new MessageStream(openBody());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MessageReadException(e);
         }
     }
 

@@ -72,20 +72,34 @@ public sealed class SmtpDelivery : IAsyncDisposable
             }
 
             sessions++;
-            var result = await session.SendAsync(envelope.For(pending), openBody, cancellationToken);
-            if (reused && result.BeforeFirstReply)
+            TransactionResult result;
+            try
             {
-                // The idle connection had died (the server timed it out): nothing was accepted, so start afresh.
-                attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, true, result.Failure, session.Tls, session.Capabilities));
-                await session.CloseAsync(sendQuit: false, CancellationToken.None);
-                (session, usedHost) = await OpenAsync(target, host, address, attempts, cancellationToken);
-                if (session is null)
+                result = await session.SendAsync(envelope.For(pending), openBody, cancellationToken);
+                if (reused && result.BeforeFirstReply)
                 {
-                    continue;
+                    // The idle connection had died (the server timed it out): nothing was accepted, so start afresh.
+                    attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, true, result.Failure, session.Tls, session.Capabilities));
+                    await session.CloseAsync(sendQuit: false, CancellationToken.None);
+                    (session, usedHost) = await OpenAsync(target, host, address, attempts, cancellationToken);
+                    if (session is null)
+                    {
+                        continue;
+                    }
+
+                    reused = false;
+                    result = await session.SendAsync(envelope.For(pending), openBody, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled mid-conversation: the session's state is unknown, so it is closed, never cached.
+                if (session is not null)
+                {
+                    await session.CloseAsync(sendQuit: false, CancellationToken.None);
                 }
 
-                reused = false;
-                result = await session.SendAsync(envelope.For(pending), openBody, cancellationToken);
+                throw;
             }
 
             attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, reused, result.Failure, session.Tls, session.Capabilities));

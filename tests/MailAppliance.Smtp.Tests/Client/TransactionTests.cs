@@ -273,6 +273,34 @@ public class TransactionTests
         Assert.Empty(sink.Messages);
     }
 
+    /// <summary>A message stream that fails after some bytes, as a spool file on a failing disk would.</summary>
+    private sealed class FailingStream(byte[] first) : MemoryStream(first)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Position < Length ? base.ReadAsync(buffer, cancellationToken) : throw new IOException("Input/output error");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_spool_read_error_defers_without_ending_the_data_and_the_connection_is_not_reused(bool chunking)
+    {
+        await using var sink = SmtpSink.Start(chunking ? null : new SmtpSinkOptions { Keywords = NoChunking });
+        await using var delivery = new SmtpDelivery(Options() with { ChunkSize = 16 });
+        var body = Message();
+        var outcome = await delivery.SendAsync(Target(sink), Envelope(body, "a@example.test"), () => new FailingStream(body[..20]));
+        var recipient = Assert.Single(outcome.Recipients);
+        Assert.Equal(RecipientStatus.Deferred, recipient.Status);
+        Assert.Equal("4.3.0", recipient.StatusCode.ToString());
+        Assert.Contains("Input/output error", recipient.Diagnostic, StringComparison.Ordinal);
+        Assert.Equal(0, delivery.Cache.Count);
+
+        var next = await delivery.SendAsync(Target(sink), Envelope(body, "a@example.test"), Body(body));
+        Assert.True(next.AllDelivered);
+        Assert.Equal(body, Assert.Single(await sink.WaitForMessagesAsync(1)).Content);
+        Assert.Equal(2, sink.Connections);
+    }
+
     [Fact]
     public async Task Requiretls_needs_verified_tls_and_the_extension()
     {
