@@ -62,6 +62,19 @@ public sealed record MtaStsPolicy(MtaStsMode Mode, IReadOnlyList<string> Mx, Tim
         _ => TlsPolicy.Opportunistic,
     };
 
+    /// <summary>The policy in its RFC 8461 §3.2 form (what <see cref="TryParse"/> reads back).</summary>
+    public string ToText()
+    {
+        var sb = new System.Text.StringBuilder("version: STSv1\r\nmode: ");
+        sb.Append(Mode switch { MtaStsMode.Enforce => "enforce", MtaStsMode.Testing => "testing", _ => "none" }).Append("\r\n");
+        foreach (var mx in Mx)
+        {
+            sb.Append("mx: ").Append(mx).Append("\r\n");
+        }
+
+        return sb.Append("max_age: ").Append(((long)MaxAge.TotalSeconds).ToString(CultureInfo.InvariantCulture)).Append("\r\n").ToString();
+    }
+
     /// <summary>
     /// Parses a policy body (RFC 8461 §3.2): <c>key: value</c> lines ended by LF or CRLF; version must be STSv1;
     /// mode, max_age and (unless mode is none) at least one mx are required; unknown keys are ignored; for keys other
