@@ -60,6 +60,26 @@ public class TransactionTests
         Assert.Equal(body, Assert.Single(await sink.WaitForMessagesAsync(1)).Content);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_multi_megabyte_message_with_dots_on_chunk_boundaries_arrives_exactly(bool chunking)
+    {
+        await using var sink = SmtpSink.Start(chunking ? null : new SmtpSinkOptions { Keywords = NoChunking });
+        var text = new StringBuilder("Subject: big\r\n\r\n");
+        var random = new Random(7);
+        while (text.Length < 3_000_000)
+        {
+            // Lines of every length, many starting with a dot, so that line starts fall on every chunk offset.
+            text.Append(random.Next(3) == 0 ? "." : "").Append('x', random.Next(0, 120)).Append("\r\n");
+        }
+
+        var body = Encoding.ASCII.GetBytes(text.ToString());
+        var outcome = await SendAsync(sink, Envelope(body, "a@example.test"), body, options: Options() with { ChunkSize = 4093 });
+        Assert.True(outcome.AllDelivered, outcome.Recipients[0].Result);
+        Assert.Equal(body, Assert.Single(await sink.WaitForMessagesAsync(1)).Content);
+    }
+
     [Fact]
     public async Task Mail_rcpts_and_data_go_in_one_write_when_pipelining_is_offered()
     {
