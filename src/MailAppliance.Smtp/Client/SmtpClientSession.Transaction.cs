@@ -97,10 +97,15 @@ public sealed partial class SmtpClientSession
                 _phase = "while sending RCPT TO";
                 foreach (var _ in rcpts)
                 {
+                    if (mailReply.Code == 421 || rcptReplies.LastOrDefault()?.Code == 421)
+                    {
+                        break; // RFC 5321 §3.8: the server is closing; no more replies will come
+                    }
+
                     rcptReplies.Add(await _connection.ReadReplyAsync(timeouts.Rcpt, _phase, cancellationToken));
                 }
 
-                if (!chunking)
+                if (!chunking && mailReply.Code != 421 && rcptReplies.LastOrDefault()?.Code != 421)
                 {
                     _phase = "while sending DATA";
                     dataReply = await _connection.ReadReplyAsync(timeouts.DataInitiation, _phase, cancellationToken);

@@ -321,6 +321,25 @@ public class TransactionTests
         Assert.Equal(2, sink.Connections);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_421_to_mail_defers_every_recipient_with_that_reply(bool pipelining)
+    {
+        await using var sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Keywords = pipelining ? ["PIPELINING", "8BITMIME"] : ["8BITMIME"],
+            Reply = (verb, _) => verb == "MAIL" ? "421 4.7.0 Too many messages, closing" : null,
+        });
+        var body = Message();
+        var outcome = await SendAsync(sink, Envelope(body, "a@example.test", "b@example.test"), body);
+        Assert.All(outcome.Recipients, r =>
+        {
+            Assert.Equal(RecipientStatus.Deferred, r.Status);
+            Assert.Equal("421 4.7.0 Too many messages, closing", r.Result);
+        });
+    }
+
     [Fact]
     public async Task Requiretls_needs_verified_tls_and_the_extension()
     {
