@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Buffers;
 using System.Text;
 using MailAppliance.Core.Net;
@@ -150,7 +151,7 @@ public sealed partial class ImapSession
                 _ => "[SERVERBUG] " + e.Message,
             });
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (StorageFailures.IsDatabase(e))
         {
             // RFC 5530 UNAVAILABLE: the database or the disk failed; the client may retry.
             _logger.LogError(e, "{Command} failed", command.Name);

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
@@ -182,7 +183,7 @@ public sealed class DeliveryWorker : BackgroundService
 
                 _unregistered.TryRemove(queueId, out _);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or TimeoutException)
+            catch (Exception e) when (StorageFailures.IsTemporary(e))
             {
                 // Still away (or this file unreadable for now): the others are not held up, and this one is tried again.
                 _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
@@ -397,7 +398,7 @@ public sealed class DeliveryWorker : BackgroundService
                     return (RecipientStatus.Deferred, "recipient no longer exists");
             }
         }
-        catch (Exception e) when (e is IOException or System.Data.Common.DbException or TimeoutException or MailstoreException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             _logger.LogWarning(e, "Temporary failure delivering {QueueId} to {Recipient}", queueId, recipient);
             return (RecipientStatus.Deferred, "temporary failure: " + e.Message.ReplaceLineEndings(" "));

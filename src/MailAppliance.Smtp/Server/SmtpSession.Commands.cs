@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Diagnostics;
 using System.Globalization;
 using MailAppliance.Core.Addresses;
@@ -238,7 +239,7 @@ public sealed partial class SmtpSession
         {
             resolution = await _services.Recipients.ResolveAsync(address, cancellationToken);
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             // RFC 5321 §4.2.5: a temporary condition answers 4xx, so the sender retries; never 5xx for an outage.
             _logger.LogWarning(e, "Directory unavailable at RCPT");
@@ -276,7 +277,7 @@ public sealed partial class SmtpSession
         {
             candidates.AddRange((await _services.Directory.ListDomainsAsync(cancellationToken)).Select(d => d.Name));
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             _logger.LogWarning(e, "Directory unavailable for postmaster");
         }
@@ -491,7 +492,7 @@ public sealed partial class SmtpSession
         {
             await _services.Queue.EnqueueAsync(writer.Envelope, length, cancellationToken);
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             // The spool file is durable and is the source of truth: the worker registers it when the database is back.
             _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);

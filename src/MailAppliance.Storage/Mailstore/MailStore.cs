@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using Dapper;
 using MailAppliance.Storage.Maildir;
 using Microsoft.Extensions.Logging;
@@ -33,9 +34,9 @@ public sealed partial class MailStore
     // Where deliveries go, by user id and mailbox name (checked again by every group commit).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long UserId, string Name), MailboxInfo> _deliveryTargets = new();
 
-    public MailStore(NpgsqlDataSource db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
+    public MailStore(StorageDatabase db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
     {
-        _db = db;
+        _db = db.Source;
         _options = options;
         _time = time;
         _logger = logger;

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using Dapper;
 using MailAppliance.Storage.Spool;
 using Npgsql;
@@ -22,9 +23,9 @@ public sealed class QueueStore
     private readonly StatementBatcher<PendingRows> _enqueueBatcher;
     private readonly StatementBatcher<StatusUpdate> _statusBatcher;
 
-    public QueueStore(NpgsqlDataSource db)
+    public QueueStore(StorageDatabase db)
     {
-        _db = db;
+        _db = db.Source;
         _enqueueBatcher = new StatementBatcher<PendingRows>(InsertAsync);
         _statusBatcher = new StatementBatcher<StatusUpdate>(UpdateStatusesAsync);
     }

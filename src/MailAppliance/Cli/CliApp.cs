@@ -4,7 +4,7 @@ using MailAppliance.Database;
 using MailAppliance.Hosting;
 using MailAppliance.Logging;
 using MailAppliance.Storage.Accounts;
-using Npgsql;
+using MailAppliance.Storage.Database;
 using Serilog.Extensions.Logging;
 
 namespace MailAppliance.Cli;
@@ -103,8 +103,8 @@ public static class CliApp
             using var loggers = new SerilogLoggerFactory(logger, dispose: false);
             await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);
             var context = new AdminContext(command, command.Words.Skip(verb!.Value.Path.Length).ToList(), options,
-                new AccountDirectory(database.DataSource), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
-                new Output(output, command.Json), error, database.DataSource, cancellationToken);
+                new AccountDirectory(database.Database), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
+                new Output(output, command.Json), error, database.Database, cancellationToken);
             await verb.Value.Handler(context);
             return Success;
         }
@@ -123,7 +123,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: embedded PostgreSQL: {e.Message}");
             return Failure;
         }
-        catch (Exception e) when (e is NpgsqlException and not PostgresException || e is TimeoutException)
+        catch (Exception e) when (StorageFailures.IsUnreachable(e))
         {
             await error.WriteLineAsync($"error: database unreachable: {OneLine(e.Message)}");
             return Failure;

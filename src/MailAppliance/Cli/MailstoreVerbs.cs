@@ -29,7 +29,7 @@ public static class MailstoreVerbs
             }
         }
 
-        var store = new MailStore(c.DataSource, new MailstoreOptions(c.Options.Storage.DataDirectory) { SyncMode = c.Options.Storage.SyncMode }, TimeProvider.System, NullLogger<MailStore>.Instance);
+        var store = new MailStore(c.Database, new MailstoreOptions(c.Options.Storage.DataDirectory) { SyncMode = c.Options.Storage.SyncMode }, TimeProvider.System, NullLogger<MailStore>.Instance);
         var results = new List<object>();
         foreach (var user in users)
         {

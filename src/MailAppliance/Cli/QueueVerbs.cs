@@ -14,7 +14,7 @@ public static class QueueVerbs
             throw new UsageException("usage: queue list");
         }
 
-        var rows = await new QueueStore(c.DataSource).RecipientsAsync(null, c.CancellationToken);
+        var rows = await new QueueStore(c.Database).RecipientsAsync(null, c.CancellationToken);
         var pending = rows.Where(r => r.Status is RecipientStatus.Queued or RecipientStatus.Deferred).ToList();
         c.Output.Table(pending, ["QUEUE-ID", "RECEIVED", "SIZE", "FROM", "RECIPIENT", "STATUS", "NEXT", "RESULT"], r =>
         [
@@ -27,7 +27,7 @@ public static class QueueVerbs
     public static async Task Show(AdminContext c)
     {
         var queueId = QueueId(c, "queue show ID");
-        var rows = await new QueueStore(c.DataSource).RecipientsAsync(queueId, c.CancellationToken);
+        var rows = await new QueueStore(c.Database).RecipientsAsync(queueId, c.CancellationToken);
         var spool = new MessageSpool(c.Options.Storage.SpoolDirectory, TimeProvider.System, c.Options.Storage.SyncMode);
         var opened = spool.Open(queueId);
         if (rows.Count == 0 && opened is null)
@@ -57,7 +57,7 @@ public static class QueueVerbs
     public static async Task Retry(AdminContext c)
     {
         var queueId = QueueId(c, "queue retry ID");
-        var count = await new QueueStore(c.DataSource).RetryNowAsync(queueId, c.CancellationToken);
+        var count = await new QueueStore(c.Database).RetryNowAsync(queueId, c.CancellationToken);
         if (count == 0)
         {
             throw new UsageException($"no waiting recipient for {queueId}");
@@ -69,7 +69,7 @@ public static class QueueVerbs
     public static async Task Delete(AdminContext c)
     {
         var queueId = QueueId(c, "queue delete ID");
-        var queue = new QueueStore(c.DataSource);
+        var queue = new QueueStore(c.Database);
         var count = await queue.DiscardAsync(queueId, "deleted by the administrator", c.CancellationToken);
         var spool = new MessageSpool(c.Options.Storage.SpoolDirectory, TimeProvider.System, c.Options.Storage.SyncMode);
         if (count == 0 && spool.Open(queueId) is null)

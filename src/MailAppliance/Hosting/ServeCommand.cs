@@ -11,7 +11,9 @@ using MailAppliance.Storage.Spool;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using MailAppliance.Storage.Database;
+using MailAppliance.Storage.Locks;
+using MailAppliance.Storage.Nodes;
 using Serilog.Extensions.Logging;
 
 namespace MailAppliance.Hosting;
@@ -57,7 +59,10 @@ public static class ServeCommand
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<NpgsqlDataSource>(database.DataSource);
+        builder.Services.AddSingleton(database.Database);
+        using var node = NodeIdentity.Register(options.Storage.DataDirectory);
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(sp => new MaildropLocks(database.Database, node, options.Storage.DataDirectory, TimeProvider.System, sp.GetRequiredService<ILogger<MaildropLocks>>()));
         builder.Services.AddSingleton(new PasswordHasher(options.Auth.Pbkdf2Iterations));
         builder.Services.AddSingleton<AccountDirectory>();
         builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory) { SyncMode = options.Storage.SyncMode });

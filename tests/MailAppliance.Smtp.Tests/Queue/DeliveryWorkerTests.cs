@@ -24,10 +24,10 @@ public sealed class DeliveryWorkerTests : IClassFixture<DatabaseFixture>, IDispo
     public DeliveryWorkerTests(DatabaseFixture db)
     {
         _db = db;
-        _directory = new AccountDirectory(db.DataSource);
+        _directory = new AccountDirectory(db.Database);
         _spool = new MessageSpool(Path.Combine(_root, "spool"), TimeProvider.System);
-        _queue = new QueueStore(db.DataSource);
-        _store = new MailStore(db.DataSource, new MailstoreOptions(_root), TimeProvider.System, NullLogger<MailStore>.Instance);
+        _queue = new QueueStore(db.Database);
+        _store = new MailStore(db.Database, new MailstoreOptions(_root), TimeProvider.System, NullLogger<MailStore>.Instance);
         _directory.AddDomainAsync(DomainName.Parse(_domain)).GetAwaiter().GetResult();
     }
 

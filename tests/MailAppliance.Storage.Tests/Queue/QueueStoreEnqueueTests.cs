@@ -9,7 +9,7 @@ public sealed class QueueStoreEnqueueTests : IClassFixture<DatabaseFixture>
 {
     private readonly QueueStore _queue;
 
-    public QueueStoreEnqueueTests(DatabaseFixture db) => _queue = new QueueStore(db.DataSource);
+    public QueueStoreEnqueueTests(DatabaseFixture db) => _queue = new QueueStore(db.Database);
 
     private static SpoolEnvelope Envelope(string queueId, params string[] recipients) => new()
     {

@@ -1,4 +1,4 @@
-namespace MailAppliance.Pop3.Server;
+namespace MailAppliance.Storage.Locks;
 
 /// <summary>
 /// The exclusive lock RFC 1939 §8 asks for ("the POP3 server acquires an exclusive-access lock on the maildrop"):

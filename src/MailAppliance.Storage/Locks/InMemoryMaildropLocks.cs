@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace MailAppliance.Pop3.Server;
+namespace MailAppliance.Storage.Locks;
 
 /// <summary>Maildrop locks within one process (tests, or a store without PostgreSQL).</summary>
 public sealed class InMemoryMaildropLocks : IMaildropLocks
