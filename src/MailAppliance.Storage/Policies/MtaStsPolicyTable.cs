@@ -1,5 +1,5 @@
 using Dapper;
-using Npgsql;
+using MailAppliance.Storage.Database;
 
 namespace MailAppliance.Storage.Policies;
 
@@ -8,14 +8,14 @@ public sealed record StoredMtaStsPolicy(string Domain, string PolicyId, string P
 
 /// <summary>
 /// The <c>mta_sts_policies</c> table: MTA-STS policies by recipient domain (RFC 8461 §5.1 asks senders to keep them
-/// until max_age runs out). Every node of a cluster shares them. Database errors surface as
-/// <see cref="System.Data.Common.DbException"/>; callers treat them as a cache miss.
+/// until max_age runs out). Every node of a cluster shares them. Database errors are exceptions that
+/// <see cref="StorageFailures.IsTemporary"/> recognises; callers treat them as a cache miss.
 /// </summary>
-public sealed class MtaStsPolicyTable(NpgsqlDataSource dataSource)
+public sealed class MtaStsPolicyTable(StorageDatabase database)
 {
     public async Task<StoredMtaStsPolicy?> GetAsync(string domain, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(string Domain, string PolicyId, string Policy, DateTime FetchedAt, DateTime ExpiresAt)?>(new CommandDefinition(
             "SELECT domain, policy_id, policy, fetched_at, expires_at FROM mta_sts_policies WHERE domain = @domain",
             new { domain = domain.ToLowerInvariant() }, cancellationToken: cancellationToken));
@@ -25,7 +25,7 @@ public sealed class MtaStsPolicyTable(NpgsqlDataSource dataSource)
     public async Task SetAsync(StoredMtaStsPolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO mta_sts_policies (domain, policy_id, policy, fetched_at, expires_at)
             VALUES (@Domain, @PolicyId, @Policy, @FetchedAt, @ExpiresAt)
@@ -46,14 +46,14 @@ public sealed class MtaStsPolicyTable(NpgsqlDataSource dataSource)
 
     public async Task RemoveAsync(string domain, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM mta_sts_policies WHERE domain = @domain", new { domain = domain.ToLowerInvariant() }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Removes policies that expired before <paramref name="now"/>; returns how many.</summary>
     public async Task<int> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.Source.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM mta_sts_policies WHERE expires_at < @now", new { now = now.UtcDateTime }, cancellationToken: cancellationToken));
     }
 

@@ -1,4 +1,4 @@
-using System.Data.Common;
+using MailAppliance.Storage.Database;
 using MailAppliance.Storage.Policies;
 
 namespace MailAppliance.Smtp.Client.MtaSts;
@@ -24,7 +24,7 @@ public sealed class PersistentMtaStsPolicyStore(MtaStsPolicyTable table) : IMtaS
         {
             stored = await table.GetAsync(domain, cancellationToken);
         }
-        catch (DbException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             return null;
         }
@@ -47,7 +47,7 @@ public sealed class PersistentMtaStsPolicyStore(MtaStsPolicyTable table) : IMtaS
         {
             await table.SetAsync(new StoredMtaStsPolicy(policy.Domain, policy.Id, policy.Policy.ToText(), policy.FetchedAt, policy.ExpiresAt), cancellationToken);
         }
-        catch (DbException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             // kept in memory; the next fetch after a restart costs one HTTPS request
         }
@@ -60,7 +60,7 @@ public sealed class PersistentMtaStsPolicyStore(MtaStsPolicyTable table) : IMtaS
         {
             await table.RemoveAsync(domain, cancellationToken);
         }
-        catch (DbException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             // the stored copy expires by itself
         }

@@ -13,9 +13,9 @@ public sealed class PersistentMtaStsPolicyStoreTests(DatabaseFixture database) :
     public async Task A_stored_policy_survives_a_restart()
     {
         var fetchedAt = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-        await new PersistentMtaStsPolicyStore(new MtaStsPolicyTable(database.DataSource)).SetAsync(new CachedMtaStsPolicy("restart.example.test", Policy(), "id1", fetchedAt));
+        await new PersistentMtaStsPolicyStore(new MtaStsPolicyTable(database.Database)).SetAsync(new CachedMtaStsPolicy("restart.example.test", Policy(), "id1", fetchedAt));
 
-        var afterRestart = new PersistentMtaStsPolicyStore(new MtaStsPolicyTable(database.DataSource));
+        var afterRestart = new PersistentMtaStsPolicyStore(new MtaStsPolicyTable(database.Database));
         var cached = await afterRestart.GetAsync("Restart.Example.TEST");
         Assert.NotNull(cached);
         Assert.Equal("id1", cached.Id);
@@ -28,7 +28,7 @@ public sealed class PersistentMtaStsPolicyStoreTests(DatabaseFixture database) :
     [Fact]
     public async Task A_newer_fetch_replaces_the_policy_and_an_older_one_does_not()
     {
-        var table = new MtaStsPolicyTable(database.DataSource);
+        var table = new MtaStsPolicyTable(database.Database);
         var store = new PersistentMtaStsPolicyStore(table);
         var t0 = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
         await store.SetAsync(new CachedMtaStsPolicy("order.example.test", Policy(), "a", t0));
@@ -44,7 +44,7 @@ public sealed class PersistentMtaStsPolicyStoreTests(DatabaseFixture database) :
     [Fact]
     public async Task Expired_policies_are_swept()
     {
-        var table = new MtaStsPolicyTable(database.DataSource);
+        var table = new MtaStsPolicyTable(database.Database);
         var t0 = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await table.SetAsync(new StoredMtaStsPolicy("expired.example.test", "x", Policy().ToText(), t0, t0.AddDays(1)));
         Assert.True(await table.RemoveExpiredAsync(t0.AddDays(2)) >= 1);
