@@ -37,6 +37,8 @@ public static class CliApp
         (["queue", "show"], "queue show ID", QueueVerbs.Show),
         (["queue", "retry"], "queue retry ID", QueueVerbs.Retry),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
+        (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
+        (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -113,7 +115,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
         }
-        catch (DirectoryException e)
+        catch (Exception e) when (e is DirectoryException or CommandFailedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failure;

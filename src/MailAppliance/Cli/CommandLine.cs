@@ -7,7 +7,7 @@ namespace MailAppliance.Cli;
 public sealed class CommandLine
 {
     // Options that take a value; all others are flags.
-    private static readonly HashSet<string> ValueOptions = ["--config", "--quota", "--user"];
+    private static readonly HashSet<string> ValueOptions = ["--config", "--quota", "--user", "--selector", "--algorithm"];
     private static readonly HashSet<string> FlagOptions = ["--json", "--password-stdin", "--help", "-h", "--version", "--all"];
 
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);

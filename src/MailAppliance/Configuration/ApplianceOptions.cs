@@ -24,6 +24,9 @@ public sealed record ApplianceOptions
 
     /// <summary><c>Delivery:Port</c>, <c>Delivery:Routes</c>, <c>Delivery:Smarthosts</c>: where outbound mail goes.</summary>
     public MailAppliance.Smtp.Client.Destinations.DeliveryRouting DeliveryRouting { get; init; } = MailAppliance.Smtp.Client.Destinations.DeliveryRouting.Default;
+
+    /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
+    public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
@@ -38,6 +41,9 @@ public sealed record StorageOptions(string DataDirectory, string? PostgresBinDir
     public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
 
     public string TlsDirectory => Path.Combine(DataDirectory, "tls");
+
+    /// <summary>DKIM private keys, one file per key (mode 0600).</summary>
+    public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
 }
 
 /// <summary>Where each listener binds; an empty list disables that listener.</summary>

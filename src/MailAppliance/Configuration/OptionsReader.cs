@@ -5,6 +5,7 @@ using MailAppliance.Core.Security;
 using MailAppliance.Core.Text;
 using MailAppliance.Smtp.Client;
 using MailAppliance.Smtp.Client.Destinations;
+using MailAppliance.Pipeline.Dns;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
@@ -78,6 +79,7 @@ public static class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
             DeliveryRouting = ReadDeliveryRouting(configuration),
+            Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
         };
     }
 
@@ -270,13 +272,8 @@ public static class OptionsReader
 
     private static List<IPNetwork> Networks(IConfiguration configuration, string key)
     {
-        // Either a JSON array (Smtp:TrustedNetworks:0, :1, ...) or one string separated by commas or spaces.
-        var section = configuration.GetSection(key);
-        var items = section.GetChildren().Any()
-            ? section.GetChildren().Select(c => c.Value ?? "")
-            : (section.Value ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
         var networks = new List<IPNetwork>();
-        foreach (var raw in items.Select(i => i.Trim()).Where(i => i.Length > 0))
+        foreach (var raw in ListItems(configuration, key))
         {
             var text = raw.Contains('/', StringComparison.Ordinal) ? raw
                 : IPAddress.TryParse(raw, out var single) ? $"{raw}/{(single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)}" : raw;
@@ -289,6 +286,31 @@ public static class OptionsReader
         }
 
         return networks;
+    }
+
+    /// <summary>A list (JSON array, or one string separated by commas or spaces) of <c>ip</c> or <c>ip:port</c>.</summary>
+    private static List<IPEndPoint> DnsServers(IConfiguration configuration, string key)
+    {
+        var servers = new List<IPEndPoint>();
+        foreach (var item in ListItems(configuration, key))
+        {
+            servers.Add(DnsServerAddress.TryParse(item, out var endpoint)
+                ? endpoint
+                : throw new ConfigurationException(key, $"'{item}' is not an IP address or ip:port (for example 192.0.2.53, 127.0.0.1:5353 or [::1]:53)"));
+        }
+
+        return servers;
+    }
+
+    // INTERFACE.md: a list is a JSON array (Key:0, Key:1, ...) or one string separated by commas or spaces; given
+    // both, the array wins.
+    private static IEnumerable<string> ListItems(IConfiguration configuration, string key)
+    {
+        var section = configuration.GetSection(key);
+        var items = section.GetChildren().Any()
+            ? section.GetChildren().Select(c => c.Value ?? "")
+            : (section.Value ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
+        return items.Select(i => i.Trim()).Where(i => i.Length > 0);
     }
 
     private static LogEventLevel Level(IConfiguration configuration, string key)

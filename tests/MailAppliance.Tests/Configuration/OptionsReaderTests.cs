@@ -73,6 +73,8 @@ public class OptionsReaderTests
     [InlineData("Storage:PostgresBinDirectory", "/nonexistent/pg/bin")]
     [InlineData("Storage:SyncMode", "sometimes")]
     [InlineData("Storage:SyncMode", "2")]
+    [InlineData("Dns:Servers", "localhost")]
+    [InlineData("Dns:Servers", "127.0.0.1:99999")]
     public void An_invalid_value_names_its_key_in_one_line(string key, string value)
     {
         var message = Fails((key, value));
@@ -109,6 +111,18 @@ public class OptionsReaderTests
         Assert.Equal(2, fromString.Smtp.TrustedNetworks.Count);
         Assert.True(fromString.Smtp.TrustedNetworks[1].Contains(IPAddress.Parse("198.51.100.7")));
         Assert.False(fromString.Smtp.TrustedNetworks[1].Contains(IPAddress.Parse("198.51.100.8")));
+    }
+
+    [Fact]
+    public void Dns_servers_come_as_an_array_or_a_list()
+    {
+        Assert.Empty(Read().Dns.Servers);
+        var fromArray = Read(("Dns:Servers:0", "127.0.0.1:5353"), ("Dns:Servers:1", "::1"));
+        Assert.Equal(["127.0.0.1:5353", "[::1]:53"], fromArray.Dns.Servers.Select(s => s.ToString()));
+        var fromString = Read(("Dns:Servers", "192.0.2.53, [2001:db8::53]:5353 198.51.100.53:53"));
+        Assert.Equal(["192.0.2.53:53", "[2001:db8::53]:5353", "198.51.100.53:53"], fromString.Dns.Servers.Select(s => s.ToString()));
+        var both = Read(("Dns:Servers", "192.0.2.1"), ("Dns:Servers:0", "192.0.2.2"));
+        Assert.Equal("192.0.2.2:53", Assert.Single(both.Dns.Servers).ToString());
     }
 
     [Fact]

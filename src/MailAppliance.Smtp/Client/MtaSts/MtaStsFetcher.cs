@@ -86,6 +86,18 @@ public sealed class MtaStsFetcher : IDisposable
         _http = new HttpClient(handler) { Timeout = options.Timeout, MaxResponseContentBufferSize = options.MaxBodyLength };
     }
 
+    /// <summary>A fetcher that finds policy hosts through the appliance's resolver (A, then AAAA).</summary>
+    public static MtaStsFetcher ForResolver(MailAppliance.Pipeline.Dns.IDnsResolver dns, MtaStsFetcherOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dns);
+        return new MtaStsFetcher(options ?? new MtaStsFetcherOptions(), async (host, cancellationToken) =>
+        {
+            var a = await dns.LookupAAsync(host, cancellationToken);
+            var aaaa = await dns.LookupAaaaAsync(host, cancellationToken);
+            return [.. a.Records, .. aaaa.Records];
+        });
+    }
+
     /// <summary>Fetches and parses the policy of <paramref name="domain"/> (an A-label domain).</summary>
     public async Task<MtaStsFetchResult> FetchAsync(string domain, CancellationToken cancellationToken = default)
     {
