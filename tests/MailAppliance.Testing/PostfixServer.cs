@@ -95,8 +95,11 @@ public sealed class PostfixServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the delivered message whose bytes contain <paramref name="marker"/> (a Message-ID, say).</summary>
-    public async Task<byte[]> WaitForMessageAsync(string marker, TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits for the delivered message whose bytes contain <paramref name="marker"/> (a Message-ID, say) and not
+    /// <paramref name="unless"/> (a DSN about the message quotes its headers too).
+    /// </summary>
+    public async Task<byte[]> WaitForMessageAsync(string marker, TimeSpan? timeout = null, string? unless = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         var needle = Encoding.UTF8.GetBytes(marker);
@@ -106,7 +109,7 @@ public sealed class PostfixServer : IAsyncDisposable
             foreach (var file in files)
             {
                 var bytes = await File.ReadAllBytesAsync(file);
-                if (bytes.AsSpan().IndexOf(needle) >= 0)
+                if (bytes.AsSpan().IndexOf(needle) >= 0 && (unless is null || bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(unless)) < 0))
                 {
                     return bytes;
                 }
