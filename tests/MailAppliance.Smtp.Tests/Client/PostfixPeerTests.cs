@@ -16,10 +16,12 @@ public sealed class PostfixFixture : IAsyncLifetime
 
     public System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate { get; private set; } = null!;
 
+    private string _pemDirectory = "";
+
     public async Task InitializeAsync()
     {
         Certificate = Certificates.Issue("mx.example.test");
-        var pemDirectory = TestDirectories.Create("postfix-tls");
+        var pemDirectory = _pemDirectory = TestDirectories.Create("postfix-tls");
         Postfix = await PostfixServer.StartAsync(new PostfixOptions
         {
             Tls = Certificates.WritePem(Certificate, pemDirectory, "mx"),
@@ -34,6 +36,7 @@ public sealed class PostfixFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Postfix.DisposeAsync();
+        TestDirectories.Delete(_pemDirectory);
         Certificates.Dispose();
     }
 }
