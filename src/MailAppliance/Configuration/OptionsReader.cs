@@ -6,6 +6,7 @@ using MailAppliance.Core.Security;
 using MailAppliance.Core.Text;
 using MailAppliance.Smtp.Client;
 using MailAppliance.Smtp.Client.Destinations;
+using MailAppliance.Smtp.Queue;
 using MailAppliance.Pipeline.Dns;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
@@ -80,6 +81,7 @@ public static class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
             DeliveryRouting = ReadDeliveryRouting(configuration),
+            Delivery = ReadDeliverySchedule(configuration, hostname.TrimEnd('.')),
             Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
         };
     }
@@ -143,6 +145,59 @@ public static class OptionsReader
         }
 
         return new DeliveryRouting(routes, smarthosts, port);
+    }
+
+    /// <summary><c>Delivery:RetryMin</c>, <c>Delivery:RetryMax</c>, <c>Delivery:MaxLifetime</c>, <c>Delivery:DelayWarning</c>.</summary>
+    private static DeliveryOptions ReadDeliverySchedule(IConfiguration configuration, string hostname)
+    {
+        var defaults = new DeliveryOptions();
+        var retryMin = Duration(configuration, "Delivery:RetryMin", defaults.RetryMin, TimeSpan.FromSeconds(1));
+        var retryMax = Duration(configuration, "Delivery:RetryMax", defaults.RetryMax, TimeSpan.FromSeconds(1));
+        if (retryMax < retryMin)
+        {
+            throw new ConfigurationException("Delivery:RetryMax", $"'{configuration["Delivery:RetryMax"] ?? "1h"}' is shorter than Delivery:RetryMin");
+        }
+
+        return new DeliveryOptions
+        {
+            Hostname = hostname,
+            RetryMin = retryMin,
+            RetryMax = retryMax,
+            MaxLifetime = Duration(configuration, "Delivery:MaxLifetime", defaults.MaxLifetime, TimeSpan.FromMinutes(1)),
+            // 0 turns the warning off (as Postfix's delay_warning_time).
+            DelayWarning = Duration(configuration, "Delivery:DelayWarning", defaults.DelayWarning, TimeSpan.Zero),
+        };
+    }
+
+    /// <summary>INTERFACE.md: a duration is a number with s, m, h or d (<c>30s</c>, <c>4h</c>); a bare 0 is zero.</summary>
+    private static TimeSpan Duration(IConfiguration configuration, string key, TimeSpan defaultValue, TimeSpan min)
+    {
+        var value = Blank(configuration[key]);
+        if (value is null)
+        {
+            return defaultValue;
+        }
+
+        if (value == "0" && min == TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var unit = value[^1] switch
+        {
+            's' or 'S' => TimeSpan.FromSeconds(1),
+            'm' or 'M' => TimeSpan.FromMinutes(1),
+            'h' or 'H' => TimeSpan.FromHours(1),
+            'd' or 'D' => TimeSpan.FromDays(1),
+            _ => TimeSpan.Zero,
+        };
+        if (unit == TimeSpan.Zero || !long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            || count > 36_500L * 86_400 || unit * count < min)
+        {
+            throw new ConfigurationException(key, $"'{value}' is not a duration of at least {(min == TimeSpan.Zero ? "0" : min.ToString())} (a number with s, m, h or d, for example 30s or 4h)");
+        }
+
+        return unit * count;
     }
 
     private static MailAppliance.Storage.Durability.SyncMode ReadSyncMode(IConfiguration configuration)
