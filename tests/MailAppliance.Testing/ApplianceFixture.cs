@@ -37,6 +37,15 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ImapsPort { get; private set; }
 
+    /// <summary>
+    /// The appliance's DNS (<c>Dns:Servers</c>): a server of the test's own on loopback, so no lookup leaves the
+    /// machine; names it has no data for are NXDOMAIN (mail to them bounces with 5.1.2).
+    /// </summary>
+    public MailAppliance.Testing.Dns.LoopbackDnsServer Dns { get; } = MailAppliance.Testing.Dns.LoopbackDnsServer.Start();
+
+    /// <summary><c>Delivery:Port</c>: remote servers (sinks, Postfix) listen on it, each on its own 127.0.0.x.</summary>
+    public int DeliveryPort { get; private set; }
+
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
 
@@ -53,9 +62,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var ports = TestPorts.Take(7);
+        var ports = TestPorts.Take(8);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
-        (ImapPort, ImapsPort) = (ports[5], ports[6]);
+        (ImapPort, ImapsPort, DeliveryPort) = (ports[5], ports[6], ports[7]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
         var config = new Dictionary<string, object>
@@ -65,6 +74,8 @@ public class ApplianceFixture : IAsyncLifetime
             ["ConnectionStrings"] = new { Metadata = connectionString },
             ["Auth"] = AuthSettings,
             ["Smtp"] = ExtraSmtpSettings,
+            ["Dns"] = new { Servers = Dns.Address },
+            ["Delivery"] = new Dictionary<string, object> { ["Port"] = DeliveryPort },
             ["Listeners"] = new
             {
                 Smtp = $"127.0.0.1:{SmtpPort}",
@@ -157,6 +168,7 @@ public class ApplianceFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await StopAsync();
+        await Dns.DisposeAsync();
         TestDirectories.Delete(Root);
     }
 }

@@ -23,6 +23,12 @@ public sealed record PostfixOptions
 
     /// <summary>More main.cf lines.</summary>
     public IReadOnlyList<string> MainCf { get; init; } = [];
+
+    /// <summary>The loopback address smtpd listens on (another 127.0.0.x lets it share a port number with others).</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    /// <summary>The port smtpd listens on; null: a free one.</summary>
+    public int? Port { get; init; }
 }
 
 /// <summary>
@@ -32,11 +38,14 @@ public sealed record PostfixOptions
 /// </summary>
 public sealed class PostfixServer : IAsyncDisposable
 {
-    private PostfixServer(string directory, int port)
+    private PostfixServer(string directory, string address, int port)
     {
         Directory = directory;
+        Address = address;
         Port = port;
     }
+
+    public string Address { get; }
 
     public string Directory { get; }
 
@@ -56,8 +65,8 @@ public sealed class PostfixServer : IAsyncDisposable
         }
 
         var directory = TestDirectories.Create("postfix");
-        var port = TestPorts.Take(1)[0];
-        var server = new PostfixServer(directory, port);
+        var port = options.Port ?? TestPorts.Take(1)[0];
+        var server = new PostfixServer(directory, options.Address, port);
         foreach (var sub in new[] { "queue", "data", "mail" })
         {
             System.IO.Directory.CreateDirectory(Path.Combine(directory, sub));
@@ -66,7 +75,7 @@ public sealed class PostfixServer : IAsyncDisposable
         await RunAsync("chown", $"65534:65534 {Path.Combine(directory, "mail")}");
         await RunAsync("chown", $"postfix {Path.Combine(directory, "data")}");
         await File.WriteAllTextAsync(Path.Combine(directory, "main.cf"), MainCf(directory, options));
-        await File.WriteAllTextAsync(Path.Combine(directory, "master.cf"), MasterCf(port));
+        await File.WriteAllTextAsync(Path.Combine(directory, "master.cf"), MasterCf(options.Address, port));
         await RunAsync("postfix", $"-c {directory} start");
         await server.WaitUntilListeningAsync();
         return server;
@@ -153,7 +162,7 @@ public sealed class PostfixServer : IAsyncDisposable
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", Port);
+                await probe.ConnectAsync(Address, Port);
                 return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
@@ -178,6 +187,7 @@ public sealed class PostfixServer : IAsyncDisposable
         sb.AppendLine("setgid_group = postdrop");
         sb.AppendLine(CultureInfo.InvariantCulture, $"myhostname = {options.HostName}");
         sb.AppendLine("mydestination =");
+        // Postfix takes only interface addresses here (127.0.0.1 on lo); the listener's own address is in master.cf.
         sb.AppendLine("inet_interfaces = 127.0.0.1");
         sb.AppendLine("inet_protocols = ipv4");
         sb.AppendLine("mynetworks = 127.0.0.0/8");
@@ -214,8 +224,8 @@ public sealed class PostfixServer : IAsyncDisposable
         return sb.ToString();
     }
 
-    private static string MasterCf(int port) => $"""
-        127.0.0.1:{port} inet n - n - - smtpd
+    private static string MasterCf(string address, int port) => $"""
+        {address}:{port} inet n - n - - smtpd
         pickup    unix  n       -       n       60      1       pickup
         cleanup   unix  n       -       n       -       0       cleanup
         qmgr      unix  n       -       n       300     1       qmgr
