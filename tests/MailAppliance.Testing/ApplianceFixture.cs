@@ -57,6 +57,9 @@ public class ApplianceFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Environment variables for the <c>serve</c> process (a subclass may trust a test CA with SSL_CERT_FILE).</summary>
+    protected virtual IDictionary<string, string>? ServeEnvironment => null;
+
     /// <summary>The Auth section (a subclass may allow plaintext authentication).</summary>
     protected virtual object AuthSettings => new { Pbkdf2Iterations = 1000 };
 
@@ -96,7 +99,7 @@ public class ApplianceFixture : IAsyncLifetime
 
     public async Task StartAsync()
     {
-        _serve = ServeProcess.Start(Cli.ConfigFile);
+        _serve = ServeProcess.Start(Cli.ConfigFile, ServeEnvironment);
         await _serve.WaitForNotificationAsync("READY=1", TimeSpan.FromSeconds(90));
     }
 

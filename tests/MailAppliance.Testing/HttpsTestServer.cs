@@ -18,15 +18,18 @@ public sealed record HttpsTestResponse(int Status, string ContentType, string Bo
 /// </summary>
 public sealed class HttpsTestServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly SslStreamCertificateContext _certificate;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, HttpsTestResponse> _responses = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly Task _accepting;
 
-    public HttpsTestServer(SslStreamCertificateContext certificate)
+    /// <param name="address">Where to listen (127.0.0.1 by default).</param>
+    /// <param name="port">The port (0: a free one; 443 for a server found the way MTA-STS looks it up).</param>
+    public HttpsTestServer(SslStreamCertificateContext certificate, IPAddress? address = null, int port = 0)
     {
+        _listener = new TcpListener(address ?? IPAddress.Loopback, port);
         _certificate = certificate;
         _listener.Start();
         _accepting = AcceptAsync();

@@ -101,7 +101,8 @@ public sealed class SmtpTransport
             ClientStatus.Bounced => QueueStatus.Bounced,
             _ => QueueStatus.Deferred,
         },
-        outcome.Result)
+        // A remote reply verbatim; our own diagnostic with its RFC 3463 code in front (as the replies have theirs).
+        outcome.Reply is null ? $"{outcome.StatusCode} {outcome.Diagnostic}" : outcome.Result)
     {
         StatusCode = outcome.StatusCode.ToString(),
         RemoteMta = outcome.RemoteHost is { } host ? host.Split('[')[0].Trim() : null,
