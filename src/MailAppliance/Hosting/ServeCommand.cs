@@ -66,7 +66,11 @@ public static class ServeCommand
         services.AddSingleton(_ => new SmtpDelivery(new SmtpClientOptions { HeloName = options.Hostname }, TimeProvider.System));
         services.AddSingleton(sp => new SmtpTransport(sp.GetRequiredService<SmtpDelivery>(), sp.GetRequiredService<DestinationResolver>(), sp.GetRequiredService<ILogger<SmtpTransport>>()));
         services.AddSingleton(sp => new OutboundSigning(
-            new DkimSigningService(new StoredDkimKeys(new DkimKeyStore(database))), options.Smtp.TrustedNetworks, sp.GetRequiredService<ILogger<OutboundSigning>>()));
+            new DkimSigningService(new CachedDkimKeys(
+                new StoredDkimKeys(new DkimKeyStore(database)),
+                new ChannelListener(database, "dkim_keys_changed", sp.GetRequiredService<ILogger<OutboundSigning>>()),
+                TimeProvider.System)),
+            options.Smtp.TrustedNetworks, sp.GetRequiredService<ILogger<OutboundSigning>>()));
     }
 
     public static async Task<int> RunAsync(ApplianceOptions options, Serilog.ILogger serilog, CancellationToken cancellationToken)
