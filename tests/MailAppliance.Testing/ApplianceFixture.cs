@@ -37,9 +37,12 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ImapsPort { get; private set; }
 
+    public int ManageSievePort { get; private set; }
+
     /// <summary>
     /// The appliance's DNS (<c>Dns:Servers</c>): a server of the test's own on loopback, so no lookup leaves the
-    /// machine; names it has no data for are NXDOMAIN (mail to them bounces with 5.1.2).
+    /// machine; names it has no data for are NXDOMAIN (mail to them bounces with 5.1.2). Started with the fixture, so
+    /// a test may add zone data before the appliance starts.
     /// </summary>
     public MailAppliance.Testing.Dns.LoopbackDnsServer Dns { get; } = MailAppliance.Testing.Dns.LoopbackDnsServer.Start();
 
@@ -65,9 +68,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var ports = TestPorts.Take(8);
+        var ports = TestPorts.Take(9);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
-        (ImapPort, ImapsPort, DeliveryPort) = (ports[5], ports[6], ports[7]);
+        (ImapPort, ImapsPort, ManageSievePort, DeliveryPort) = (ports[5], ports[6], ports[7], ports[8]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
         var config = new Dictionary<string, object>
@@ -76,8 +79,8 @@ public class ApplianceFixture : IAsyncLifetime
             ["Storage"] = new { DataDirectory },
             ["ConnectionStrings"] = new { Metadata = connectionString },
             ["Auth"] = AuthSettings,
+            ["Dns"] = new { Servers = new[] { Dns.Address } },
             ["Smtp"] = ExtraSmtpSettings,
-            ["Dns"] = new { Servers = Dns.Address },
             ["Delivery"] = new Dictionary<string, object> { ["Port"] = DeliveryPort },
             ["Listeners"] = new
             {
@@ -88,6 +91,7 @@ public class ApplianceFixture : IAsyncLifetime
                 Imaps = $"127.0.0.1:{ImapsPort}",
                 Pop3 = $"127.0.0.1:{Pop3Port}",
                 Pop3s = $"127.0.0.1:{Pop3sPort}",
+                ManageSieve = $"127.0.0.1:{ManageSievePort}",
             },
         };
         Configure(config);

@@ -1,4 +1,3 @@
-using MailAppliance.Core.Addresses;
 using MailAppliance.Pipeline.Reports;
 using MailAppliance.Pipeline.Routing;
 using Xtext = MailAppliance.Smtp.Client.Xtext;
@@ -49,7 +48,7 @@ internal sealed class MessageDelivery(
             var plans = new List<Plan>(rows.Count);
             foreach (var row in rows)
             {
-                plans.Add(await PlanAsync(row, opened.Envelope, cancellationToken));
+                plans.Add(await PlanAsync(row, opened, cancellationToken));
             }
 
             var held = new List<(Plan Plan, TransportResult Result)>();
@@ -72,10 +71,13 @@ internal sealed class MessageDelivery(
         }
     }
 
-    /// <summary>Routes a recipient; what needs no transport (discard, bounce, a routing failure) is decided here.</summary>
-    private async Task<Plan> PlanAsync(QueueRecipient row, SpoolEnvelope envelope, CancellationToken cancellationToken)
+    /// <summary>
+    /// Routes a recipient; what needs no transport (discard, bounce, a forward's expansion, a routing failure) is
+    /// decided here.
+    /// </summary>
+    private async Task<Plan> PlanAsync(QueueRecipient row, SpooledMessage message, CancellationToken cancellationToken)
     {
-        var routing = await router.RouteAsync(row.Recipient, envelope, cancellationToken);
+        var routing = await router.RouteAsync(row.Recipient, message.Envelope, message.Verdict, cancellationToken);
         if (routing.TemporaryFailure is { } reason)
         {
             var plan = new Plan(row, []) { Failure = new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)) };
@@ -89,6 +91,7 @@ internal sealed class MessageDelivery(
             {
                 RecipientRoute.Discard discard => new TransportResult(RecipientStatus.Discarded, discard.Reason),
                 RecipientRoute.Bounce bounce => new TransportResult(RecipientStatus.Bounced, $"{bounce.Status} {bounce.Reason}") { StatusCode = bounce.Status },
+                RecipientRoute.Forward forward => await ForwardAsync(row, message, forward, cancellationToken),
                 _ => null,
             };
         }
@@ -96,26 +99,35 @@ internal sealed class MessageDelivery(
         return result;
     }
 
-    /// <summary>Starts one transaction per (sender, domain) of the message's remote routes.</summary>
+    /// <summary>
+    /// A forward becomes a recipient of its own (parent: this recipient; sent from the SRS sender, settled on its own:
+    /// a target that waits never makes another one sent twice), written before this recipient is settled
+    /// <c>forwarded</c>, so a crash in between repeats the expansion (a no-op), never loses it. RFC 3461 §4.2: the
+    /// address the message was sent to goes on as ORCPT.
+    /// </summary>
+    private async Task<TransportResult> ForwardAsync(QueueRecipient row, SpooledMessage message, RecipientRoute.Forward forward, CancellationToken cancellationToken)
+    {
+        var orcpt = row.OriginalRecipient ?? "rfc822;" + Xtext.Encode(row.Recipient);
+        await queue.ExpandAsync(message.Envelope with { Recipients = [new SpoolRecipient(forward.Target, row.Notify, orcpt)] },
+            message.Message.Length, row.Recipient, forward.Sender == message.Envelope.MailFrom ? null : forward.Sender, cancellationToken);
+        return new TransportResult(RecipientStatus.Forwarded, $"forwarded to {forward.Target} from <{forward.Sender}>");
+    }
+
+    /// <summary>
+    /// Starts one transaction per (sender, domain) of the message's remote routes. A forward's own row goes out from
+    /// its SRS sender (RFC 5321 §3.9: the forwarder's reverse-path), any other from the message's sender.
+    /// </summary>
     private async Task<List<Task>> StartRemoteAsync(SpooledMessage message, List<Plan> plans, List<(Plan, TransportResult)> held, CancellationToken cancellationToken)
     {
         var jobs = new List<RemoteJob>();
         foreach (var plan in plans)
         {
             var row = plan.Row;
-            var orcpt = row.OriginalRecipient ?? "rfc822;" + Xtext.Encode(row.Recipient);
             for (var i = 0; i < plan.Routes.Count; i++)
             {
-                RemoteJob? job = plan.Routes[i] switch
+                if (plan.Routes[i] is RecipientRoute.Relay relay)
                 {
-                    RecipientRoute.Relay relay => new RemoteJob(plan, i, row.MailFrom, relay.Domain, new RemoteRecipient(relay.Recipient, row.Notify, row.OriginalRecipient)),
-                    // RFC 3461 §4.2: a forward passes on the address it was sent to as ORCPT.
-                    RecipientRoute.Forward forward => new RemoteJob(plan, i, forward.Sender, DomainOf(forward.Target), new RemoteRecipient(forward.Target, row.Notify, orcpt)),
-                    _ => null,
-                };
-                if (job is not null)
-                {
-                    jobs.Add(job);
+                    jobs.Add(new RemoteJob(plan, i, row.SrsSender ?? row.MailFrom, relay.Domain, new RemoteRecipient(relay.Recipient, row.Notify, row.OriginalRecipient)));
                     plan.AddPending();
                 }
             }
@@ -147,8 +159,7 @@ internal sealed class MessageDelivery(
         var results = await smtp!.SendAsync(message, sender, domain, [.. jobs.Select(j => j.Recipient)], cancellationToken);
         for (var i = 0; i < jobs.Count; i++)
         {
-            var result = jobs[i].Plan.Routes[jobs[i].Index] is RecipientRoute.Forward forward ? results[i] with { FinalRecipient = forward.Target } : results[i];
-            await CompleteAsync(jobs[i], result, held, cancellationToken);
+            await CompleteAsync(jobs[i], results[i], held, cancellationToken);
         }
     }
 
@@ -182,7 +193,7 @@ internal sealed class MessageDelivery(
 
     /// <summary>
     /// The recipient's outcome from its routes' (any deferred: deferred; else any bounced: bounced; all discarded:
-    /// discarded; else delivered), then the queue's clock: past <c>Delivery:MaxLifetime</c> a deferral bounces.
+    /// discarded; all forwarded or discarded: forwarded; else delivered), then the queue's clock: past <c>Delivery:MaxLifetime</c> a deferral bounces.
     /// </summary>
     private TransportResult Outcome(Plan plan)
     {
@@ -200,6 +211,7 @@ internal sealed class MessageDelivery(
         var status = results.Any(r => r.Status == RecipientStatus.Deferred) ? RecipientStatus.Deferred
             : results.Any(r => r.Status == RecipientStatus.Bounced) ? RecipientStatus.Bounced
             : results.All(r => r.Status == RecipientStatus.Discarded) ? RecipientStatus.Discarded
+            : results.All(r => r.Status is RecipientStatus.Forwarded or RecipientStatus.Discarded) ? RecipientStatus.Forwarded
             : RecipientStatus.Delivered;
         var combined = results.Count == 1 ? results[0] : new TransportResult(status, string.Join("; ", results.Select(r => r.Result)), results.Any(r => r.Outage))
         {
@@ -306,8 +318,6 @@ internal sealed class MessageDelivery(
         }, cancellationToken);
         logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
     }
-
-    private static string DomainOf(string address) => MailAddress.TryParse(address, out var parsed, out _) ? parsed.Domain.Ascii : address[(address.LastIndexOf('@') + 1)..];
 
     /// <summary>A recipient in this attempt: its routes, their results as they come, and how many are still out.</summary>
     private sealed class Plan(QueueRecipient row, IReadOnlyList<RecipientRoute> routes)

@@ -1,6 +1,9 @@
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Pipeline.Routing;
 using MailAppliance.Pipeline.Checks;
+using MailAppliance.Pipeline.Dns;
+using MailAppliance.Pipeline.Sieve;
+using MailAppliance.Storage.Sieve;
 using MailAppliance.Storage.Durability;
 using MailAppliance.Configuration;
 using MailAppliance.Core.Security;
@@ -12,7 +15,6 @@ using MailAppliance.Smtp.Queue;
 using MailAppliance.Smtp.Client;
 using MailAppliance.Smtp.Client.Destinations;
 using MailAppliance.Smtp.Client.MtaSts;
-using MailAppliance.Pipeline.Dns;
 using MailAppliance.Pipeline.Authentication;
 using MailAppliance.Storage.Dkim;
 using MailAppliance.Storage.Policies;
@@ -49,13 +51,12 @@ public static class ServeCommand
     }
 
     /// <summary>
-    /// Mail that leaves: the resolver (<c>Dns:Servers</c>), destinations (<c>Delivery:Routes</c>, MX, MTA-STS with
+    /// Mail that leaves, on the appliance's one resolver (<c>Dns:Servers</c>): destinations (<c>Delivery:Routes</c>, MX, MTA-STS with
     /// policies kept in PostgreSQL, DANE), the SMTP client with its connection cache, and DKIM signing with the keys
     /// of <c>dkim generate</c> (docs/outbound.md).
     /// </summary>
     private static void AddOutbound(IServiceCollection services, ApplianceOptions options, StorageDatabase database)
     {
-        services.AddSingleton<IDnsResolver>(new DnsResolver(options.Dns, TimeProvider.System));
         services.AddSingleton(sp => MtaStsFetcher.ForResolver(sp.GetRequiredService<IDnsResolver>()));
         services.AddSingleton(sp => new DestinationResolver(
             sp.GetRequiredService<IDnsResolver>(),
@@ -124,10 +125,34 @@ public static class ServeCommand
         builder.Services.AddSingleton<RecipientCache>();
 
         // The flow of a message: intake checks → queue → routing → transports (docs/architecture.md).
+        var localDomains = new LocalDomains(new AccountDirectory(database.Database), TimeProvider.System, [options.Hostname, options.Srs.Domain]);
+        await localDomains.RefreshAsync(cancellationToken);
+        builder.Services.AddSingleton(localDomains);
+        var resolver = new DnsResolver(options.Dns, TimeProvider.System);
+        builder.Services.AddSingleton<IDnsResolver>(resolver);
+        var scanner = SpamScannerFactory.Create(options, database.Database, resolver, localDomains, loggers);
+        builder.Services.AddSingleton(scanner);
+        builder.Services.AddHostedService<JunkLearningService>();
         builder.Services.AddSingleton(sp => new StagePipeline(
-            [new HeloCheck(), new HeaderCheck()], TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>()));
-        builder.Services.AddSingleton<RecipientRouter>();
-        builder.Services.AddSingleton<LocalTransport>();
+            [
+                new HeloCheck(),
+                new HeaderCheck(),
+                new HopCountCheck(),
+                new SpamCheck(scanner.Scanner, scanner.Authenticator, SpamCheck.FirstUser(sp.GetRequiredService<RecipientCache>()), options.Hostname,
+                    options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>())
+                {
+                    CheckLoopbackClients = options.Dns.Servers.Count > 0,
+                },
+            ],
+            TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));
+        // SRS: the secret file is created with a random secret at first start (postsrsd's format).
+        var srs = options.Srs.CreateRewriter(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new RecipientRouter(sp.GetRequiredService<RecipientCache>(), srs, localDomains.Contains, options.Forwarding));
+        builder.Services.AddSingleton(sp => new SieveDelivery(
+            new SieveInterpreter(TimeProvider.System, new SieveScriptCache()), new SieveScriptStore(database.Database, options.Storage.DataDirectory),
+            new PostgresSieveMemory(database.Database), sp.GetRequiredService<MessageQueue>(), options.Hostname, TimeProvider.System,
+            sp.GetRequiredService<ILogger<SieveDelivery>>()));
+        builder.Services.AddSingleton(sp => new LocalTransport(sp.GetRequiredService<MailStore>(), sp.GetRequiredService<SieveDelivery>(), sp.GetRequiredService<ILogger<LocalTransport>>()));
         AddOutbound(builder.Services, options, database.Database);
         builder.Services.AddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
@@ -137,9 +162,13 @@ public static class ServeCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
-            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System));
+            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System)
+        {
+            Srs = srs,
+        });
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
+        builder.Services.AddHostedService<ManageSieveListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();
         builder.Services.AddHostedService<ImapListenerService>();
         builder.Services.AddSingleton(notifier);
