@@ -164,6 +164,32 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
     }
 
     [Fact]
+    public async Task A_forward_leaves_for_the_targets_MX_from_its_SRS_sender_and_the_parent_is_settled_forwarded()
+    {
+        await using var peer = _app.Sink("peer.test");
+        await _app.Ok("user add relayed@example.test");
+        await _app.Ok("user forward relayed@example.test friend@peer.test");
+        var reply = await SendAsync("carol@sender-a.test", "relayed@example.test", "forward me");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+
+        // RFC 5321 §3.9: the forwarder's reverse-path is the SRS form of the sender (ours), which Mail::SRS reverses.
+        var arrived = Assert.Single(await peer.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<SRS0=", arrived.MailFrom, StringComparison.Ordinal);
+        var srs = arrived.MailFrom["MAIL FROM:<".Length..arrived.MailFrom.IndexOf('>', StringComparison.Ordinal)];
+        Assert.EndsWith("=sender-a.test=carol@mx.example.test", srs, StringComparison.Ordinal);
+        Assert.Equal("carol@sender-a.test", await PerlSrsAsync(MailSrs($"$s->reverse('{srs}')")));
+        var rcpt = Assert.Single(arrived.RcptTo);
+        Assert.StartsWith("RCPT TO:<friend@peer.test>", rcpt, StringComparison.Ordinal);
+        Assert.Contains("ORCPT=rfc822;relayed@example.test", rcpt, StringComparison.Ordinal);
+        Assert.Contains("Subject: forward me", arrived.Text, StringComparison.Ordinal);
+
+        var show = await WaitAsync(QueueId(reply), s => Settled(s, "friend@peer.test"));
+        Assert.Equal("forwarded", Row(show, "relayed@example.test").GetProperty("status").GetString());
+        Assert.Equal("delivered", Row(show, "friend@peer.test").GetProperty("status").GetString());
+        Assert.Empty(await _app.MessagesAsync("relayed", 0));
+    }
+
+    [Fact]
     public async Task The_way_back_accepts_a_valid_SRS_address_and_refuses_forged_and_expired_ones()
     {
         // A bounce to a valid SRS address of ours is relayed to the original sender's MX, still from <>.
