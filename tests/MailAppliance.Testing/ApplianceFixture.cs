@@ -39,8 +39,15 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ManageSievePort { get; private set; }
 
-    /// <summary>The appliance's DNS server (<c>Dns:Servers</c>): empty zones unless a test adds records.</summary>
-    public MailAppliance.Testing.Dns.LoopbackDnsServer Dns { get; private set; } = null!;
+    /// <summary>
+    /// The appliance's DNS (<c>Dns:Servers</c>): a server of the test's own on loopback, so no lookup leaves the
+    /// machine; names it has no data for are NXDOMAIN (mail to them bounces with 5.1.2). Started with the fixture, so
+    /// a test may add zone data before the appliance starts.
+    /// </summary>
+    public MailAppliance.Testing.Dns.LoopbackDnsServer Dns { get; } = MailAppliance.Testing.Dns.LoopbackDnsServer.Start();
+
+    /// <summary><c>Delivery:Port</c>: remote servers (sinks, Postfix) listen on it, each on its own 127.0.0.x.</summary>
+    public int DeliveryPort { get; private set; }
 
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
@@ -53,19 +60,19 @@ public class ApplianceFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Environment variables for the <c>serve</c> process (a subclass may trust a test CA with SSL_CERT_FILE).</summary>
+    protected virtual IDictionary<string, string>? ServeEnvironment => null;
+
     /// <summary>The Auth section (a subclass may allow plaintext authentication).</summary>
     protected virtual object AuthSettings => new { Pbkdf2Iterations = 1000 };
 
     public virtual async Task InitializeAsync()
     {
-        var ports = TestPorts.Take(8);
+        var ports = TestPorts.Take(9);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
-        (ImapPort, ImapsPort, ManageSievePort) = (ports[5], ports[6], ports[7]);
+        (ImapPort, ImapsPort, ManageSievePort, DeliveryPort) = (ports[5], ports[6], ports[7], ports[8]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
-        // Every lookup serve makes (SPF, DKIM, DMARC, DNS lists, MX) goes to a server of the test's own on loopback,
-        // never to the machine's resolver.
-        Dns = MailAppliance.Testing.Dns.LoopbackDnsServer.Start();
         var config = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.example.test",
@@ -74,6 +81,7 @@ public class ApplianceFixture : IAsyncLifetime
             ["Auth"] = AuthSettings,
             ["Dns"] = new { Servers = new[] { Dns.Address } },
             ["Smtp"] = ExtraSmtpSettings,
+            ["Delivery"] = new Dictionary<string, object> { ["Port"] = DeliveryPort },
             ["Listeners"] = new
             {
                 Smtp = $"127.0.0.1:{SmtpPort}",
@@ -95,7 +103,7 @@ public class ApplianceFixture : IAsyncLifetime
 
     public async Task StartAsync()
     {
-        _serve = ServeProcess.Start(Cli.ConfigFile);
+        _serve = ServeProcess.Start(Cli.ConfigFile, ServeEnvironment);
         await _serve.WaitForNotificationAsync("READY=1", TimeSpan.FromSeconds(90));
     }
 
@@ -167,11 +175,7 @@ public class ApplianceFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await StopAsync();
-        if (Dns is not null)
-        {
-            await Dns.DisposeAsync();
-        }
-
+        await Dns.DisposeAsync();
         TestDirectories.Delete(Root);
     }
 }

@@ -51,6 +51,7 @@ public static class SmtpReplies
     public static readonly SmtpReply EncryptionRequiredForAuth = new(538, "5.7.11", "Encryption required for requested authentication mechanism");
     public static readonly SmtpReply UnknownUser = new(550, "5.1.1", "No such user here");
     public static readonly SmtpReply RelayDenied = new(550, "5.7.1", "Relay access denied");
+    public static readonly SmtpReply SenderNotOwned = new(553, "5.7.1", "Sender address rejected: not owned by the authenticated user");
     public static readonly SmtpReply MessageTooBig = new(552, "5.3.4", "Message size exceeds fixed maximum message size");
     public static readonly SmtpReply SmtpUtf8Required = new(553, "5.6.7", "Address needs SMTPUTF8");
     public static readonly SmtpReply AuthCancelled = new(501, "5.0.0", "Authentication cancelled");

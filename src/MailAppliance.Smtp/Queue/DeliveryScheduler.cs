@@ -27,12 +27,8 @@ public sealed class DeliveryScheduler : BackgroundService
     // After a failed round (the database away), or while spool files wait for their rows, look again soon.
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
-    // INTERFACE.md: a local delivery held back by a database or disk outage is tried again within 30 s of its end.
-    private static readonly TimeSpan OutageRetry = TimeSpan.FromSeconds(30);
-
     private readonly MessageQueue _queue;
-    private readonly RecipientRouter _router;
-    private readonly LocalTransport _local;
+    private readonly MessageDelivery _delivery;
     private readonly ChannelListener? _notifications;
     private readonly TimeProvider _time;
     private readonly ILogger<DeliveryScheduler> _logger;
@@ -45,11 +41,16 @@ public sealed class DeliveryScheduler : BackgroundService
     /// <param name="notifications">A listener on <c>queue_changed</c> (other nodes' submissions, admin retries); null: none.</param>
     /// <param name="time">The one clock of every timer here.</param>
     /// <param name="logger">Where each attempt is logged.</param>
-    public DeliveryScheduler(MessageQueue queue, RecipientRouter router, LocalTransport local, ChannelListener? notifications, TimeProvider time, ILogger<DeliveryScheduler> logger)
+    /// <param name="options">The retry schedule, lifetime and delay warning (<c>Delivery:*</c>); null: the defaults.</param>
+    /// <param name="smtp">Delivery to other servers; null: remote recipients wait (4.3.2).</param>
+    /// <param name="signing">DKIM signing of outgoing mail; null: none.</param>
+    public DeliveryScheduler(
+        MessageQueue queue, RecipientRouter router, LocalTransport local, ChannelListener? notifications, TimeProvider time, ILogger<DeliveryScheduler> logger,
+        DeliveryOptions? options = null, SmtpTransport? smtp = null, OutboundSigning? signing = null)
     {
         _queue = queue;
-        _router = router;
-        _local = local;
+        options ??= new DeliveryOptions();
+        _delivery = new MessageDelivery(queue, router, local, smtp, signing, new DeliveryNotifier(queue, options, time, logger), options, time, logger);
         _notifications = notifications;
         _time = time;
         _logger = logger;
@@ -173,81 +174,6 @@ public sealed class DeliveryScheduler : BackgroundService
     private async Task DeliverMessageAsync(string queueId, IReadOnlyList<QueueRecipient> rows, CancellationToken cancellationToken)
     {
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["QueueId"] = queueId });
-        var opened = _queue.Open(queueId);
-        if (opened is null)
-        {
-            // Rows waiting for a file that is gone: never "delivered", never silently dropped. The administrator
-            // decides (queue show / delete); the row stays visible in queue list.
-            foreach (var row in rows)
-            {
-                await SettleAsync(row, new TransportResult(RecipientStatus.Deferred, "spool file missing or unreadable"), null, cancellationToken);
-            }
-
-            return;
-        }
-
-        await using (opened)
-        {
-            foreach (var row in rows)
-            {
-                var (result, route) = await DeliverRecipientAsync(queueId, row, opened, cancellationToken);
-                await SettleAsync(row, result, route, cancellationToken);
-            }
-        }
+        await _delivery.DeliverAsync(queueId, rows, cancellationToken);
     }
-
-    private async Task<(TransportResult Result, string? Route)> DeliverRecipientAsync(string queueId, QueueRecipient row, SpooledMessage message, CancellationToken cancellationToken)
-    {
-        var routing = await _router.RouteAsync(row.Recipient, message.Envelope, message.Verdict, cancellationToken);
-        if (routing.TemporaryFailure is { } reason)
-        {
-            return (new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)), null);
-        }
-
-        var results = new List<TransportResult>();
-        foreach (var route in routing.Routes)
-        {
-            results.Add(route switch
-            {
-                RecipientRoute.Local local => await _local.DeliverAsync(queueId, row.Recipient, message, local, cancellationToken),
-                RecipientRoute.Discard discard => new TransportResult(RecipientStatus.Discarded, discard.Reason),
-                // Outbound delivery (relay, forwards) and DSNs come with their transports; until then such recipients
-                // wait in the queue with a clear reason, never dropped.
-                RecipientRoute.Forward forward => await ForwardAsync(row, message, forward, cancellationToken),
-                RecipientRoute.Relay => new TransportResult(RecipientStatus.Deferred, "outbound delivery not available yet"),
-                RecipientRoute.Bounce bounce => new TransportResult(RecipientStatus.Deferred, $"{bounce.Status} {bounce.Reason} (DSN not available yet)"),
-                _ => new TransportResult(RecipientStatus.Deferred, "unknown route"),
-            });
-        }
-
-        var kind = routing.Routes.Count == 0 ? null : string.Join(",", routing.Routes.Select(r => r.Kind).Distinct());
-        var status = results.Count == 0 ? RecipientStatus.Deferred
-            : results.Any(r => r.Status == RecipientStatus.Deferred) ? RecipientStatus.Deferred
-            : results.All(r => r.Status == RecipientStatus.Discarded) ? RecipientStatus.Discarded
-            : results.All(r => r.Status is RecipientStatus.Bounced or RecipientStatus.Discarded) ? RecipientStatus.Bounced
-            : results.All(r => r.Status is RecipientStatus.Forwarded or RecipientStatus.Discarded) ? RecipientStatus.Forwarded
-            : RecipientStatus.Delivered;
-        return (new TransportResult(status, string.Join("; ", results.Select(r => r.Result)), results.Any(r => r.Outage)), kind);
-    }
-
-    /// <summary>
-    /// A forward becomes a recipient of its own (sent from the SRS sender, settled on its own: a target that waits
-    /// never makes another one sent twice); this recipient is then forwarded.
-    /// </summary>
-    private async Task<TransportResult> ForwardAsync(QueueRecipient row, SpooledMessage message, RecipientRoute.Forward forward, CancellationToken cancellationToken)
-    {
-        await _queue.ExpandAsync(message.Envelope with { Recipients = [new SpoolRecipient(forward.Target, row.Notify, row.OriginalRecipient ?? $"rfc822;{row.Recipient}")] },
-            message.Message.Length, row.Recipient, forward.Sender == message.Envelope.MailFrom ? null : forward.Sender, cancellationToken);
-        return new TransportResult(RecipientStatus.Forwarded, $"forwarded to {forward.Target} from <{forward.Sender}>");
-    }
-
-    private async Task SettleAsync(QueueRecipient row, TransportResult result, string? route, CancellationToken cancellationToken)
-    {
-        DateTimeOffset? next = result.Status == RecipientStatus.Deferred ? _time.GetUtcNow() + (result.Outage ? OutageRetry : Backoff(row.Attempts)) : null;
-        await _queue.SettleAsync(new RecipientOutcome(row.QueueId, row.Recipient, row.Status, result.Status, result.Result, next) { Route = route }, cancellationToken);
-        _logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
-    }
-
-    /// <summary>After a temporary failure: 5 minutes, then twice as long each time, never more than an hour apart (Postfix's schedule).</summary>
-    internal static TimeSpan Backoff(int attempts) => TimeSpan.FromMinutes(Math.Min(60, 5 * Math.Pow(2, Math.Min(attempts, 10))));
 }

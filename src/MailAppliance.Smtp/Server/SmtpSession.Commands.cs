@@ -208,6 +208,16 @@ public sealed partial class SmtpSession
             return;
         }
 
+        if (greeting.AuthenticatedUser is { } user && mail.From.Address is { } from)
+        {
+            var owned = await SenderOwnedAsync(user, from, cancellationToken);
+            if (owned is not null)
+            {
+                await ErrorAsync(owned);
+                return;
+            }
+        }
+
         var checks = await _services.Checks.RunAsync(SmtpStage.Mail, Context() with { MailFrom = mail.From.Address?.ToString() ?? "" }, cancellationToken);
         if (checks.Action != CheckAction.Accept)
         {
@@ -217,6 +227,39 @@ public sealed partial class SmtpSession
 
         _state = new SessionState.InTransaction(greeting, new SmtpTransaction(mail.From, mail.Parameters, checks.After(greeting.HeloChecks)));
         await ReplyAsync(SmtpReplies.SenderOk);
+    }
+
+    /// <summary>
+    /// Submission rule (as Postfix's reject_sender_login_mismatch): an authenticated user sends only as their own
+    /// address or an alias that leads to them; null when <paramref name="from"/> is theirs, else the reply.
+    /// The null reverse-path is not an identity and stays allowed.
+    /// </summary>
+    private async Task<SmtpReply?> SenderOwnedAsync(string user, MailAddress from, CancellationToken cancellationToken)
+    {
+        var login = MailAddress.TryParse(user, out var parsed, out _) ? parsed.Key : user.ToLowerInvariant();
+        if (login == from.Key)
+        {
+            return null;
+        }
+
+        Resolution resolution;
+        try
+        {
+            resolution = await _services.Recipients.ResolveAsync(from, cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
+        {
+            _logger.LogWarning(e, "Directory unavailable at MAIL");
+            return SmtpReplies.TemporaryFailure;
+        }
+
+        var mine = resolution is Resolution.Recipients { Users: var users } && users.Any(u => MailAddress.TryParse(u.Address, out var a, out _) && a.Key == login);
+        if (!mine)
+        {
+            _logger.LogInformation("MAIL FROM <{From}> refused: not an address of {User}", from, user);
+        }
+
+        return mine ? null : SmtpReplies.SenderNotOwned;
     }
 
     private async Task RcptAsync(SmtpCommand.Rcpt rcpt, CancellationToken cancellationToken)

@@ -91,4 +91,10 @@ public sealed record RecipientOutcome(
     public string? Route { get; init; }
 
     public bool? DelayWarned { get; init; }
+
+    /// <summary>
+    /// Commit with the WAL flushed before returning: a remote server took the message, and an outcome lost with an
+    /// unflushed commit would send it a second copy (a local delivery's key makes a repeat a no-op, a remote one has none).
+    /// </summary>
+    public bool Durable { get; init; }
 }

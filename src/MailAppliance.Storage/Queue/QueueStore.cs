@@ -132,7 +132,9 @@ internal sealed class QueueStore
         await using var connection = await _db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         // Committed without waiting for the WAL flush: a lost outcome means one more attempt, which the store's
-        // delivery key turns into a no-op for a local mailbox.
+        // delivery key turns into a no-op for a local mailbox. A batch with an outcome of a remote delivery waits
+        // for the flush (a repeated remote delivery is a duplicate at the recipient).
+        var durable = batch.Any(b => b.Outcome.Durable);
         var applied = (await connection.QueryAsync<(int Index, bool Set)>(new CommandDefinition("""
             WITH u AS (
                 SELECT * FROM unnest(@indexes, @nodes, @queueIds, @recipients, @expected, @statuses, @results, @nexts, @routes, @warned)
@@ -147,9 +149,10 @@ internal sealed class QueueStore
             attempts AS (
                 INSERT INTO queue_attempts (queue_id, recipient, node, status, reply)
                 SELECT queue_id, recipient, node, status, result FROM done)
-            SELECT i AS Index, set_config('synchronous_commit', 'off', true) IS NOT NULL AS Set FROM done
+            SELECT i AS Index, CASE WHEN @durable THEN true ELSE set_config('synchronous_commit', 'off', true) IS NOT NULL END AS Set FROM done
             """, new
         {
+            durable,
             indexes = Enumerable.Range(0, batch.Count).ToArray(),
             nodes = batch.Select(b => b.Node).ToArray(),
             queueIds = batch.Select(b => b.Outcome.QueueId).ToArray(),

@@ -23,6 +23,12 @@ public sealed record ApplianceOptions
 
     public required LoggingOptions Logging { get; init; }
 
+    /// <summary><c>Delivery:Port</c>, <c>Delivery:Routes</c>, <c>Delivery:Smarthosts</c>: where outbound mail goes.</summary>
+    public MailAppliance.Smtp.Client.Destinations.DeliveryRouting DeliveryRouting { get; init; } = MailAppliance.Smtp.Client.Destinations.DeliveryRouting.Default;
+
+    /// <summary><c>Delivery:RetryMin</c>, <c>RetryMax</c>, <c>MaxLifetime</c>, <c>DelayWarning</c> (and <c>Hostname</c> for DSNs).</summary>
+    public MailAppliance.Smtp.Queue.DeliveryOptions Delivery { get; init; } = new();
+
     /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
     public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
 

@@ -4,6 +4,9 @@ using System.Net;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Core.Security;
 using MailAppliance.Core.Text;
+using MailAppliance.Smtp.Client;
+using MailAppliance.Smtp.Client.Destinations;
+using MailAppliance.Smtp.Queue;
 using MailAppliance.Pipeline.Dns;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
@@ -78,11 +81,127 @@ public static partial class OptionsReader
                 MaxErrors = (int)Integer(configuration, "Smtp:MaxErrors", 10, 1, 1000),
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
+            DeliveryRouting = ReadDeliveryRouting(configuration),
+            Delivery = ReadDeliverySchedule(configuration, hostname.TrimEnd('.')),
             Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
             Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
             Spam = ReadSpam(configuration),
             Forwarding = ReadForwarding(configuration),
         };
+    }
+
+    /// <summary>
+    /// <c>Delivery:Port</c>, <c>Delivery:Routes</c> (a map: domain, <c>.parent</c> or <c>*</c> to <c>mx</c> or
+    /// <c>[host]:port</c>) and <c>Delivery:Smarthosts</c> (a map: smarthost name to <c>UserName</c>,
+    /// <c>Password</c> or <c>PasswordFile</c>, <c>Tls</c>).
+    /// </summary>
+    private static DeliveryRouting ReadDeliveryRouting(IConfiguration configuration)
+    {
+        var port = (int)Integer(configuration, "Delivery:Port", 25, 1, 65535);
+        var routes = new Dictionary<string, DeliveryRoute>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Delivery:Routes").GetChildren())
+        {
+            var key = $"Delivery:Routes:{entry.Key}";
+            if (entry.Key != "*" && !DomainName.TryParse(entry.Key.TrimStart('.'), out _, out var domainError))
+            {
+                throw new ConfigurationException(key, $"'{entry.Key}' is not a domain, .domain or *: {domainError}");
+            }
+
+            if (!DeliveryRoute.TryParse(entry.Value, out var route, out var error))
+            {
+                throw new ConfigurationException(key, error);
+            }
+
+            routes[entry.Key] = route!;
+        }
+
+        var smarthosts = new Dictionary<string, SmarthostSettings>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in configuration.GetSection("Delivery:Smarthosts").GetChildren())
+        {
+            var prefix = $"Delivery:Smarthosts:{entry.Key}";
+            var user = Blank(entry["UserName"]);
+            var password = entry["Password"];
+            var passwordFile = Blank(entry["PasswordFile"]);
+            if (passwordFile is not null)
+            {
+                if (!File.Exists(passwordFile))
+                {
+                    throw new ConfigurationException($"{prefix}:PasswordFile", $"file '{passwordFile}' does not exist");
+                }
+
+                password = File.ReadLines(passwordFile).FirstOrDefault() ?? "";
+            }
+
+            if ((user is null) != (password is null))
+            {
+                throw new ConfigurationException($"{prefix}:UserName", "UserName and Password (or PasswordFile) go together");
+            }
+
+            var tls = Blank(entry["Tls"])?.ToLowerInvariant() switch
+            {
+                null or "may" => TlsPolicy.Opportunistic,
+                "encrypt" => TlsPolicy.RequiredUnverified,
+                "verify" => TlsPolicy.RequiredVerified(entry.Key.TrimStart('[').TrimEnd(']')),
+                "none" => TlsPolicy.None,
+                var other => throw new ConfigurationException($"{prefix}:Tls", $"'{other}' is not none, may, encrypt or verify"),
+            };
+            smarthosts[entry.Key] = new SmarthostSettings(user is null ? null : new SmtpCredentials(user, password!), tls);
+        }
+
+        return new DeliveryRouting(routes, smarthosts, port);
+    }
+
+    /// <summary><c>Delivery:RetryMin</c>, <c>Delivery:RetryMax</c>, <c>Delivery:MaxLifetime</c>, <c>Delivery:DelayWarning</c>.</summary>
+    private static DeliveryOptions ReadDeliverySchedule(IConfiguration configuration, string hostname)
+    {
+        var defaults = new DeliveryOptions();
+        var retryMin = Duration(configuration, "Delivery:RetryMin", defaults.RetryMin, TimeSpan.FromSeconds(1));
+        var retryMax = Duration(configuration, "Delivery:RetryMax", defaults.RetryMax, TimeSpan.FromSeconds(1));
+        if (retryMax < retryMin)
+        {
+            throw new ConfigurationException("Delivery:RetryMax", $"'{configuration["Delivery:RetryMax"] ?? "1h"}' is shorter than Delivery:RetryMin");
+        }
+
+        return new DeliveryOptions
+        {
+            Hostname = hostname,
+            RetryMin = retryMin,
+            RetryMax = retryMax,
+            MaxLifetime = Duration(configuration, "Delivery:MaxLifetime", defaults.MaxLifetime, TimeSpan.FromMinutes(1)),
+            // 0 turns the warning off (as Postfix's delay_warning_time).
+            DelayWarning = Duration(configuration, "Delivery:DelayWarning", defaults.DelayWarning, TimeSpan.Zero),
+        };
+    }
+
+    /// <summary>INTERFACE.md: a duration is a number with s, m, h or d (<c>30s</c>, <c>4h</c>); a bare 0 is zero.</summary>
+    private static TimeSpan Duration(IConfiguration configuration, string key, TimeSpan defaultValue, TimeSpan min)
+    {
+        var value = Blank(configuration[key]);
+        if (value is null)
+        {
+            return defaultValue;
+        }
+
+        if (value == "0" && min == TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var unit = value[^1] switch
+        {
+            's' or 'S' => TimeSpan.FromSeconds(1),
+            'm' or 'M' => TimeSpan.FromMinutes(1),
+            'h' or 'H' => TimeSpan.FromHours(1),
+            'd' or 'D' => TimeSpan.FromDays(1),
+            _ => TimeSpan.Zero,
+        };
+        if (unit == TimeSpan.Zero || !long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            || count > 36_500L * 86_400 || unit * count < min)
+        {
+            throw new ConfigurationException(key, $"'{value}' is not a duration of at least {(min == TimeSpan.Zero ? "0" : min.ToString())} (a number with s, m, h or d, for example 30s or 4h)");
+        }
+
+        return unit * count;
     }
 
     private static MailAppliance.Storage.Durability.SyncMode ReadSyncMode(IConfiguration configuration)

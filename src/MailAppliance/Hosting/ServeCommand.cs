@@ -12,6 +12,12 @@ using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Mailstore;
 using MailAppliance.Core.Tls;
 using MailAppliance.Smtp.Queue;
+using MailAppliance.Smtp.Client;
+using MailAppliance.Smtp.Client.Destinations;
+using MailAppliance.Smtp.Client.MtaSts;
+using MailAppliance.Pipeline.Authentication;
+using MailAppliance.Storage.Dkim;
+using MailAppliance.Storage.Policies;
 using MailAppliance.Smtp.Server;
 using MailAppliance.Storage.Queue;
 using MailAppliance.Storage.Spool;
@@ -42,6 +48,30 @@ public static class ServeCommand
         const int ReadyWorkers = 32;
         ThreadPool.GetMinThreads(out var workers, out var completionPorts);
         ThreadPool.SetMinThreads(Math.Max(workers, ReadyWorkers), completionPorts);
+    }
+
+    /// <summary>
+    /// Mail that leaves, on the appliance's one resolver (<c>Dns:Servers</c>): destinations (<c>Delivery:Routes</c>, MX, MTA-STS with
+    /// policies kept in PostgreSQL, DANE), the SMTP client with its connection cache, and DKIM signing with the keys
+    /// of <c>dkim generate</c> (docs/outbound.md).
+    /// </summary>
+    private static void AddOutbound(IServiceCollection services, ApplianceOptions options, StorageDatabase database)
+    {
+        services.AddSingleton(sp => MtaStsFetcher.ForResolver(sp.GetRequiredService<IDnsResolver>()));
+        services.AddSingleton(sp => new DestinationResolver(
+            sp.GetRequiredService<IDnsResolver>(),
+            options.DeliveryRouting,
+            new DestinationOptions { LocalHostNames = [options.Hostname] },
+            new MtaStsResolver(sp.GetRequiredService<IDnsResolver>(), sp.GetRequiredService<MtaStsFetcher>(),
+                new PersistentMtaStsPolicyStore(new MtaStsPolicyTable(database)), TimeProvider.System)));
+        services.AddSingleton(_ => new SmtpDelivery(new SmtpClientOptions { HeloName = options.Hostname }, TimeProvider.System));
+        services.AddSingleton(sp => new SmtpTransport(sp.GetRequiredService<SmtpDelivery>(), sp.GetRequiredService<DestinationResolver>(), sp.GetRequiredService<ILogger<SmtpTransport>>()));
+        services.AddSingleton(sp => new OutboundSigning(
+            new DkimSigningService(new CachedDkimKeys(
+                new StoredDkimKeys(new DkimKeyStore(database)),
+                new ChannelListener(database, "dkim_keys_changed", sp.GetRequiredService<ILogger<OutboundSigning>>()),
+                TimeProvider.System)),
+            options.Smtp.TrustedNetworks, sp.GetRequiredService<ILogger<OutboundSigning>>()));
     }
 
     public static async Task<int> RunAsync(ApplianceOptions options, Serilog.ILogger serilog, CancellationToken cancellationToken)
@@ -124,10 +154,12 @@ public static class ServeCommand
             new PostgresSieveMemory(database.Database), sp.GetRequiredService<MessageQueue>(), options.Hostname, TimeProvider.System,
             sp.GetRequiredService<ILogger<SieveDelivery>>()));
         builder.Services.AddSingleton(sp => new LocalTransport(sp.GetRequiredService<MailStore>(), sp.GetRequiredService<SieveDelivery>(), sp.GetRequiredService<ILogger<LocalTransport>>()));
+        AddOutbound(builder.Services, options, database.Database);
         builder.Services.AddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
             new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
-            TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>()));
+            TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>(),
+            options.Delivery, sp.GetRequiredService<SmtpTransport>(), sp.GetRequiredService<OutboundSigning>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using MailAppliance.Testing;
 
@@ -8,6 +9,15 @@ namespace MailAppliance.IntegrationTests.Forwarding;
 public sealed class ForwardingFixture : ApplianceFixture
 {
     public const string Secret = "tops3cr3t";
+    private int _nextHost = 10;
+
+    /// <summary>A plain sink (no STARTTLS) as the only MX of <paramref name="domain"/>, on its own 127.0.0.x at <c>Delivery:Port</c>.</summary>
+    public SmtpSink Sink(string domain, SmtpSinkOptions? options = null)
+    {
+        var address = IPAddress.Parse($"127.0.0.{Interlocked.Increment(ref _nextHost)}");
+        Dns.Mx(domain, 10, "mx." + domain).A("mx." + domain, address.ToString());
+        return SmtpSink.Start((options ?? new SmtpSinkOptions()) with { HostName = "mx." + domain, OfferStartTls = false }, address, DeliveryPort);
+    }
 
     protected override void Configure(Dictionary<string, object> config)
     {
@@ -154,15 +164,45 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
     }
 
     [Fact]
+    public async Task A_forward_leaves_for_the_targets_MX_from_its_SRS_sender_and_the_parent_is_settled_forwarded()
+    {
+        await using var peer = _app.Sink("peer.test");
+        await _app.Ok("user add relayed@example.test");
+        await _app.Ok("user forward relayed@example.test friend@peer.test");
+        var reply = await SendAsync("carol@sender-a.test", "relayed@example.test", "forward me");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+
+        // RFC 5321 §3.9: the forwarder's reverse-path is the SRS form of the sender (ours), which Mail::SRS reverses.
+        var arrived = Assert.Single(await peer.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<SRS0=", arrived.MailFrom, StringComparison.Ordinal);
+        var srs = arrived.MailFrom["MAIL FROM:<".Length..arrived.MailFrom.IndexOf('>', StringComparison.Ordinal)];
+        Assert.EndsWith("=sender-a.test=carol@mx.example.test", srs, StringComparison.Ordinal);
+        Assert.Equal("carol@sender-a.test", await PerlSrsAsync(MailSrs($"$s->reverse('{srs}')")));
+        var rcpt = Assert.Single(arrived.RcptTo);
+        Assert.StartsWith("RCPT TO:<friend@peer.test>", rcpt, StringComparison.Ordinal);
+        Assert.Contains("ORCPT=rfc822;relayed@example.test", rcpt, StringComparison.Ordinal);
+        Assert.Contains("Subject: forward me", arrived.Text, StringComparison.Ordinal);
+
+        var show = await WaitAsync(QueueId(reply), s => Settled(s, "friend@peer.test"));
+        Assert.Equal("forwarded", Row(show, "relayed@example.test").GetProperty("status").GetString());
+        Assert.Equal("delivered", Row(show, "friend@peer.test").GetProperty("status").GetString());
+        Assert.Empty(await _app.MessagesAsync("relayed", 0));
+    }
+
+    [Fact]
     public async Task The_way_back_accepts_a_valid_SRS_address_and_refuses_forged_and_expired_ones()
     {
-        var valid = await PerlSrsAsync(MailSrs("$s->forward('bob@origin.test', 'mx.example.test')"));
+        // A bounce to a valid SRS address of ours is relayed to the original sender's MX, still from <>.
+        await using var back = _app.Sink("back.test");
+        var valid = await PerlSrsAsync(MailSrs("$s->forward('bob@back.test', 'mx.example.test')"));
         Assert.StartsWith("SRS0=", valid, StringComparison.Ordinal);
         var reply = await SendAsync("", valid, "bounce", "Delivery failed.");
         Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
-        var show = await WaitAsync(QueueId(reply), s => Row(s, valid).GetProperty("lastResult").ValueKind == JsonValueKind.String);
-        Assert.DoesNotContain("invalid SRS", Row(show, valid).GetProperty("lastResult").GetString() ?? "", StringComparison.Ordinal);
-        Assert.NotEqual("bounced", Row(show, valid).GetProperty("status").GetString());
+        var arrived = Assert.Single(await back.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<>", arrived.MailFrom, StringComparison.Ordinal);
+        Assert.StartsWith("RCPT TO:<bob@back.test>", Assert.Single(arrived.RcptTo), StringComparison.Ordinal);
+        var show = await WaitAsync(QueueId(reply), s => Settled(s, valid));
+        Assert.Equal("delivered", Row(show, valid).GetProperty("status").GetString());
 
         var forged = valid[..5] + (valid[5] == 'A' ? 'B' : 'A') + valid[6..];
         Assert.StartsWith("550 5.1.1", await SendAsync("", forged, "bounce"), StringComparison.Ordinal);

@@ -3,7 +3,7 @@ using MailAppliance.Testing;
 
 namespace MailAppliance.IntegrationTests.Smtp;
 
-/// <summary>The queue as an admin sees it: a message for an external recipient waits (never dropped) until deleted.</summary>
+/// <summary>The queue as an admin sees it: a message for an external recipient waits (its domain's DNS failing) until deleted.</summary>
 public sealed class QueueVerbTests : IClassFixture<ApplianceFixture>
 {
     private readonly ApplianceFixture _app;
@@ -13,6 +13,8 @@ public sealed class QueueVerbTests : IClassFixture<ApplianceFixture>
     [Fact]
     public async Task Queue_list_show_retry_and_delete()
     {
+        // SERVFAIL: a temporary failure (4.4.3), so the message waits in the queue.
+        _app.Dns.ServFail("elsewhere.example");
         var (exit, output) = await ApplianceFixture.RunAsync("swaks", ["--server", $"127.0.0.1:{_app.SubmissionPort}", "--tls", "--auth", "PLAIN",
             "--auth-user", "alice@example.test", "--auth-password", "pw", "--from", "alice@example.test", "--to", "friend@elsewhere.example"]);
         Assert.True(exit == 0, output);
@@ -36,7 +38,7 @@ public sealed class QueueVerbTests : IClassFixture<ApplianceFixture>
         var show = await _app.Cli.RunAsync($"queue show {queueId}");
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains("sender:    alice@example.test", show.Output, StringComparison.Ordinal);
-        Assert.Contains("outbound delivery not available yet", show.Output, StringComparison.Ordinal);
+        Assert.Contains("4.4.3 Host or domain name not found", show.Output, StringComparison.Ordinal);
         var spoolFile = Path.Combine(_app.DataDirectory, "spool", queueId + ".msg");
         Assert.True(File.Exists(spoolFile));
 

@@ -230,7 +230,7 @@ public sealed class DeliverySchedulerTests : IClassFixture<DatabaseFixture>, IAs
         var rows = await RowsAsync(queueId);
         Assert.All(rows, r => Assert.Equal(RecipientStatus.Deferred, r.Status));
         Assert.Contains("storage quota exceeded", rows.Single(r => r.Recipient == A("dora")).LastResult, StringComparison.Ordinal);
-        Assert.Contains("outbound delivery not available", rows.Single(r => r.Recipient == "friend@elsewhere.example").LastResult, StringComparison.Ordinal);
+        Assert.Contains("4.3.2 outbound delivery is not configured", rows.Single(r => r.Recipient == "friend@elsewhere.example").LastResult, StringComparison.Ordinal);
         Assert.All(rows, r => Assert.True(r.NextAttemptAt > _time.GetUtcNow().AddMinutes(5).AddMilliseconds(-1))); // the database keeps microseconds
         Assert.Equal([queueId], _spool.List());
 

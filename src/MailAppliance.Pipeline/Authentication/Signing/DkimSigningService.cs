@@ -55,9 +55,22 @@ public sealed class DkimSigningService(IDkimKeySource keys, DkimMessageSigner? s
 
     public async Task<DkimSigningOutcome> SignAsync(Stream message, CancellationToken cancellationToken = default)
     {
-        var parser = new MimeParser(message, MimeFormat.Entity, persistent: message.CanSeek);
-        var parsed = await parser.ParseMessageAsync(cancellationToken);
-        var from = parsed.From.Mailboxes.Select(m => m.Domain.TrimEnd('.').ToLowerInvariant()).FirstOrDefault(d => d.Length > 0);
+        // The header alone says whose mail it is; the whole message is parsed only when there is a key to sign with.
+        var start = message.CanSeek ? message.Position : 0;
+        string? from;
+        MimeMessage? parsed = null;
+        if (message.CanSeek)
+        {
+            var headers = await new MimeParser(message, MimeFormat.Entity).ParseHeadersAsync(cancellationToken);
+            from = headers[HeaderId.From] is { } value && InternetAddressList.TryParse(value, out var list)
+                ? FirstDomain(list.Mailboxes) : null;
+        }
+        else
+        {
+            parsed = await new MimeParser(message, MimeFormat.Entity).ParseMessageAsync(cancellationToken);
+            from = FirstDomain(parsed.From.Mailboxes);
+        }
+
         if (from is null)
         {
             return new DkimSigningOutcome("", null, [], "no From domain");
@@ -75,10 +88,19 @@ public sealed class DkimSigningService(IDkimKeySource keys, DkimMessageSigner? s
 
             // The index lists oldest first: the last of each algorithm is the newest.
             var chosen = found.GroupBy(k => k.Algorithm).Select(g => g.Last()).OrderBy(k => k.Algorithm).ToList();
+            if (parsed is null)
+            {
+                message.Position = start;
+                parsed = await new MimeParser(message, MimeFormat.Entity, persistent: true).ParseMessageAsync(cancellationToken);
+            }
+
             var fields = _signer.Sign(parsed, chosen);
             return new DkimSigningOutcome(fields, domain, chosen.Select(k => k.Selector).ToList());
         }
 
         return new DkimSigningOutcome("", from, [], $"no DKIM key for {from}");
     }
+
+    private static string? FirstDomain(IEnumerable<MailboxAddress> mailboxes) =>
+        mailboxes.Select(m => m.Domain.TrimEnd('.').ToLowerInvariant()).FirstOrDefault(d => d.Length > 0);
 }
