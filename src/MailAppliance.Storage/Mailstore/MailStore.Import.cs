@@ -1,4 +1,5 @@
 using Dapper;
+using MailAppliance.Storage.Durability;
 using MailAppliance.Storage.Import;
 using MailAppliance.Storage.Maildir;
 using Npgsql;

@@ -227,10 +227,10 @@ public sealed class MboxReader : IAsyncDisposable
                 }
             }
 
+            var unquote = Unquote && atLineStart && IsQuotedFrom(span);
             await WriteBlanksAsync(target, blanks, dropLast: false, cancellationToken);
             if (target is not null)
             {
-                var unquote = Unquote && atLineStart && IsQuotedFrom(span);
                 await target.WriteAsync(_buffer.AsMemory(unquote ? line.Start + 1 : line.Start, unquote ? line.Length - 1 : line.Length), cancellationToken);
             }
 
