@@ -41,6 +41,8 @@ public static class CliApp
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
         (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
         (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
+        (["import", "mbox"], ImportVerbs.MboxUsage, ImportVerbs.Mbox),
+        (["import", "maildir"], ImportVerbs.MaildirUsage, ImportVerbs.Maildir),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)

@@ -12,6 +12,12 @@ public sealed class CommandLine
     [
         "--algorithm",
         "--config",
+        "--every",
+        "--folder",
+        "--host",
+        "--login",
+        "--password-file",
+        "--port",
         "--quota",
         "--selector",
         "--user",
@@ -20,10 +26,16 @@ public sealed class CommandLine
     private static readonly HashSet<string> FlagOptions =
     [
         "--all",
+        "--dedupe",
+        "--delete",
+        "--dry-run",
         "--help",
         "--json",
+        "--keep",
         "--password-stdin",
+        "--plain",
         "--remote",
+        "--starttls",
         "--version",
         "-h",
     ];
