@@ -43,6 +43,7 @@ public static class CliApp
         (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
         (["import", "mbox"], ImportVerbs.MboxUsage, ImportVerbs.Mbox),
         (["import", "maildir"], ImportVerbs.MaildirUsage, ImportVerbs.Maildir),
+        (["import", "passwords"], PasswordImportVerb.Usage, PasswordImportVerb.Passwords),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
