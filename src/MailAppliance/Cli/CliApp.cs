@@ -43,6 +43,8 @@ public static class CliApp
         (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
         (["import", "mbox"], ImportVerbs.MboxUsage, ImportVerbs.Mbox),
         (["import", "maildir"], ImportVerbs.MaildirUsage, ImportVerbs.Maildir),
+        (["import", "imap"], ImportVerbs.ImapUsage, ImportVerbs.Imap),
+        (["import", "pop3"], ImportVerbs.Pop3Usage, ImportVerbs.Pop3),
         (["import", "passwords"], PasswordImportVerb.Usage, PasswordImportVerb.Passwords),
     ];
 

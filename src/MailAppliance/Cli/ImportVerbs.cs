@@ -1,5 +1,6 @@
 using System.Globalization;
 using MailAppliance.Core.Addresses;
+using MailAppliance.Import;
 using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Import;
 using MailAppliance.Storage.Import.Maildir;
@@ -19,6 +20,89 @@ public static class ImportVerbs
 {
     public const string MboxUsage = "import mbox PATH --user ADDRESS [--folder F] [--dedupe] [--dry-run]";
     public const string MaildirUsage = "import maildir PATH --user ADDRESS [--folder F] [--dedupe] [--dry-run]";
+
+    public const string ImapUsage = "import imap --host H [--port P] --login L --password-file F --user ADDRESS [--starttls|--plain] [--dedupe]";
+    public const string Pop3Usage = "import pop3 --host H [--port P] --login L --password-file F --user ADDRESS [--starttls|--plain] [--dedupe]";
+
+    public static async Task Imap(AdminContext c)
+    {
+        NoArguments(c, ImapUsage);
+        var account = await RemoteAccountAsync(c, RemoteProtocol.Imap);
+        await using var source = await ConnectAsync(account, () => ImapImportSource.ConnectAsync(account, inboxOnly: false, c.CancellationToken));
+        await RunAsync(c, source, keepSourceUids: true);
+    }
+
+    public static async Task Pop3(AdminContext c)
+    {
+        NoArguments(c, Pop3Usage);
+        var account = await RemoteAccountAsync(c, RemoteProtocol.Pop3);
+        await using var source = await ConnectAsync(account, () => Pop3ImportSource.ConnectAsync(account, c.CancellationToken));
+        await RunAsync(c, source, keepSourceUids: true);
+    }
+
+    /// <summary>
+    /// The remote account of <c>--host --port --login --password-file --starttls --plain</c> (the password is the
+    /// file's first line). Without TLS from the start a password could be read or the STARTTLS stripped on the way:
+    /// <c>--starttls</c> and <c>--plain</c> are for loopback only.
+    /// </summary>
+    internal static async Task<RemoteAccount> RemoteAccountAsync(AdminContext c, RemoteProtocol protocol)
+    {
+        var host = c.Command.Value("--host") ?? throw new UsageException("--host H is required");
+        var login = c.Command.Value("--login") ?? throw new UsageException("--login L is required");
+        var passwordFile = c.Command.Value("--password-file") ?? throw new UsageException("--password-file F is required");
+        if (c.Command.Has("--starttls") && c.Command.Has("--plain"))
+        {
+            throw new UsageException("--starttls and --plain exclude each other");
+        }
+
+        var security = c.Command.Has("--starttls") ? RemoteSecurity.StartTls : c.Command.Has("--plain") ? RemoteSecurity.Plain : RemoteSecurity.Tls;
+        if (security != RemoteSecurity.Tls && !await RemoteAccount.IsLoopbackAsync(host, c.CancellationToken))
+        {
+            throw new UsageException($"--starttls and --plain are allowed only for a loopback host; {host} is reached with implicit TLS");
+        }
+
+        var port = RemoteAccount.DefaultPort(protocol, security);
+        if (c.Command.Value("--port") is { } portText && !(int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536))
+        {
+            throw new UsageException($"--port: '{portText}' is not a port");
+        }
+
+        string? password;
+        try
+        {
+            password = File.ReadLines(passwordFile).FirstOrDefault();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException($"--password-file: {e.Message}");
+        }
+
+        return string.IsNullOrEmpty(password)
+            ? throw new CommandFailedException($"--password-file: {passwordFile} has no password on its first line")
+            : new RemoteAccount(protocol, host, port, security, login, password);
+    }
+
+    /// <summary>Connects and logs in; a refusal or an unreachable server is a failure with one line, not a crash.</summary>
+    internal static async Task<T> ConnectAsync<T>(RemoteAccount account, Func<Task<T>> connect)
+    {
+        try
+        {
+            return await connect();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or RemoteImportException or MailKit.ServiceNotConnectedException
+            or MailKit.Security.AuthenticationException or MailKit.ProtocolException or MailKit.CommandException or System.Security.Authentication.AuthenticationException)
+        {
+            throw new CommandFailedException($"{account.Description}: {e.Message}");
+        }
+    }
+
+    private static void NoArguments(AdminContext c, string usage)
+    {
+        if (c.Arguments.Count != 0)
+        {
+            throw new UsageException($"usage: {usage}");
+        }
+    }
 
     public static Task Mbox(AdminContext c)
     {

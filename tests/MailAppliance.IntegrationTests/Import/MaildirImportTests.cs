@@ -11,12 +11,13 @@ namespace MailAppliance.IntegrationTests.Import;
 /// </summary>
 public sealed partial class MaildirImportTests(ImportFixture app) : IClassFixture<ImportFixture>
 {
-    private const string CourierImapd = "/usr/bin/imapd";
+    // Unpacked by scripts/install-deps.sh --test: the courier-imap package conflicts with dovecot-imapd.
+    private const string CourierImapd = "/var/cache/mailappliance-test/courier-imap/usr/bin/imapd";
 
     /// <summary>Courier-IMAP writes a maildir: INBOX with UIDs 1 and 3 (2 expunged) and keywords, a subscribed Work folder.</summary>
     private async Task<(string Maildir, string Transcript)> CourierMaildirAsync(string name)
     {
-        Assert.True(File.Exists(CourierImapd), $"{CourierImapd} is missing: install courier-imap (scripts/install-deps.sh --test)");
+        Assert.True(File.Exists(CourierImapd), $"{CourierImapd} is missing: run scripts/install-deps.sh --test");
         var home = app.Scratch(name);
         var maildir = Path.Combine(home, "Maildir");
         foreach (var d in new[] { "cur", "new", "tmp" })
