@@ -176,6 +176,13 @@ public sealed class MailImporter(MailStore store, TimeProvider time)
     {
         if (run.Known.ContentHashes.Contains(hash))
         {
+            // The same bytes were imported before (a resumed run, or the same copy in another source): nothing to
+            // store, but with --dedupe this copy's flags still join the kept one's.
+            if (run.Options.Dedupe && run.Known.DedupeKeys.TryGetValue(dedupeKey, out var sameUid))
+            {
+                run.MergeFlags(sameUid, message.Flags, message.Keywords);
+            }
+
             run.Count(skipped: 1);
             run.Handled.Add(message);
             return false;
