@@ -45,6 +45,9 @@ public static class CliApp
         (["import", "maildir"], ImportVerbs.MaildirUsage, ImportVerbs.Maildir),
         (["import", "imap"], ImportVerbs.ImapUsage, ImportVerbs.Imap),
         (["import", "pop3"], ImportVerbs.Pop3Usage, ImportVerbs.Pop3),
+        (["fetch", "add"], FetchVerbs.AddUsage, FetchVerbs.Add),
+        (["fetch", "list"], FetchVerbs.ListUsage, FetchVerbs.List),
+        (["fetch", "remove"], FetchVerbs.RemoveUsage, FetchVerbs.Remove),
         (["import", "passwords"], PasswordImportVerb.Usage, PasswordImportVerb.Passwords),
     ];
 

@@ -18,6 +18,7 @@ public sealed class CommandLine
         "--login",
         "--password-file",
         "--port",
+        "--protocol",
         "--quota",
         "--selector",
         "--user",
