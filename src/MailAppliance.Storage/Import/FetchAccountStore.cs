@@ -20,8 +20,8 @@ public sealed class FetchAccountStore(StorageDatabase database)
     private readonly NpgsqlDataSource _db = database.Source;
 
     private const string Columns = """
-        f.id, f.user_id, a.address, f.protocol, f.host, f.port, f.security, f.login, f.password, f.every_seconds, f.keep,
-        f.next_run, f.last_run, f.last_result
+        f.id, f.user_id AS UserId, a.display AS Address, f.protocol, f.host, f.port, f.security, f.login, f.password,
+        f.every_seconds AS EverySeconds, f.keep, f.next_run AS NextRun, f.last_run AS LastRun, f.last_result AS LastResult
         """;
 
     /// <summary>Adds a poll, or replaces the one of the same user, protocol, host, port and login; returns its id.</summary>
@@ -41,7 +41,7 @@ public sealed class FetchAccountStore(StorageDatabase database)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM fetch_accounts f JOIN addresses a ON a.id = f.user_id WHERE @userId::bigint IS NULL OR f.user_id = @userId ORDER BY a.address, f.id",
+            $"SELECT {Columns} FROM fetch_accounts f JOIN addresses a ON a.id = f.user_id WHERE @userId::bigint IS NULL OR f.user_id = @userId ORDER BY a.display, f.id",
             new { userId }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToAccount()).ToList();
     }
