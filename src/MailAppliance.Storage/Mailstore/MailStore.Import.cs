@@ -13,8 +13,8 @@ public sealed partial class MailStore
     /// under the user's exclusive lock (no delivery is half-way):
     /// <list type="bullet">
     /// <item>the source has no UIDVALIDITY: new UIDs;</item>
-    /// <item>the mailbox already has the source's UIDVALIDITY (a resumed import): UIDs kept, UIDNEXT raised to the
-    /// source's;</item>
+    /// <item>the mailbox already has the source's UIDVALIDITY and holds imported messages or none (a resumed
+    /// import): UIDs kept, UIDNEXT raised to the source's;</item>
     /// <item>the mailbox holds no message (INBOX included): it takes the source's UIDVALIDITY and UIDNEXT — the
     /// dovecot-uidlist header first (durable), then the index, so a reconstruct at any point gives the same numbers.
     /// Deliveries from then on get UIDs from the source's UIDNEXT up, so the imported ones never collide with
@@ -39,8 +39,8 @@ public sealed partial class MailStore
             (keeps, hadMessages) = (false, false);
             await WithUserLockAsync(connection, user, exclusive: true, async () =>
             {
-                var row = await connection.QuerySingleAsync<(long UidValidity, long UidNext, bool HasMessages)>(new CommandDefinition(
-                    "SELECT uidvalidity, uidnext, EXISTS (SELECT 1 FROM messages WHERE mailbox_id = @id) FROM mailboxes WHERE id = @id",
+                var row = await connection.QuerySingleAsync<(long UidValidity, long UidNext, bool HasMessages, bool HasImported)>(new CommandDefinition(
+                    "SELECT uidvalidity, uidnext, EXISTS (SELECT 1 FROM messages WHERE mailbox_id = @id), EXISTS (SELECT 1 FROM imported_messages WHERE mailbox_id = @id) FROM mailboxes WHERE id = @id",
                     new { id = mailbox.Id }, cancellationToken: cancellationToken));
                 if (sourceUidValidity is not { } validity)
                 {
@@ -48,7 +48,9 @@ public sealed partial class MailStore
                 }
 
                 var next = Math.Max(sourceUidNext, 1u);
-                if (row.UidValidity == validity)
+                // The same UIDVALIDITY is a resumed import only if an import put messages there: both servers derive
+                // UIDVALIDITY from the clock, so a mailbox made in the same second as the source has it by chance.
+                if (row.UidValidity == validity && (row.HasImported || !row.HasMessages))
                 {
                     keeps = true;
                     if (row.UidNext < next)
