@@ -11,9 +11,13 @@ public sealed class CommandLine
     private static readonly HashSet<string> ValueOptions =
     [
         "--algorithm",
+        "--body-file",
         "--config",
+        "--days",
+        "--domain",
         "--every",
         "--folder",
+        "--from",
         "--host",
         "--login",
         "--password-file",
@@ -21,18 +25,23 @@ public sealed class CommandLine
         "--protocol",
         "--quota",
         "--selector",
+        "--subject",
+        "--to",
+        "--until",
         "--user",
     ];
 
     private static readonly HashSet<string> FlagOptions =
     [
         "--all",
+        "--clear",
         "--dedupe",
         "--delete",
         "--dry-run",
         "--help",
         "--json",
         "--keep",
+        "--none",
         "--password-stdin",
         "--plain",
         "--remote",
