@@ -6,13 +6,29 @@
 set -euo pipefail
 
 runtime=(postgresql publicsuffix)
-testing=(postgresql swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd dovecot-sieve sieve-connect fetchmail isync getmail6 offlineimap3 python3
+testing=(postgresql swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd dovecot-pop3d dovecot-sieve sieve-connect uw-mailutils libidn12 libcourier-unicode4 libgamin0 libgdbm6 courier-authlib fetchmail isync getmail6 offlineimap3 python3
   publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf libmail-srs-perl clamav-daemon postfix)
 
 packages=("${runtime[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   packages=("${testing[@]}")
 fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+
+# Courier-IMAP writes the Courier maildirs the import tests adopt. Its package conflicts with dovecot-imapd (both
+# provide imap-server), which the tests need as well: its imapd is unpacked, not installed, beside its libraries.
+unpack_courier() {
+  local courier=/var/cache/mailappliance-test/courier-imap
+  if [[ "${1:-}" == "--test" && ! -x $courier/usr/bin/imapd ]]; then
+    $sudo mkdir -p /var/cache/mailappliance-test
+    (cd /var/cache/mailappliance-test && $sudo apt-get download courier-imap >>/tmp/mailappliance-apt.log 2>&1 \
+      && $sudo dpkg -x courier-imap_*.deb "$courier") || { echo "install-deps: could not unpack courier-imap" >&2; exit 1; }
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -21,17 +37,13 @@ for p in "${packages[@]}"; do
   fi
 done
 if ((${#missing[@]} == 0)); then
+  unpack_courier "${1:-}"
   exit 0
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "install-deps: the .NET 10 SDK (dotnet) is required and is not on PATH" >&2
   exit 1
-fi
-
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then
-  sudo="sudo"
 fi
 
 echo "install-deps: installing ${missing[*]}" >&2
@@ -55,3 +67,5 @@ if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/mail
     exit 1
   }
 fi
+
+unpack_courier "${1:-}"

@@ -41,9 +41,15 @@ public sealed class PasswordHasher
     public PasswordVerification Verify(string password, string? storedHash)
     {
         ArgumentNullException.ThrowIfNull(password);
-        if (storedHash is null || !storedHash.StartsWith(Pbkdf2Scheme, StringComparison.Ordinal))
+        if (storedHash is null)
         {
             return PasswordVerification.Failed;
+        }
+
+        if (!storedHash.StartsWith(Pbkdf2Scheme, StringComparison.Ordinal))
+        {
+            // An imported hash (another server's scheme): correct once means it is replaced with ours.
+            return ImportedPasswordHash.Verify(password, storedHash) ? PasswordVerification.SucceededNeedsRehash : PasswordVerification.Failed;
         }
 
         var fields = storedHash[Pbkdf2Scheme.Length..].Split('$');

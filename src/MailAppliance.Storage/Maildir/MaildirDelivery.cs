@@ -95,6 +95,35 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Seals for a caller that makes many files durable at once (an import batch): with <paramref name="fsync"/> the
+    /// file is fsync'd here, else it is only closed and the caller runs one file system barrier for the whole batch
+    /// before it counts the bytes as durable.
+    /// </summary>
+    public async Task<MaildirFileName> SealForBatchAsync(DateTimeOffset? internalDate, bool fsync, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
+        if (_sealedName is not null)
+        {
+            return _sealedName;
+        }
+
+        await _file.FlushAsync(cancellationToken);
+        if (internalDate is { } date)
+        {
+            File.SetLastWriteTimeUtc(_file.SafeFileHandle, date.UtcDateTime);
+        }
+
+        if (fsync)
+        {
+            FileSystemSync.FsyncFile(_file);
+        }
+
+        await _file.DisposeAsync();
+        _sealedName = MaildirFileName.Create(_uniquePart, _body.BytesWritten, _body.BytesWritten + _body.BareLineFeeds);
+        return _sealedName;
+    }
+
+    /// <summary>
     /// Second half of a commit: moves the sealed file, without overwriting, into <c>new/</c> (no flags) or
     /// <c>cur/</c> (with flags or keywords) and fsyncs that directory. If the name is taken (a clash of unique parts
     /// across processes), a fresh unique part is generated and the move retried; the returned entry has the name used.

@@ -108,6 +108,8 @@ public static class ServeCommand
         builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory) { SyncMode = options.Storage.SyncMode, Barrier = barrier });
         builder.Services.AddSingleton<MailStore>();
         builder.Services.AddHostedService<MailstoreRecoveryService>();
+        builder.Services.AddSingleton<MailAppliance.Storage.Import.FetchAccountStore>();
+        builder.Services.AddHostedService<MailAppliance.Import.BoxPoller>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new AuthThrottle());
         builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode, barrier, node));
