@@ -20,7 +20,8 @@ public static class ImapFlags
         (MaildirFlags.Draft, "\\Draft"),
     ];
 
-    public static string Format(MaildirFlags flags, IReadOnlyList<string> keywords)
+    /// <summary>A FLAGS list; <paramref name="recent"/> adds \Recent (RFC 3501 §2.3.2: a session flag, never stored).</summary>
+    public static string Format(MaildirFlags flags, IReadOnlyList<string> keywords, bool recent = false)
     {
         var text = new StringBuilder("(");
         foreach (var (flag, name) in System)
@@ -29,6 +30,11 @@ public static class ImapFlags
             {
                 Append(text, name);
             }
+        }
+
+        if (recent)
+        {
+            Append(text, "\\Recent");
         }
 
         if ((flags & MaildirFlags.Passed) != 0)

@@ -18,24 +18,49 @@ public sealed partial class ImapSession
     {
         var selected = (ImapSessionState.Selected)_state;
         var args = command.Arguments;
-        if (args.Count is < 2 or > 3 || args[0].AsText() is not { } setText || !SequenceSet.TryParse(setText, out var set)
-            || !FetchItemParser.TryParse(args[1], out var items, out var error))
+        if (args.Count is < 2 or > 3 || args[0].AsText() is not { } setText || !FetchItemParser.TryParse(args[1], out var items, out var error))
         {
             await BadAsync(command.Tag, args.Count < 2 ? "FETCH takes a message set and items" : "Invalid FETCH arguments");
             return;
         }
 
+        var mailbox = selected.Mailbox;
+        var indexes = ResolveSet(mailbox, setText, command.IsUid, out var setError);
+        if (setError is not null)
+        {
+            await BadAsync(command.Tag, setError);
+            return;
+        }
+
         long? changedSince = null;
+        var vanished = false;
         if (args.Count == 3)
         {
-            if (args[2] is not ImapList modifiers || modifiers.Items.Count != 2 || !(modifiers.Items[0] is ImapAtom c && c.Is("CHANGEDSINCE"))
-                || !long.TryParse(modifiers.Items[1].AsText(), NumberStyles.None, CultureInfo.InvariantCulture, out var since))
+            // RFC 7162 §3.1.4 CHANGEDSINCE, §3.2.6 VANISHED (UID FETCH only, with QRESYNC enabled).
+            var modifiers = args[2] as ImapList;
+            for (var i = 0; modifiers is not null && i < modifiers.Items.Count; i++)
+            {
+                if (modifiers.Items[i] is ImapAtom c && c.Is("CHANGEDSINCE") && i + 1 < modifiers.Items.Count
+                    && long.TryParse(modifiers.Items[i + 1].AsText(), NumberStyles.None, CultureInfo.InvariantCulture, out var since))
+                {
+                    changedSince = since;
+                    i++;
+                }
+                else if (modifiers.Items[i] is ImapAtom v && v.Is("VANISHED") && command.IsUid && _modes.QResync)
+                {
+                    vanished = true;
+                }
+                else
+                {
+                    modifiers = null;
+                }
+            }
+
+            if (modifiers is null || changedSince is null)
             {
                 await BadAsync(command.Tag, "Unknown FETCH modifier");
                 return;
             }
-
-            changedSince = since;
         }
 
         if (command.IsUid && !items.Any(i => i.Kind == FetchKind.Uid))
@@ -43,7 +68,7 @@ public sealed partial class ImapSession
             items.Insert(0, new FetchItem(FetchKind.Uid) { Label = "UID" });
         }
 
-        if ((changedSince is not null || _condStore) && !items.Any(i => i.Kind == FetchKind.ModSeq) && changedSince is not null)
+        if (changedSince is not null && !items.Any(i => i.Kind == FetchKind.ModSeq))
         {
             items.Add(new FetchItem(FetchKind.ModSeq) { Label = "MODSEQ" });
         }
@@ -51,15 +76,19 @@ public sealed partial class ImapSession
         if (items.Any(i => i.Kind == FetchKind.ModSeq))
         {
             // RFC 7162 §3.1: FETCH MODSEQ or CHANGEDSINCE enables CONDSTORE.
-            _condStore = true;
+            EnableCondStore();
         }
 
-        var mailbox = selected.Mailbox;
-        var indexes = mailbox.Resolve(set!, command.IsUid);
-        if (indexes is null)
+        if (vanished)
         {
-            await BadAsync(command.Tag, "Invalid message sequence number");
-            return;
+            // The expunged messages of the set, since the client's modseq, go first (RFC 7162 §3.2.6).
+            var changes = await _services.Store.GetChangesAsync(mailbox.Info, changedSince!.Value, cancellationToken);
+            var set = SequenceSet.TryParse(setText, out var uidSet) ? uidSet : null;
+            var gone = changes.Expunged.Where(u => set?.Contains(u, mailbox.LargestUid) ?? false).Order().ToList();
+            if (gone.Count > 0)
+            {
+                _out.Raw("* VANISHED (EARLIER) ").Raw(SequenceSet.Format(gone)).Crlf();
+            }
         }
 
         var views = MessageViews.None;
@@ -70,14 +99,14 @@ public sealed partial class ImapSession
                 FetchKind.Envelope => MessageViews.Envelope,
                 FetchKind.Body => MessageViews.Body,
                 FetchKind.BodyStructure => MessageViews.BodyStructure,
-                FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize => MessageViews.Structure,
+                FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Preview => MessageViews.Structure,
                 _ => MessageViews.None,
             };
         }
 
         var setsSeen = !mailbox.ReadOnly && items.Any(i => i.SetsSeen);
         var failed = false;
-        foreach (var chunk in indexes.Chunk(_options.FetchBatchSize))
+        foreach (var chunk in indexes!.Chunk(_options.FetchBatchSize))
         {
             var uids = chunk.Where(i => i < mailbox.Count).Select(i => mailbox.Messages[i].Uid).ToList();
             var seenNow = new HashSet<uint>();
@@ -122,6 +151,12 @@ public sealed partial class ImapSession
         var ok = true;
         try
         {
+            if (seenNow || items.Any(i => i.Kind == FetchKind.Flags))
+            {
+                // No FETCH may show a keyword the client has not seen in FLAGS.
+                mailbox.AnnounceKeywords(info.Keywords, _out);
+            }
+
             _out.Raw("* ").Number(index + 1).Raw(" FETCH (");
             var first = true;
             var flagsWritten = false;
@@ -139,7 +174,7 @@ public sealed partial class ImapSession
                         _out.Raw("UID ").Number(info.Uid);
                         break;
                     case FetchKind.Flags:
-                        _out.Raw("FLAGS ").Raw(ImapFlags.Format(info.Flags, info.Keywords));
+                        _out.Raw("FLAGS ").Raw(mailbox.FormatFlags(info.Uid, info.Flags, info.Keywords));
                         flagsWritten = true;
                         break;
                     case FetchKind.InternalDate:
@@ -150,6 +185,24 @@ public sealed partial class ImapSession
                         break;
                     case FetchKind.ModSeq:
                         _out.Raw("MODSEQ (").Number(info.ModSeq).Raw(")");
+                        break;
+                    case FetchKind.EmailId:
+                        _out.Raw("EMAILID (").Raw(EmailObjectId(info)).Raw(")");
+                        break;
+                    case FetchKind.ThreadId:
+                        // RFC 8474 §5.2: NIL when the server does not keep thread ids.
+                        _out.Raw("THREADID NIL");
+                        break;
+                    case FetchKind.Preview:
+                        (file, structure) = await EnsureStructureAsync(mailbox, record, file, structure);
+                        _out.Raw("PREVIEW ");
+                        if (file is null || structure is null)
+                        {
+                            _out.Raw("NIL");
+                            break;
+                        }
+
+                        _out.NString(await MessagePreview.MakeAsync(structure, file, cancellationToken));
                         break;
                     case FetchKind.Envelope:
                     case FetchKind.Body:
@@ -215,7 +268,7 @@ public sealed partial class ImapSession
             if (seenNow && !flagsWritten)
             {
                 // RFC 9051 §6.4.5: BODY[] sets \Seen, and the new flags are reported with the data.
-                _out.Raw(" FLAGS ").Raw(ImapFlags.Format(info.Flags, info.Keywords));
+                _out.Raw(" FLAGS ").Raw(mailbox.FormatFlags(info.Uid, info.Flags, info.Keywords));
             }
 
             _out.Raw(")").Crlf();
@@ -315,6 +368,13 @@ public sealed partial class ImapSession
 
         buffer.Position = start;
         await _out.LiteralAsync(buffer, length, binary: hasNul, cancellationToken);
+    }
+
+    /// <summary>RFC 8474 EMAILID: derived from the maildir base name, which a message keeps for its life in a folder.</summary>
+    private static string EmailObjectId(MessageInfo info)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(info.BaseName));
+        return "M" + Convert.ToHexStringLower(hash.AsSpan(0, 12));
     }
 
     /// <summary>The part that section numbers name (RFC 9051 §6.4.5 numbering, as the section resolver does it).</summary>

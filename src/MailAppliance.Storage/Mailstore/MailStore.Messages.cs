@@ -223,9 +223,11 @@ public sealed partial class MailStore
                     var (row, delivery, name) = staged[i];
                     await connection.ExecuteAsync(new CommandDefinition("""
                         INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
-                                              envelope, body, bodystructure, structure, search)
+                                              envelope, body, bodystructure, structure,
+                                              search_header, search_mime, search_addresses, search_body, search_complete, sort_keys)
                         SELECT @target, @uid, @baseName, @file, size, crlf_size, internal_date, flags, keywords, @modseq, true,
-                               envelope, body, bodystructure, structure, search
+                               envelope, body, bodystructure, structure,
+                               search_header, search_mime, search_addresses, search_body, search_complete, sort_keys
                         FROM messages WHERE mailbox_id = @source AND uid = @sourceUid
                         """, new { target = target.Id, uid = first.FirstUid + i, baseName = name.BaseName, file = MaildirFolder.TmpDirectory + "/" + Path.GetFileName(delivery.TmpPath),
                             modseq = first.ModSeq, source = source.Id, sourceUid = (long)row.Uid }, transaction, cancellationToken: cancellationToken));

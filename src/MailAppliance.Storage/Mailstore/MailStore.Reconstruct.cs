@@ -203,12 +203,10 @@ public sealed partial class MailStore
     }
 
     /// <summary>
-    /// Parses the files and inserts their rows as a pipeline, so that the client's parsing, PostgreSQL's
-    /// <c>to_tsvector</c> and the inserts into <c>messages</c> (with its indexes) overlap instead of following one
-    /// another, and memory holds a few chunks instead of every parsed message. Chunks of files are parsed on all
-    /// cores; each chunk's search vectors are computed by <c>to_tsvector</c> on a connection of its own (a pure
-    /// function: outside the reconstruct's transaction, several chunks at once); the rows, vectors included, go
-    /// into <c>messages</c> by binary <c>COPY</c> in the reconstruct's transaction, in UID order.
+    /// Parses the files and inserts their rows as a pipeline, so that the client's parsing (with the search text and
+    /// sort keys) and the inserts into <c>messages</c> (with its indexes) overlap instead of following one another,
+    /// and memory holds a few chunks instead of every parsed message. Chunks of files are parsed on all cores; the
+    /// rows go into <c>messages</c> by binary <c>COPY</c> in the reconstruct's transaction, in UID order.
     /// </summary>
     private async Task InsertParsedAsync(
         NpgsqlConnection connection, long mailboxId, long modseq, MaildirKeywords keywords,
@@ -243,7 +241,8 @@ public sealed partial class MailStore
         {
             await using var copy = await connection.BeginBinaryImportAsync("""
                 COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
-                               envelope, body, bodystructure, structure, search) FROM STDIN (FORMAT BINARY)
+                               envelope, body, bodystructure, structure,
+                               search_header, search_mime, search_addresses, search_body, search_complete, sort_keys) FROM STDIN (FORMAT BINARY)
                 """, cancellationToken);
             await foreach (var pending in chunks.Reader.ReadAllAsync(cancellationToken))
             {
@@ -267,7 +266,12 @@ public sealed partial class MailStore
                     await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
                     await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
                     await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(chunk.Vectors[i], NpgsqlDbType.TsVector, cancellationToken);
+                    await copy.WriteAsync(index.Search.Header, NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(index.Search.Mime, NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(index.Search.Addresses, NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(index.Search.Body, NpgsqlDbType.Text, cancellationToken);
+                    await copy.WriteAsync(index.Search.Complete, NpgsqlDbType.Boolean, cancellationToken);
+                    await copy.WriteAsync(index.SortKeys, NpgsqlDbType.Bytea, cancellationToken);
                 }
             }
 
@@ -291,19 +295,17 @@ public sealed partial class MailStore
         }
     }
 
-    private sealed record ParsedChunk((UidListRecord Record, MaildirEntry Entry)[] Files, IndexedMessage[] Indexes, NpgsqlTsVector[] Vectors);
+    private sealed record ParsedChunk((UidListRecord Record, MaildirEntry Entry)[] Files, IndexedMessage[] Indexes);
 
     private Task<ParsedChunk> ParseChunkAsync((UidListRecord Record, MaildirEntry Entry)[] files, CancellationToken cancellationToken)
     {
-        // Parsing and the search words (the same SearchWords as a delivery's) on all cores, off the database.
+        // Parsing and the search text (the same SearchText as a delivery's) on all cores, off the database.
         var indexes = new IndexedMessage[files.Length];
-        var vectors = new NpgsqlTsVector[files.Length];
         Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             indexes[i] = MessageIndexer.IndexFile(files[i].Entry.Path, _options.MaxSearchTextBytes);
-            vectors[i] = indexes[i].SearchVector;
         });
-        return Task.FromResult(new ParsedChunk(files, indexes, vectors));
+        return Task.FromResult(new ParsedChunk(files, indexes));
     }
 
     private static string RelativeName(MaildirEntry entry) =>
@@ -383,5 +385,22 @@ public sealed partial class MailStore
     }
 
     /// <summary>Like Dovecot: the creation time in seconds, which changes whenever a mailbox is created anew.</summary>
-    private uint NewUidValidity() => (uint)Math.Max(1, _time.GetUtcNow().ToUnixTimeSeconds());
+    /// <summary>
+    /// The time in seconds, as Dovecot chooses it, but never the same value twice in this process: a mailbox deleted and
+    /// created again within a second must not get its old UIDVALIDITY back (RFC 9051 §2.3.1.1: a client holding
+    /// UIDs of the old mailbox would take them for the new one's).
+    /// </summary>
+    private uint NewUidValidity()
+    {
+        var now = (uint)Math.Max(1, _time.GetUtcNow().ToUnixTimeSeconds());
+        while (true)
+        {
+            var last = Volatile.Read(ref _lastUidValidity);
+            var next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _lastUidValidity, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
 }

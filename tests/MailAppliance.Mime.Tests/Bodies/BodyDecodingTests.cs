@@ -23,6 +23,11 @@ public sealed class BodyDecodingTests
     [InlineData("lower=c3=a9", "loweré")]
     [InlineData("trailing=", "trailing=")]
     [InlineData("line1\r\nline2", "line1\r\nline2")]
+    [InlineData("hello  \r\nbar", "hello\r\nbar")] // RFC 2045 §6.7 (3): trailing white space was added in transport
+    [InlineData("foo\t \t= \r\n=62", "foo\t \tb")] // a soft line break may have white space after its "="
+    [InlineData("foo = \t\r\nbar", "foo bar")]
+    [InlineData("end  ", "end")]
+    [InlineData("in the  middle", "in the  middle")]
     public void Quoted_printable(string encoded, string expected) =>
         Assert.Equal(expected, Encoding.UTF8.GetString(MessageBodies.Decode(Encoding.Latin1.GetBytes(encoded), "Quoted-Printable")));
 

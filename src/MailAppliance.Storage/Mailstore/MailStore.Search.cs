@@ -1,0 +1,184 @@
+using Dapper;
+using MailAppliance.Mime;
+using Npgsql;
+
+namespace MailAppliance.Storage.Mailstore;
+
+/// <summary>
+/// The answer of the index to one text key: the messages that match for certain, and those whose indexed text is
+/// incomplete (cut at the size limit, or indexed before the search columns existed) and did not match in what
+/// there is: <see cref="MailStore.ConfirmTextAsync"/> reads their files.
+/// </summary>
+public sealed record TextMatches(IReadOnlySet<uint> Matched, IReadOnlySet<uint> Unsure);
+
+/// <summary>A message's sort keys with the row's own dates and sizes (RFC 5256 ARRIVAL, SIZE).</summary>
+public sealed record SortRow(uint Uid, DateTimeOffset InternalDate, long Size, SortKeys Keys);
+
+public sealed partial class MailStore
+{
+    /// <summary>
+    /// Looks a text key up in the trigram index: the condition runs in PostgreSQL over the folded columns of
+    /// <see cref="SearchText"/>, so a hit is exact. Rows with incomplete text that did not hit are returned as unsure.
+    /// </summary>
+    public async Task<TextMatches> SearchTextAsync(MailboxInfo mailbox, TextSearch search, CancellationToken cancellationToken)
+    {
+        var matched = new HashSet<uint>();
+        var unsure = new HashSet<uint>();
+        if (!search.CanMatch)
+        {
+            return new TextMatches(matched, unsure);
+        }
+
+        var condition = search.Kind switch
+        {
+            TextSearchKind.Body => "search_body LIKE $2",
+            TextSearchKind.Text => "(search_header LIKE $2 OR search_mime LIKE $2 OR search_body LIKE $2)",
+            TextSearchKind.Address => "search_addresses ~ $2",
+            _ => "search_header ~ $2",
+        };
+        var pattern = search.Kind is TextSearchKind.Body or TextSearchKind.Text ? search.LikePattern() : search.FieldPattern();
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT uid, coalesce({condition}, false) FROM messages WHERE mailbox_id = $1 AND ({condition} OR search_complete IS NOT TRUE)", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pattern });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            (reader.GetBoolean(1) ? matched : unsure).Add((uint)reader.GetInt64(0));
+        }
+
+        return new TextMatches(matched, unsure);
+    }
+
+    /// <summary>
+    /// Decides text keys from the message files of <paramref name="uids"/> (those the index was unsure of): the
+    /// UIDs that match, per key. A message whose row has no search text yet (indexed before the search columns
+    /// existed) gets it written now, so the next search finds it in the index.
+    /// </summary>
+    public async Task<Dictionary<TextSearch, HashSet<uint>>> ConfirmTextAsync(
+        MailboxInfo mailbox, IReadOnlyCollection<uint> uids, IReadOnlyList<TextSearch> searches, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<TextSearch, HashSet<uint>>(ReferenceEqualityComparer.Instance);
+        foreach (var search in searches)
+        {
+            result[search] = [];
+        }
+
+        if (uids.Count == 0 || searches.Count == 0)
+        {
+            return result;
+        }
+
+        var rows = await FetchRecordsAsync(mailbox, uids, MessageViews.None, cancellationToken);
+        var backfill = new List<(uint Uid, SearchText Text, byte[] SortKeys)>();
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var missing = (await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT uid FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids) AND search_complete IS NULL",
+            new { id = mailbox.Id, uids = uids.Select(u => (long)u).ToArray() }, cancellationToken: cancellationToken))).Select(u => (uint)u).ToHashSet();
+        foreach (var row in rows)
+        {
+            await using var file = OpenMessage(mailbox, row.Info);
+            if (file is null)
+            {
+                continue;
+            }
+
+            var structure = await MimeParser.ParseAsync(file, cancellationToken: cancellationToken);
+            foreach (var search in searches)
+            {
+                file.Position = 0;
+                if (search.Matches(structure, file))
+                {
+                    result[search].Add(row.Info.Uid);
+                }
+            }
+
+            if (missing.Contains(row.Info.Uid))
+            {
+                file.Position = 0;
+                backfill.Add((row.Info.Uid, SearchText.Build(structure, file, _options.MaxSearchTextBytes), SortKeys.Build(structure.Root).Serialize()));
+            }
+        }
+
+        if (backfill.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE messages m SET search_header = b.h, search_mime = b.m, search_addresses = b.a, search_body = b.b, search_complete = b.c,
+                                      sort_keys = coalesce(m.sort_keys, b.k)
+                FROM unnest(@uids, @h, @m, @a, @b, @c, @k) AS b (uid, h, m, a, b, c, k)
+                WHERE m.mailbox_id = @id AND m.uid = b.uid
+                """, new
+            {
+                id = mailbox.Id,
+                uids = backfill.Select(b => (long)b.Uid).ToArray(),
+                h = backfill.Select(b => b.Text.Header).ToArray(),
+                m = backfill.Select(b => b.Text.Mime).ToArray(),
+                a = backfill.Select(b => b.Text.Addresses).ToArray(),
+                b = backfill.Select(b => b.Text.Body).ToArray(),
+                c = backfill.Select(b => b.Text.Complete).ToArray(),
+                k = backfill.Select(b => b.SortKeys).ToArray(),
+            }, cancellationToken: cancellationToken));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The sort keys of the given messages (all of the mailbox when <paramref name="uids"/> is null). Rows indexed
+    /// before sort keys existed get them from their files, and keep them.
+    /// </summary>
+    public async Task<Dictionary<uint, SortRow>> LoadSortRowsAsync(MailboxInfo mailbox, IReadOnlyCollection<uint>? uids, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<uint, SortRow>();
+        var missing = new List<MessageInfo>();
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            "SELECT uid, internal_date, crlf_size, sort_keys, base_name, file_name, size FROM messages WHERE mailbox_id = $1" + (uids is null ? "" : " AND uid = ANY($2)"), connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+            if (uids is not null)
+            {
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var uid = (uint)reader.GetInt64(0);
+                var date = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc));
+                var size = reader.GetInt64(2);
+                if (SortKeys.Deserialize(reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3)) is { } keys)
+                {
+                    rows[uid] = new SortRow(uid, date, size, keys);
+                }
+                else
+                {
+                    missing.Add(new MessageInfo(mailbox.Id, uid, reader.GetString(4), reader.GetString(5), reader.GetInt64(6), size, date, 0, [], 0));
+                }
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return rows;
+        }
+
+        var filled = new List<(long Uid, byte[] Keys)>();
+        foreach (var message in missing)
+        {
+            await using var file = OpenMessage(mailbox, message);
+            var keys = file is null ? SortKeys.Build(MimeParser.Parse(Array.Empty<byte>()).Root) : SortKeys.Build((await MimeParser.ParseAsync(file, cancellationToken: cancellationToken)).Root);
+            rows[message.Uid] = new SortRow(message.Uid, message.InternalDate, message.CrlfSize, keys);
+            if (file is not null)
+            {
+                filled.Add((message.Uid, keys.Serialize()));
+            }
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE messages m SET sort_keys = k.keys FROM unnest(@uids, @keys) AS k (uid, keys) WHERE m.mailbox_id = @id AND m.uid = k.uid",
+            new { id = mailbox.Id, uids = filled.Select(f => f.Uid).ToArray(), keys = filled.Select(f => f.Keys).ToArray() }, cancellationToken: cancellationToken));
+        return rows;
+    }
+}
