@@ -51,7 +51,7 @@ public sealed class SubscribeLsubTests(TranscriptFixture app) : IClassFixture<Tr
     }
 
     [Fact]
-    public async Task Deleting_a_mailbox_drops_its_subscription()
+    public async Task Deleting_a_mailbox_keeps_its_subscription_as_dovecot_does()
     {
         var box = app.Fresh("gone");
         await using var imap = await app.LoginAsync();
@@ -62,6 +62,8 @@ public sealed class SubscribeLsubTests(TranscriptFixture app) : IClassFixture<Tr
         await imap.Send($"a3 DELETE {box}");
         await imap.Expect("a3 OK");
         await imap.Send($"a4 LSUB \"\" \"{box}\"");
-        Assert.Empty(await imap.Expect("a4 OK"));
+        Assert.Equal([$"* LSUB (\\Noselect) \"/\" \"{box}\""], await imap.Expect("a4 OK"));
+        await imap.Send($"a5 LIST (SUBSCRIBED) \"\" \"{box}\"");
+        Assert.Equal([$"* LIST (\\NonExistent \\Subscribed) \"/\" \"{box}\""], await imap.Expect("a5 OK"));
     }
 }
