@@ -5,7 +5,7 @@
 set -euo pipefail
 
 runtime=(postgresql)
-testing=(postgresql swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd fetchmail isync getmail6 offlineimap3 python3)
+testing=(postgresql swaks dovecot-core libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd fetchmail isync getmail6 offlineimap3 python3)
 
 packages=("${runtime[@]}")
 if [[ "${1:-}" == "--test" ]]; then
