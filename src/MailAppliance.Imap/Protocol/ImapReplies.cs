@@ -111,7 +111,7 @@ public static class ImapReplies
     public static readonly ImapReply AuthenticationFailed = new(ImapStatus.No, ImapCodes.AuthenticationFailed, "Authentication failed");
     public static readonly ImapReply AuthenticationUnavailable = new(ImapStatus.No, ImapCodes.Unavailable, "Temporary authentication failure");
     public static readonly ImapReply CompressionActive = new(ImapStatus.No, ImapCodes.CompressionActive, "Compression is already active");
-    public static readonly ImapReply BadEvent = new(ImapStatus.No, ImapCodes.BadEvent + " (MessageNew MessageExpunge FlagChange AnnotationChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)", "Unsupported event");
+    public static readonly ImapReply BadEvent = new(ImapStatus.No, ImapCodes.BadEvent + " (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)", "Unsupported event");
     public static readonly ImapReply MetadataTooMany = new(ImapStatus.No, ImapCodes.Metadata + " TOOMANY", "Too many annotations");
     public static readonly ImapReply MetadataNoPrivate = new(ImapStatus.No, ImapCodes.Metadata + " NOPRIVATE", "Private annotations are not supported here");
     public static readonly ImapReply CannotNow = new(ImapStatus.No, ImapCodes.Cannot, "Not possible now");

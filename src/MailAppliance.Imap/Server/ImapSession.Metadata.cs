@@ -11,7 +11,7 @@ namespace MailAppliance.Imap.Server;
 public sealed partial class ImapSession
 {
     /// <summary>RFC 5464 §4.3: the largest value a client may store.</summary>
-    private const int MaxMetadataValue = 64 * 1024;
+    private const int MaxMetadataValue = 32 * 1024;
 
     /// <summary>RFC 5464 §4.3: how many annotations a user may have.</summary>
     private const int MaxMetadataEntries = 1000;
@@ -144,7 +144,7 @@ public sealed partial class ImapSession
                 ImapString s => s.Bytes,
                 _ => Array.Empty<byte>(),
             };
-            if (entry is null || !IsEntryName(entry) || pairs.Items[i + 1] is ImapList or ImapFileLiteral || (pairs.Items[i + 1] is ImapAtom a && !a.Is("NIL")))
+            if (entry is null || !IsEntryName(entry) || entry.Count(c => c == '/') < 2 || pairs.Items[i + 1] is ImapList or ImapFileLiteral || (pairs.Items[i + 1] is ImapAtom a && !a.Is("NIL")))
             {
                 await BadAsync(command.Tag, "Invalid entry or value");
                 return;
@@ -203,7 +203,8 @@ public sealed partial class ImapSession
     // RFC 5464 §3.2: entries start with /private or /shared, have no "//", no trailing "/", no "*" or "%".
     private static bool IsEntryName(string entry) =>
         entry.Length <= MaxEntryName
-        && (entry.StartsWith("/private/", StringComparison.OrdinalIgnoreCase) || entry.StartsWith("/shared/", StringComparison.OrdinalIgnoreCase))
+        && (entry.StartsWith("/private/", StringComparison.OrdinalIgnoreCase) || entry.StartsWith("/shared/", StringComparison.OrdinalIgnoreCase)
+            || entry.Equals("/private", StringComparison.OrdinalIgnoreCase) || entry.Equals("/shared", StringComparison.OrdinalIgnoreCase))
         && !entry.Contains("//", StringComparison.Ordinal) && !entry.EndsWith('/') && !entry.Any(c => c is '*' or '%' || char.IsControl(c));
 
     private static bool IsSpecialUseList(byte[] value) =>
