@@ -48,6 +48,7 @@ public sealed partial class MailStore
 
     private Task<DeliveryResult?> CommitInGroupAsync(SealedDelivery delivery)
     {
+        NoteDeliveryActivity();
         var member = new GroupMember(delivery);
         bool start;
         lock (_groupGate)
@@ -381,17 +382,14 @@ public sealed partial class MailStore
                 """, next.Keys.ToArray(), next.Values.Select(v => v.UidNext).ToArray(), next.Values.Select(v => v.ModSeq).ToArray()));
             insert.BatchCommands.Add(Command("""
                 INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
-                                      delivery_key, envelope, body, bodystructure, structure,
-                                      search_header, search_mime, search_addresses, search_body, search_complete, sort_keys)
+                                      delivery_key, envelope, body, bodystructure, structure, sort_keys)
                 SELECT r.mailbox_id, r.uid, r.base_name, r.file_name, r.size, r.crlf_size, r.internal_date, r.flags,
                        string_to_array(r.keywords, ' '), r.modseq, true, r.delivery_key, r.envelope, r.body, r.bodystructure, r.structure,
-                       r.search_header, r.search_mime, r.search_addresses, r.search_body, r.search_complete, r.sort_keys
+                       r.sort_keys
                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::integer[],
-                            $9::text[], $10::bigint[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[],
-                            $16::text[], $17::text[], $18::text[], $19::text[], $20::boolean[], $21::bytea[])
+                            $9::text[], $10::bigint[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[])
                      AS r (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags,
-                           keywords, modseq, delivery_key, envelope, body, bodystructure, structure,
-                           search_header, search_mime, search_addresses, search_body, search_complete, sort_keys)
+                           keywords, modseq, delivery_key, envelope, body, bodystructure, structure, sort_keys)
                 """,
                 rows.Select(m => m.Delivery.Mailbox.Id).ToArray(),
                 rows.Select(m => (long)m.Uid).ToArray(),
@@ -409,12 +407,20 @@ public sealed partial class MailStore
                 rows.Select(m => m.Delivery.Index.Body).ToArray(),
                 rows.Select(m => m.Delivery.Index.BodyStructure).ToArray(),
                 rows.Select(m => m.Delivery.Index.Structure).ToArray(),
+                rows.Select(m => m.Delivery.Index.SortKeys).ToArray()));
+
+            // The search text waits for the indexer (migration 0020: a trigram index is too dear for this transaction).
+            insert.BatchCommands.Add(Command("""
+                INSERT INTO search_pending (mailbox_id, uid, header, mime, addresses, body, complete)
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+                """,
+                rows.Select(m => m.Delivery.Mailbox.Id).ToArray(),
+                rows.Select(m => (long)m.Uid).ToArray(),
                 rows.Select(m => m.Delivery.Index.Search.Header).ToArray(),
                 rows.Select(m => m.Delivery.Index.Search.Mime).ToArray(),
                 rows.Select(m => m.Delivery.Index.Search.Addresses).ToArray(),
                 rows.Select(m => m.Delivery.Index.Search.Body).ToArray(),
-                rows.Select(m => m.Delivery.Index.Search.Complete).ToArray(),
-                rows.Select(m => m.Delivery.Index.SortKeys).ToArray()));
+                rows.Select(m => m.Delivery.Index.Search.Complete).ToArray()));
             insert.BatchCommands.Add(Command(
                 "SELECT pg_notify('mailbox_changed', p) FROM unnest($1::text[]) AS p",
                 new object?[] { next.Select(n => $"{n.Key}:exists:{n.Value.ModSeq}").ToArray() }));

@@ -223,12 +223,17 @@ public sealed partial class MailStore
                     var (row, delivery, name) = staged[i];
                     await connection.ExecuteAsync(new CommandDefinition("""
                         INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
-                                              envelope, body, bodystructure, structure,
-                                              search_header, search_mime, search_addresses, search_body, search_complete, sort_keys)
+                                              envelope, body, bodystructure, structure, sort_keys)
                         SELECT @target, @uid, @baseName, @file, size, crlf_size, internal_date, flags, keywords, @modseq, true,
-                               envelope, body, bodystructure, structure,
-                               search_header, search_mime, search_addresses, search_body, search_complete, sort_keys
-                        FROM messages WHERE mailbox_id = @source AND uid = @sourceUid
+                               envelope, body, bodystructure, structure, sort_keys
+                        FROM messages WHERE mailbox_id = @source AND uid = @sourceUid;
+                        INSERT INTO search_pending (mailbox_id, uid, header, mime, addresses, body, complete)
+                        SELECT @target, @uid, coalesce(s.header, p.header), coalesce(s.mime, p.mime), coalesce(s.addresses, p.addresses),
+                               coalesce(s.body, p.body), coalesce(s.complete, p.complete)
+                        FROM messages m
+                        LEFT JOIN message_search s ON s.mailbox_id = m.mailbox_id AND s.uid = m.uid
+                        LEFT JOIN search_pending p ON p.mailbox_id = m.mailbox_id AND p.uid = m.uid
+                        WHERE m.mailbox_id = @source AND m.uid = @sourceUid
                         """, new { target = target.Id, uid = first.FirstUid + i, baseName = name.BaseName, file = MaildirFolder.TmpDirectory + "/" + Path.GetFileName(delivery.TmpPath),
                             modseq = first.ModSeq, source = source.Id, sourceUid = (long)row.Uid }, transaction, cancellationToken: cancellationToken));
                 }

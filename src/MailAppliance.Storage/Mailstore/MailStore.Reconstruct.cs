@@ -239,10 +239,10 @@ public sealed partial class MailStore
 
         try
         {
+            var inserted = new List<long>(files.Count);
             await using var copy = await connection.BeginBinaryImportAsync("""
                 COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
-                               envelope, body, bodystructure, structure,
-                               search_header, search_mime, search_addresses, search_body, search_complete, sort_keys) FROM STDIN (FORMAT BINARY)
+                               envelope, body, bodystructure, structure, sort_keys) FROM STDIN (FORMAT BINARY)
                 """, cancellationToken);
             await foreach (var pending in chunks.Reader.ReadAllAsync(cancellationToken))
             {
@@ -266,16 +266,18 @@ public sealed partial class MailStore
                     await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
                     await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
                     await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.Search.Header, NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(index.Search.Mime, NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(index.Search.Addresses, NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(index.Search.Body, NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(index.Search.Complete, NpgsqlDbType.Boolean, cancellationToken);
                     await copy.WriteAsync(index.SortKeys, NpgsqlDbType.Bytea, cancellationToken);
+                    inserted.Add((long)record.Uid);
                 }
             }
 
             await copy.CompleteAsync(cancellationToken);
+            await copy.DisposeAsync();
+
+            // The search indexer reads these messages again (their text would not fit in memory by the thousand).
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO search_pending (mailbox_id, uid) SELECT @id, unnest(@uids) ON CONFLICT DO NOTHING",
+                new { id = mailboxId, uids = inserted.ToArray() }, cancellationToken: cancellationToken));
         }
         catch
         {

@@ -31,15 +31,21 @@ public sealed partial class MailStore
 
         var condition = search.Kind switch
         {
-            TextSearchKind.Body => "search_body LIKE $2",
-            TextSearchKind.Text => "(search_header LIKE $2 OR search_mime LIKE $2 OR search_body LIKE $2)",
-            TextSearchKind.Address => "search_addresses ~ $2",
-            _ => "search_header ~ $2",
+            TextSearchKind.Body => "body LIKE $2",
+            TextSearchKind.Text => "(header LIKE $2 OR mime LIKE $2 OR body LIKE $2)",
+            TextSearchKind.Address => "addresses ~ $2",
+            _ => "header ~ $2",
         };
         var pattern = search.Kind is TextSearchKind.Body or TextSearchKind.Text ? search.LikePattern() : search.FieldPattern();
+
+        // Indexed rows through the trigram index; rows the indexer has not reached yet as they are (a mailbox has
+        // few); a row without text (or cut at the limit) that did not match is unsure.
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            $"SELECT uid, coalesce({condition}, false) FROM messages WHERE mailbox_id = $1 AND ({condition} OR search_complete IS NOT TRUE)", connection);
+        await using var command = new NpgsqlCommand($"""
+            SELECT uid, coalesce({condition}, false) FROM message_search WHERE mailbox_id = $1 AND ({condition} OR NOT complete)
+            UNION ALL
+            SELECT uid, coalesce({condition}, false) FROM search_pending WHERE mailbox_id = $1 AND ({condition} OR complete IS NOT TRUE)
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pattern });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -48,14 +54,11 @@ public sealed partial class MailStore
             (reader.GetBoolean(1) ? matched : unsure).Add((uint)reader.GetInt64(0));
         }
 
+        unsure.ExceptWith(matched);
         return new TextMatches(matched, unsure);
     }
 
-    /// <summary>
-    /// Decides text keys from the message files of <paramref name="uids"/> (those the index was unsure of): the
-    /// UIDs that match, per key. A message whose row has no search text yet (indexed before the search columns
-    /// existed) gets it written now, so the next search finds it in the index.
-    /// </summary>
+    /// <summary>Decides text keys from the message files of <paramref name="uids"/> (those the index was unsure of): the UIDs that match, per key.</summary>
     public async Task<Dictionary<TextSearch, HashSet<uint>>> ConfirmTextAsync(
         MailboxInfo mailbox, IReadOnlyCollection<uint> uids, IReadOnlyList<TextSearch> searches, CancellationToken cancellationToken)
     {
@@ -71,11 +74,6 @@ public sealed partial class MailStore
         }
 
         var rows = await FetchRecordsAsync(mailbox, uids, MessageViews.None, cancellationToken);
-        var backfill = new List<(uint Uid, SearchText Text, byte[] SortKeys)>();
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        var missing = (await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT uid FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids) AND search_complete IS NULL",
-            new { id = mailbox.Id, uids = uids.Select(u => (long)u).ToArray() }, cancellationToken: cancellationToken))).Select(u => (uint)u).ToHashSet();
         foreach (var row in rows)
         {
             await using var file = OpenMessage(mailbox, row.Info);
@@ -93,32 +91,6 @@ public sealed partial class MailStore
                     result[search].Add(row.Info.Uid);
                 }
             }
-
-            if (missing.Contains(row.Info.Uid))
-            {
-                file.Position = 0;
-                backfill.Add((row.Info.Uid, SearchText.Build(structure, file, _options.MaxSearchTextBytes), SortKeys.Build(structure.Root).Serialize()));
-            }
-        }
-
-        if (backfill.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE messages m SET search_header = b.h, search_mime = b.m, search_addresses = b.a, search_body = b.b, search_complete = b.c,
-                                      sort_keys = coalesce(m.sort_keys, b.k)
-                FROM unnest(@uids, @h, @m, @a, @b, @c, @k) AS b (uid, h, m, a, b, c, k)
-                WHERE m.mailbox_id = @id AND m.uid = b.uid
-                """, new
-            {
-                id = mailbox.Id,
-                uids = backfill.Select(b => (long)b.Uid).ToArray(),
-                h = backfill.Select(b => b.Text.Header).ToArray(),
-                m = backfill.Select(b => b.Text.Mime).ToArray(),
-                a = backfill.Select(b => b.Text.Addresses).ToArray(),
-                b = backfill.Select(b => b.Text.Body).ToArray(),
-                c = backfill.Select(b => b.Text.Complete).ToArray(),
-                k = backfill.Select(b => b.SortKeys).ToArray(),
-            }, cancellationToken: cancellationToken));
         }
 
         return result;

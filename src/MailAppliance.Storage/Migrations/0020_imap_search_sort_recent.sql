@@ -1,27 +1,51 @@
 -- IMAP SEARCH matches substrings (RFC 9051 §6.4.4), not words: the word index (tsvector) gives way to the folded
 -- text itself (SearchText: top-level header lines, the other parts' headers, the From/To/Cc/Bcc addresses, the
--- text parts) with trigram indexes (pg_trgm), which serve LIKE '%key%' and the field regular expressions; the
--- row's text is the check, so an index hit is an exact answer. search_complete is false (or NULL: a row from
--- before this migration) when the text was cut at its size limit: SEARCH then reads that message's file.
--- btree_gin puts mailbox_id into the same GIN index, so a search walks one mailbox's posting lists only.
+-- text parts) in message_search, with trigram indexes (pg_trgm) that serve LIKE '%key%' and the field regular
+-- expressions; the row's text is the check, so an index hit is an exact answer. complete is false when the text
+-- was cut at its size limit: SEARCH then reads that message's file. btree_gin puts mailbox_id into the same GIN
+-- index, so a search walks one mailbox's posting lists only.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 DROP INDEX IF EXISTS messages_search;
 ALTER TABLE messages DROP COLUMN IF EXISTS search;
-ALTER TABLE messages
-    ADD COLUMN search_header    text NULL,
-    ADD COLUMN search_mime      text NULL,
-    ADD COLUMN search_addresses text NULL,
-    ADD COLUMN search_body      text NULL,
-    ADD COLUMN search_complete  boolean NULL,
-    -- SortKeys (binary): sent date, base subject, first From/To/Cc mailbox and display names, Message-ID and
-    -- references for SORT (RFC 5256, RFC 5957) and THREAD. NULL: read from the message file.
-    ADD COLUMN sort_keys        bytea NULL;
 
-CREATE INDEX messages_search_text ON messages USING gin (
-    mailbox_id, search_header gin_trgm_ops, search_mime gin_trgm_ops, search_addresses gin_trgm_ops, search_body gin_trgm_ops);
-CREATE INDEX messages_search_unsure ON messages (mailbox_id, uid) WHERE search_complete IS NOT TRUE;
+-- SortKeys (binary): sent date, base subject, first From/To/Cc mailbox and display names, Message-ID and
+-- references for SORT (RFC 5256, RFC 5957) and THREAD. NULL: read from the message file (and kept).
+ALTER TABLE messages ADD COLUMN sort_keys bytea NULL;
+
+CREATE TABLE message_search (
+    mailbox_id  bigint NOT NULL,
+    uid         bigint NOT NULL,
+    header      text NOT NULL,
+    mime        text NOT NULL,
+    addresses   text NOT NULL,
+    body        text NOT NULL,
+    complete    boolean NOT NULL,
+    PRIMARY KEY (mailbox_id, uid),
+    FOREIGN KEY (mailbox_id, uid) REFERENCES messages (mailbox_id, uid) ON DELETE CASCADE
+);
+CREATE INDEX message_search_text ON message_search USING gin (
+    mailbox_id, header gin_trgm_ops, mime gin_trgm_ops, addresses gin_trgm_ops, body gin_trgm_ops);
+CREATE INDEX message_search_incomplete ON message_search (mailbox_id, uid) WHERE NOT complete;
+
+-- A trigram index costs more to update than a whole delivery otherwise does, so deliveries leave their text here
+-- (a plain row) and the search indexer moves it into message_search in batches, when deliveries pause. SEARCH
+-- reads the pending rows of a mailbox as they are (there are few); a row without text (a message indexed before
+-- this migration, or copied from one) is filled from its file by the indexer, and read from its file by SEARCH
+-- meanwhile.
+CREATE TABLE search_pending (
+    mailbox_id  bigint NOT NULL,
+    uid         bigint NOT NULL,
+    header      text NULL,
+    mime        text NULL,
+    addresses   text NULL,
+    body        text NULL,
+    complete    boolean NULL,
+    PRIMARY KEY (mailbox_id, uid),
+    FOREIGN KEY (mailbox_id, uid) REFERENCES messages (mailbox_id, uid) ON DELETE CASCADE
+);
+INSERT INTO search_pending (mailbox_id, uid) SELECT mailbox_id, uid FROM messages;
 
 -- \Recent (RFC 3501 §2.3.2): the first UID that no read-write session has been told about yet. A SELECT (and a
 -- selected session that sees new messages) claims everything below the UID it has seen, so exactly one session

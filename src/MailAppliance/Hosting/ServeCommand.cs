@@ -63,6 +63,8 @@ public static class ServeCommand
         builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory) { SyncMode = options.Storage.SyncMode });
         builder.Services.AddSingleton<MailStore>();
         builder.Services.AddHostedService<MailstoreRecoveryService>();
+        builder.Services.AddSingleton<SearchIndexer>();
+        builder.Services.AddHostedService<SearchIndexerService>();
         builder.Services.AddSingleton<VerifiedCredentialsCache>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new AuthThrottle());

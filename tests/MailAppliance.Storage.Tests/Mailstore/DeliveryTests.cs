@@ -55,8 +55,9 @@ public sealed class DeliveryTests : IAsyncLifetime
         var user = await _f.UserAsync("bob@example.test");
         await Deliver(user, MailstoreFixture.Message("Quarterly report"));
         await using var command = _f.DataSource.CreateCommand("""
-            SELECT convert_from(envelope, 'LATIN1'), convert_from(bodystructure, 'LATIN1'), search_header LIKE '%QUARTERLY REPORT%' AND search_body LIKE '%FOX%' AND search_complete
-            FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = $1
+            SELECT convert_from(envelope, 'LATIN1'), convert_from(bodystructure, 'LATIN1'), p.header LIKE '%QUARTERLY REPORT%' AND p.body LIKE '%FOX%' AND p.complete
+            FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id JOIN search_pending p ON p.mailbox_id = m.mailbox_id AND p.uid = m.uid
+            WHERE b.user_id = $1
             """);
         command.Parameters.AddWithValue(user.Id);
         await using var reader = await command.ExecuteReaderAsync();

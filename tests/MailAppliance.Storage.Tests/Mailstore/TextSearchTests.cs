@@ -2,6 +2,7 @@ using System.Text;
 using MailAppliance.Mime;
 using MailAppliance.Storage.Maildir;
 using MailAppliance.Storage.Mailstore;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MailAppliance.Storage.Tests.Mailstore;
 
@@ -75,9 +76,23 @@ public sealed class TextSearchTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Keys))]
-    public async Task The_index_answers_like_dovecot(TextSearchKind kind, string field, string key, uint[] expected)
+    public async Task The_pending_rows_answer_like_dovecot(TextSearchKind kind, string field, string key, uint[] expected)
+    {
+        var (_, inbox) = await DeliverBothAsync($"pending-{Guid.NewGuid():N}@example.test");
+        var matches = await _f.Store.SearchTextAsync(inbox, new TextSearch(kind, field, key), CancellationToken.None);
+        Assert.Empty(matches.Unsure);
+        Assert.Equal(expected, matches.Matched.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public async Task The_trigram_index_answers_like_dovecot(TextSearchKind kind, string field, string key, uint[] expected)
     {
         var (_, inbox) = await DeliverBothAsync($"index-{Guid.NewGuid():N}@example.test");
+        while (await _f.Store.IndexPendingAsync(100, CancellationToken.None) > 0)
+        {
+        }
+
         var matches = await _f.Store.SearchTextAsync(inbox, new TextSearch(kind, field, key), CancellationToken.None);
         Assert.Empty(matches.Unsure);
         Assert.Equal(expected, matches.Matched.Order());
@@ -94,11 +109,12 @@ public sealed class TextSearchTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rows_without_search_text_are_unsure_then_read_from_their_files_and_indexed()
+    public async Task Rows_without_search_text_are_unsure_until_the_indexer_reads_their_files()
     {
-        var (_, inbox) = await DeliverBothAsync($"old-{Guid.NewGuid():N}@example.test");
-        await using (var wipe = _f.DataSource.CreateCommand("UPDATE messages SET search_header = NULL, search_mime = NULL, search_addresses = NULL, search_body = NULL, search_complete = NULL, sort_keys = NULL WHERE mailbox_id = $1"))
+        var (user, inbox) = await DeliverBothAsync($"old-{Guid.NewGuid():N}@example.test");
+        await using (var wipe = _f.DataSource.CreateCommand("UPDATE search_pending SET header = NULL, mime = NULL, addresses = NULL, body = NULL, complete = NULL WHERE mailbox_id = $1"))
         {
+            // As after migration 0020 or a reconstruct: the messages are known, their text is not.
             wipe.Parameters.AddWithValue(inbox.Id);
             await wipe.ExecuteNonQueryAsync();
         }
@@ -109,10 +125,44 @@ public sealed class TextSearchTests : IAsyncLifetime
         Assert.Equal([1u, 2u], before.Unsure.Order());
         Assert.Equal([1u], (await _f.Store.ConfirmTextAsync(inbox, [1, 2], [search], CancellationToken.None))[search]);
 
+        while (await _f.Store.IndexPendingAsync(1, CancellationToken.None) > 0)
+        {
+        }
+
         var after = await _f.Store.SearchTextAsync(inbox, search, CancellationToken.None);
         Assert.Equal([1u], after.Matched);
         Assert.Empty(after.Unsure);
-        Assert.Equal("plain", (await _f.Store.LoadSortRowsAsync(inbox, null, CancellationToken.None))[2].Keys.BaseSubject);
+        Assert.Equal(0, await _f.Store.CountPendingSearchAsync(CancellationToken.None));
+
+        // Expunged messages leave the index with their rows.
+        await _f.Store.ExpungeAsync(user, inbox, [1], CancellationToken.None);
+        Assert.Empty((await _f.Store.SearchTextAsync(inbox, search, CancellationToken.None)).Matched);
+    }
+
+    [Fact]
+    public async Task The_background_indexer_empties_the_pending_rows_once_deliveries_pause()
+    {
+        var (_, inbox) = await DeliverBothAsync($"bg-{Guid.NewGuid():N}@example.test");
+        var indexer = new SearchIndexer(_f.Store, TimeProvider.System, NullLogger<SearchIndexer>.Instance) { Quiet = TimeSpan.Zero, BatchSize = 1 };
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        indexer.BatchIndexed += n =>
+        {
+            if (n == 0)
+            {
+                drained.TrySetResult();
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        var running = indexer.RunAsync(stop.Token);
+        await drained.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(0, await _f.Store.CountPendingSearchAsync(CancellationToken.None));
+        var matches = await _f.Store.SearchTextAsync(inbox, new TextSearch(TextSearchKind.Body, "", "alpha"), CancellationToken.None);
+        Assert.Equal([1u], matches.Matched);
+        Assert.Empty(matches.Unsure);
     }
 
     [Fact]
