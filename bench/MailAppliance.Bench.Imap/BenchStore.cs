@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Database;
 using MailAppliance.Storage.Accounts;
@@ -16,12 +17,15 @@ internal sealed class BenchStore : IAsyncDisposable
 {
     private readonly EmbeddedPostgresLease _lease;
 
-    private BenchStore(EmbeddedPostgresLease lease, NpgsqlDataSource dataSource, MailStore store)
+    private BenchStore(EmbeddedPostgresLease lease, StorageDatabase database, NpgsqlDataSource dataSource, MailStore store)
     {
+        Database = database;
         _lease = lease;
         DataSource = dataSource;
         Store = store;
     }
+
+    public StorageDatabase Database { get; }
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -34,14 +38,15 @@ internal sealed class BenchStore : IAsyncDisposable
         var lease = await new EmbeddedPostgres(dataDirectory, null, loggers.CreateLogger<EmbeddedPostgres>()).AcquireAsync(cancellationToken);
         var builder = new NpgsqlConnectionStringBuilder(lease.ConnectionString) { CommandTimeout = 0 };
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        var store = new MailStore(dataSource, new MailstoreOptions(dataDirectory), TimeProvider.System, loggers.CreateLogger<MailStore>());
-        return new BenchStore(lease, dataSource, store);
+        var database = StorageDatabase.Create(builder.ConnectionString);
+        var store = new MailStore(database, new MailstoreOptions(dataDirectory), TimeProvider.System, loggers.CreateLogger<MailStore>());
+        return new BenchStore(lease, database, dataSource, store);
     }
 
     public async Task<MailUser> FindUserAsync(string address, CancellationToken cancellationToken)
     {
         var parsed = MailAddress.Parse(address);
-        var users = await new AccountDirectory(DataSource).ListUsersAsync(null, cancellationToken);
+        var users = await new AccountDirectory(Database).ListUsersAsync(null, cancellationToken);
         var entry = users.FirstOrDefault(u => MailAddress.Parse(u.Address).Key == parsed.Key)
             ?? throw new InvalidOperationException($"no user {address} (add it with `mailappliance user add` first)");
         return new MailUser(entry.Id, parsed);
@@ -50,6 +55,7 @@ internal sealed class BenchStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
+        await Database.DisposeAsync();
         await _lease.DisposeAsync();
     }
 }

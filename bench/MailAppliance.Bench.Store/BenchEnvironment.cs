@@ -19,8 +19,9 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     private readonly EmbeddedPostgresLease? _lease;
     private readonly ILoggerFactory _loggers;
 
-    private BenchEnvironment(string dataDirectory, NpgsqlDataSource dataSource, EmbeddedPostgresLease? lease, ILoggerFactory loggers)
+    private BenchEnvironment(string dataDirectory, StorageDatabase database, NpgsqlDataSource dataSource, EmbeddedPostgresLease? lease, ILoggerFactory loggers)
     {
+        Database = database;
         DataDirectory = dataDirectory;
         DataSource = dataSource;
         _lease = lease;
@@ -28,6 +29,8 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    public StorageDatabase Database { get; }
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -50,10 +53,9 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             // Every worker holds at most one connection at a time (plus short lookups): leave room for all of them.
             var builder = new NpgsqlConnectionStringBuilder(connectionString);
             builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, (2 * connections) + 4);
-            MetadataDatabase.TuneForShortStatements(builder, connectionString); // as the appliance connects
+            var database = await StorageDatabase.OpenAsync(builder.ConnectionString, loggers, cancellationToken); // as the appliance connects
             var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-            await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken);
-            return new BenchEnvironment(dataDirectory, dataSource, lease, loggers);
+            return new BenchEnvironment(dataDirectory, database, dataSource, lease, loggers);
         }
         catch
         {
@@ -68,7 +70,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
 
     /// <summary>A store of its own, as each appliance process (or delivery worker) has.</summary>
     public MailStore NewStore() =>
-        new(DataSource, new MailstoreOptions(DataDirectory), TimeProvider.System, _loggers.CreateLogger<MailStore>());
+        new(Database, new MailstoreOptions(DataDirectory), TimeProvider.System, _loggers.CreateLogger<MailStore>());
 
     /// <summary>
     /// The users with these local parts in <see cref="Domain"/>, added to the directory when missing. Another
@@ -76,7 +78,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<MailUser>> EnsureUsersAsync(IReadOnlyList<string> localParts, CancellationToken cancellationToken)
     {
-        var directory = new AccountDirectory(DataSource);
+        var directory = new AccountDirectory(Database);
         var domain = DomainName.Parse(Domain);
         try
         {
@@ -116,6 +118,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
+        await Database.DisposeAsync();
         if (_lease is not null)
         {
             await _lease.DisposeAsync();

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Locks;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Pop3.Server;
 using MailAppliance.Storage.Maildir;

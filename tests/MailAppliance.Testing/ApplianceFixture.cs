@@ -20,6 +20,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public CliRunner Cli { get; private set; } = null!;
 
+    /// <summary>The appliance's database in the test cluster (empty when it runs its own embedded cluster).</summary>
+    public string ConnectionString { get; private set; } = "";
+
     public int SmtpPort { get; private set; }
 
     public int SubmissionPort { get; private set; }
@@ -54,6 +57,7 @@ public class ApplianceFixture : IAsyncLifetime
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         (ImapPort, ImapsPort) = (ports[5], ports[6]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
+        ConnectionString = connectionString;
         var config = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.example.test",

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using MailAppliance.Core.Net;
 using MailAppliance.Imap.Protocol;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,7 @@ public sealed partial class ImapSession
                 await SyncSelectedAsync(allowExpunge: true, force: false, cancellationToken);
                 await _out.FlushAsync(cancellationToken);
             }
-            catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+            catch (Exception e) when (StorageFailures.IsDatabase(e))
             {
                 // The database is away: keep idling (the pending read must not be abandoned) and look again soon.
                 _logger.LogIdleUpdateFailed(e);

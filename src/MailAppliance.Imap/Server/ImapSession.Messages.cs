@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using MailAppliance.Core.Net;
 using MailAppliance.Imap.Protocol;
 using MailAppliance.Storage.Maildir;

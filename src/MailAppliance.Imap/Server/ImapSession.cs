@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Buffers;
 using System.Text;
 using MailAppliance.Core.Net;
@@ -153,7 +154,7 @@ public sealed partial class ImapSession
                 _ => ImapReplies.ServerBug,
             });
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (StorageFailures.IsDatabase(e))
         {
             // RFC 5530 UNAVAILABLE: the database or the disk failed; the client may retry.
             _logger.LogCommandUnavailable(e, command.Name);

@@ -3,6 +3,8 @@ using MailAppliance.Core.Tls;
 using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Mailstore;
 
+using MailAppliance.Storage.Locks;
+
 namespace MailAppliance.Pop3.Server;
 
 /// <summary>What a POP3 session needs from the rest of the appliance.</summary>

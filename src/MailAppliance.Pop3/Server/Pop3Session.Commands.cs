@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using MailAppliance.Core.Net;
 using System.Buffers;
 using MailAppliance.Core.Sasl;
@@ -85,7 +86,7 @@ public sealed partial class Pop3Session
             {
                 await _services.Store.ExpungeAsync(maildrop.User, maildrop.Mailbox, uids.ToList(), cancellationToken);
             }
-            catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException or TimeoutException or MailstoreException)
+            catch (Exception e) when (StorageFailures.IsTemporary(e))
             {
                 _logger.LogWarning(e, "Removing {Count} deleted messages failed", uids.Count);
                 reply = Pop3Replies.NotRemoved;
@@ -240,7 +241,7 @@ public sealed partial class Pop3Session
             _logger.LogInformation("POP3 login {User}: {Count} messages", user.Address, maildrop.Count);
             await ReplyAsync(Pop3Replies.LoggedIn(maildrop.Count, maildrop.Octets));
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException or TimeoutException or MailstoreException)
+        catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
             _logger.LogWarning(e, "Opening the maildrop of {User} failed", user.Address);
             await ReplyAsync(Pop3Replies.TemporaryFailure);

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Data;
 using Dapper;
 using MailAppliance.Core.Addresses;
@@ -19,7 +20,7 @@ public sealed class AccountDirectory
 
     private readonly NpgsqlDataSource _dataSource;
 
-    public AccountDirectory(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    public AccountDirectory(StorageDatabase database) => _dataSource = database.Source;
 
     public async Task AddDomainAsync(DomainName domain, CancellationToken cancellationToken = default)
     {

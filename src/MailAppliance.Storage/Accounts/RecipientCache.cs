@@ -33,7 +33,7 @@ public sealed class RecipientCache : IAsyncDisposable
     private long _generation;
     private volatile bool _listening;
 
-    public RecipientCache(AccountDirectory directory, NpgsqlDataSource db, TimeProvider time, ILogger<RecipientCache> logger)
+    public RecipientCache(AccountDirectory directory, StorageDatabase db, TimeProvider time, ILogger<RecipientCache> logger)
     {
         _directory = directory;
         _time = time;

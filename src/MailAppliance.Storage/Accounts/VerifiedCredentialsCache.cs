@@ -4,7 +4,6 @@ using System.Text;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Database;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace MailAppliance.Storage.Accounts;
 
@@ -36,7 +35,7 @@ public sealed class VerifiedCredentialsCache : IAsyncDisposable
     private long _generation;
     private volatile bool _listening;
 
-    public VerifiedCredentialsCache(NpgsqlDataSource db, TimeProvider time, ILogger<VerifiedCredentialsCache> logger)
+    public VerifiedCredentialsCache(StorageDatabase db, TimeProvider time, ILogger<VerifiedCredentialsCache> logger)
     {
         _time = time;
         _listener = new ChannelListener(db, Channel, logger);

@@ -22,9 +22,9 @@ public sealed class ChannelListener : IAsyncDisposable
     /// <param name="db">Where to listen.</param>
     /// <param name="channel">The channel (an identifier of ours, never user input).</param>
     /// <param name="logger">Where a lost connection is reported.</param>
-    public ChannelListener(NpgsqlDataSource db, string channel, ILogger logger)
+    public ChannelListener(StorageDatabase db, string channel, ILogger logger)
     {
-        _db = db;
+        _db = db.Source;
         _channel = channel;
         _logger = logger;
     }

@@ -19,9 +19,9 @@ public sealed class MigrationRunner
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<MigrationRunner> _logger;
 
-    public MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
+    public MigrationRunner(StorageDatabase database, ILogger<MigrationRunner> logger)
     {
-        _dataSource = dataSource;
+        _dataSource = database.Source;
         _logger = logger;
     }
 

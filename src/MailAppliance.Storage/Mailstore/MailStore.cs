@@ -1,3 +1,5 @@
+using MailAppliance.Storage.Durability;
+using MailAppliance.Storage.Database;
 using Dapper;
 using MailAppliance.Storage.Maildir;
 using Microsoft.Extensions.Logging;
@@ -26,7 +28,7 @@ public sealed partial class MailStore
     private uint _lastUidValidity;
 
     // Null: every file and directory is fsync'd on its own (SyncMode.Fsync).
-    private readonly FileSystemBarrier? _barrier;
+    private readonly IFileSystemBarrier? _barrier;
 
     // Users whose index is known to exist (saves a query per delivery), and one in-process gate per folder so that
     // this process's writers queue for the uidlist without polling its file lock.
@@ -36,15 +38,15 @@ public sealed partial class MailStore
     // Where deliveries go, by user id and mailbox name (checked again by every group commit).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(long UserId, string Name), MailboxInfo> _deliveryTargets = new();
 
-    public MailStore(NpgsqlDataSource db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
+    public MailStore(StorageDatabase db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
     {
-        _db = db;
+        _db = db.Source;
         _options = options;
         _time = time;
         _logger = logger;
         _layout = new MaildirLayout(options.DataDirectory);
         _names = MaildirNameGenerator.ForCurrentProcess(time);
-        _barrier = FileSystemBarrier.For(options.SyncMode);
+        _barrier = FileSystemBarrier.For(options.SyncMode, options.Barrier);
     }
 
     /// <summary>Tests stop a delivery after a step with this, as a crash would.</summary>

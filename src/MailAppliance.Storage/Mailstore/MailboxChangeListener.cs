@@ -17,7 +17,7 @@ public sealed class MailboxChangeListener : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<MailboxWatch, byte>> _watches = new();
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<MailboxWatch, byte>> _userWatches = new();
 
-    public MailboxChangeListener(NpgsqlDataSource db, ILogger<MailboxChangeListener> logger)
+    public MailboxChangeListener(StorageDatabase db, ILogger<MailboxChangeListener> logger)
     {
         _listener = new ChannelListener(db, Channel, logger);
         _listener.Notified += Dispatch;

@@ -14,5 +14,5 @@ public sealed record AdminContext(
     TextReader Input,
     Output Output,
     TextWriter Progress,
-    Npgsql.NpgsqlDataSource DataSource,
+    MailAppliance.Storage.Database.StorageDatabase Database,
     CancellationToken CancellationToken);

@@ -4,7 +4,7 @@ using MailAppliance.Database;
 using MailAppliance.Hosting;
 using MailAppliance.Logging;
 using MailAppliance.Storage.Accounts;
-using Npgsql;
+using MailAppliance.Storage.Database;
 using Serilog.Extensions.Logging;
 
 namespace MailAppliance.Cli;
@@ -33,10 +33,14 @@ public static class CliApp
         (["alias", "remove"], "alias remove ALIAS [TARGET...]", DirectoryVerbs.AliasRemove),
         (["alias", "list"], "alias list [DOMAIN]", DirectoryVerbs.AliasList),
         (["reconstruct"], "reconstruct --user ADDRESS | --all", MailstoreVerbs.Reconstruct),
-        (["queue", "list"], "queue list", QueueVerbs.List),
+        (["queue", "list"], "queue list [--remote]", QueueVerbs.List),
         (["queue", "show"], "queue show ID", QueueVerbs.Show),
         (["queue", "retry"], "queue retry ID", QueueVerbs.Retry),
+        (["queue", "hold"], "queue hold ID", QueueVerbs.Hold),
+        (["queue", "release"], "queue release ID", QueueVerbs.Release),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
+        (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
+        (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -103,8 +107,8 @@ public static class CliApp
             using var loggers = new SerilogLoggerFactory(logger, dispose: false);
             await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);
             var context = new AdminContext(command, command.Words.Skip(verb!.Value.Path.Length).ToList(), options,
-                new AccountDirectory(database.DataSource), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
-                new Output(output, command.Json), error, database.DataSource, cancellationToken);
+                new AccountDirectory(database.Database), new PasswordHasher(options.Auth.Pbkdf2Iterations), input,
+                new Output(output, command.Json), error, database.Database, cancellationToken);
             await verb.Value.Handler(context);
             return Success;
         }
@@ -113,7 +117,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: {e.Message}");
             return UsageError;
         }
-        catch (DirectoryException e)
+        catch (Exception e) when (e is DirectoryException or CommandFailedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failure;
@@ -123,7 +127,7 @@ public static class CliApp
             await error.WriteLineAsync($"error: embedded PostgreSQL: {e.Message}");
             return Failure;
         }
-        catch (Exception e) when (e is NpgsqlException and not PostgresException || e is TimeoutException)
+        catch (Exception e) when (StorageFailures.IsUnreachable(e))
         {
             await error.WriteLineAsync($"error: database unreachable: {OneLine(e.Message)}");
             return Failure;

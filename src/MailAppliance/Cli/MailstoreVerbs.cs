@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Globalization;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Accounts;
@@ -29,7 +30,7 @@ public static class MailstoreVerbs
             }
         }
 
-        var store = new MailStore(c.DataSource, new MailstoreOptions(c.Options.Storage.DataDirectory) { SyncMode = c.Options.Storage.SyncMode }, TimeProvider.System, NullLogger<MailStore>.Instance);
+        var store = new MailStore(c.Database, new MailstoreOptions(c.Options.Storage.DataDirectory) { SyncMode = c.Options.Storage.SyncMode }, TimeProvider.System, NullLogger<MailStore>.Instance);
         var results = new List<object>();
         foreach (var user in users)
         {

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Net;
 
 namespace MailAppliance.Configuration;
@@ -21,12 +22,15 @@ public sealed record ApplianceOptions
     public required SmtpOptions Smtp { get; init; }
 
     public required LoggingOptions Logging { get; init; }
+
+    /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
+    public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
 {
     /// <summary><c>Storage:SyncMode</c>: how the spool and the mail store make writes durable.</summary>
-    public MailAppliance.Storage.Maildir.SyncMode SyncMode { get; init; } = MailAppliance.Storage.Maildir.SyncMode.Auto;
+    public MailAppliance.Storage.Durability.SyncMode SyncMode { get; init; } = MailAppliance.Storage.Durability.SyncMode.Auto;
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
@@ -35,6 +39,9 @@ public sealed record StorageOptions(string DataDirectory, string? PostgresBinDir
     public string PostgresDirectory => Path.Combine(DataDirectory, "pg");
 
     public string TlsDirectory => Path.Combine(DataDirectory, "tls");
+
+    /// <summary>DKIM private keys, one file per key (mode 0600).</summary>
+    public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
 }
 
 /// <summary>Where each listener binds; an empty list disables that listener.</summary>

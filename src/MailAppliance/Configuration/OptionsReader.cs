@@ -1,8 +1,10 @@
+using MailAppliance.Storage.Durability;
 using System.Globalization;
 using System.Net;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Core.Security;
 using MailAppliance.Core.Text;
+using MailAppliance.Pipeline.Dns;
 using Microsoft.Extensions.Configuration;
 using Serilog.Events;
 
@@ -75,24 +77,25 @@ public static class OptionsReader
                 MaxErrors = (int)Integer(configuration, "Smtp:MaxErrors", 10, 1, 1000),
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
+            Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
         };
     }
 
-    private static MailAppliance.Storage.Maildir.SyncMode ReadSyncMode(IConfiguration configuration)
+    private static MailAppliance.Storage.Durability.SyncMode ReadSyncMode(IConfiguration configuration)
     {
         const string Key = "Storage:SyncMode";
         var value = Blank(configuration[Key]);
         if (value is null)
         {
-            return MailAppliance.Storage.Maildir.SyncMode.Auto;
+            return MailAppliance.Storage.Durability.SyncMode.Auto;
         }
 
-        if (!Enum.TryParse<MailAppliance.Storage.Maildir.SyncMode>(value, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || value.Any(char.IsDigit))
+        if (!Enum.TryParse<MailAppliance.Storage.Durability.SyncMode>(value, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || value.Any(char.IsDigit))
         {
             throw new ConfigurationException(Key, $"'{value}' is not Auto, SyncFs or Fsync");
         }
 
-        if (mode == MailAppliance.Storage.Maildir.SyncMode.SyncFs && !MailAppliance.Storage.Maildir.FileSystemBarrier.IsSupported)
+        if (mode == MailAppliance.Storage.Durability.SyncMode.SyncFs && !MailAppliance.Storage.Durability.FileSystemBarrier.IsSupported)
         {
             throw new ConfigurationException(Key, "SyncFs needs Linux on x64 or arm64");
         }
@@ -206,13 +209,8 @@ public static class OptionsReader
 
     private static List<IPNetwork> Networks(IConfiguration configuration, string key)
     {
-        // Either a JSON array (Smtp:TrustedNetworks:0, :1, ...) or one string separated by commas or spaces.
-        var section = configuration.GetSection(key);
-        var items = section.GetChildren().Any()
-            ? section.GetChildren().Select(c => c.Value ?? "")
-            : (section.Value ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
         var networks = new List<IPNetwork>();
-        foreach (var raw in items.Select(i => i.Trim()).Where(i => i.Length > 0))
+        foreach (var raw in ListItems(configuration, key))
         {
             var text = raw.Contains('/', StringComparison.Ordinal) ? raw
                 : IPAddress.TryParse(raw, out var single) ? $"{raw}/{(single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)}" : raw;
@@ -225,6 +223,31 @@ public static class OptionsReader
         }
 
         return networks;
+    }
+
+    /// <summary>A list (JSON array, or one string separated by commas or spaces) of <c>ip</c> or <c>ip:port</c>.</summary>
+    private static List<IPEndPoint> DnsServers(IConfiguration configuration, string key)
+    {
+        var servers = new List<IPEndPoint>();
+        foreach (var item in ListItems(configuration, key))
+        {
+            servers.Add(DnsServerAddress.TryParse(item, out var endpoint)
+                ? endpoint
+                : throw new ConfigurationException(key, $"'{item}' is not an IP address or ip:port (for example 192.0.2.53, 127.0.0.1:5353 or [::1]:53)"));
+        }
+
+        return servers;
+    }
+
+    // INTERFACE.md: a list is a JSON array (Key:0, Key:1, ...) or one string separated by commas or spaces; given
+    // both, the array wins.
+    private static IEnumerable<string> ListItems(IConfiguration configuration, string key)
+    {
+        var section = configuration.GetSection(key);
+        var items = section.GetChildren().Any()
+            ? section.GetChildren().Select(c => c.Value ?? "")
+            : (section.Value ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries);
+        return items.Select(i => i.Trim()).Where(i => i.Length > 0);
     }
 
     private static LogEventLevel Level(IConfiguration configuration, string key)

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
-using Npgsql;
+using MailAppliance.Storage.Database;
 
 namespace MailAppliance.Database;
 
@@ -58,17 +58,7 @@ public sealed class EmbeddedPostgres
     /// <summary>The OS user the cluster runs as: ourselves, or <c>postgres</c> when we are root.</summary>
     public static string? ClusterOsUser => Environment.IsPrivilegedProcess ? RootClusterUser : null;
 
-    public string ConnectionString => new NpgsqlConnectionStringBuilder
-    {
-        Host = SocketDirectory,
-        Username = SuperUser,
-        Database = DatabaseName,
-        Pooling = true,
-        MaxPoolSize = 50,
-        Timeout = 15,
-        CommandTimeout = 60,
-        ApplicationName = "mailappliance",
-    }.ConnectionString;
+    public string ConnectionString => StorageDatabase.UnixSocketConnectionString(SocketDirectory, SuperUser, DatabaseName);
 
     /// <summary>Makes sure the cluster exists and runs, and returns a lease that keeps it running until disposed.</summary>
     public async Task<EmbeddedPostgresLease> AcquireAsync(CancellationToken cancellationToken)
@@ -244,28 +234,7 @@ public sealed class EmbeddedPostgres
         }
     }
 
-    private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false };
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-        exists.Parameters.AddWithValue(DatabaseName);
-        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
-        {
-            return;
-        }
-
-        try
-        {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName} TEMPLATE template0 ENCODING 'UTF8'", connection);
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
-        {
-            // Another process created it at the same moment.
-        }
-    }
+    private Task EnsureDatabaseAsync(CancellationToken cancellationToken) => StorageDatabase.EnsureExistsAsync(ConnectionString, DatabaseName, cancellationToken);
 
     private Task<(int ExitCode, string Output)> PgCtlAsync(string binDirectory, string[] arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
         CommandRunner.RunAsync(Path.Combine(binDirectory, "pg_ctl"), arguments, ClusterOsUser, timeout, cancellationToken);
@@ -335,7 +304,7 @@ public sealed class EmbeddedPostgresLease : IAsyncDisposable
         try
         {
             // Idle pooled connections would keep a "fast" stop waiting on nothing, and must not outlive the cluster.
-            NpgsqlConnection.ClearAllPools();
+            StorageDatabase.ClearAllPools();
             await _owner.StopIfLastAsync(_binDirectory, _usersLock);
         }
         finally

@@ -1,7 +1,6 @@
 using MailAppliance.Configuration;
 using MailAppliance.Storage.Database;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace MailAppliance.Database;
 
@@ -13,13 +12,13 @@ public sealed class MetadataDatabase : IAsyncDisposable
 {
     private readonly EmbeddedPostgresLease? _lease;
 
-    private MetadataDatabase(NpgsqlDataSource dataSource, EmbeddedPostgresLease? lease)
+    private MetadataDatabase(StorageDatabase database, EmbeddedPostgresLease? lease)
     {
-        DataSource = dataSource;
+        Database = database;
         _lease = lease;
     }
 
-    public NpgsqlDataSource DataSource { get; }
+    public StorageDatabase Database { get; }
 
     public bool IsEmbedded => _lease is not null;
 
@@ -36,21 +35,7 @@ public sealed class MetadataDatabase : IAsyncDisposable
 
         try
         {
-            var builder = new NpgsqlDataSourceBuilder(connectionString);
-            TuneForShortStatements(builder.ConnectionStringBuilder, connectionString);
-            builder.UseLoggerFactory(loggers);
-            var dataSource = builder.Build();
-            try
-            {
-                await new MigrationRunner(dataSource, loggers.CreateLogger<MigrationRunner>()).ApplyAsync(cancellationToken);
-            }
-            catch
-            {
-                await dataSource.DisposeAsync();
-                throw;
-            }
-
-            return new MetadataDatabase(dataSource, lease);
+            return new MetadataDatabase(await StorageDatabase.OpenAsync(connectionString, loggers, cancellationToken), lease);
         }
         catch
         {
@@ -63,24 +48,9 @@ public sealed class MetadataDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The appliance sends the same few dozen short statements thousands of times a second: they are prepared
-    /// automatically once seen twice, so PostgreSQL parses and plans each once per connection instead of per call
-    /// (Npgsql keeps prepared statements across the reset of a pooled connection). An explicit setting in
-    /// <c>ConnectionStrings:Metadata</c> wins.
-    /// </summary>
-    public static void TuneForShortStatements(NpgsqlConnectionStringBuilder settings, string given)
-    {
-        if (!given.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && !given.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
-        {
-            settings.MaxAutoPrepare = 256;
-            settings.AutoPrepareMinUsages = 2;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await DataSource.DisposeAsync();
+        await Database.DisposeAsync();
         if (_lease is not null)
         {
             await _lease.DisposeAsync();

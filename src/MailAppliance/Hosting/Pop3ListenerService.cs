@@ -8,7 +8,7 @@ using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Mailstore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
+using MailAppliance.Storage.Locks;
 
 namespace MailAppliance.Hosting;
 
@@ -30,12 +30,12 @@ public sealed class Pop3ListenerService : IHostedService
         Authenticator authenticator,
         AuthThrottle throttle,
         TlsCertificateProvider tls,
-        NpgsqlDataSource db,
+        MaildropLocks locks,
         TimeProvider time,
         ILoggerFactory loggers)
     {
         _options = options;
-        _services = new Pop3Services(store, authenticator, throttle, tls, new PostgresMaildropLocks(db), time);
+        _services = new Pop3Services(store, authenticator, throttle, tls, locks, time);
         _loggers = loggers;
         _logger = loggers.CreateLogger<Pop3ListenerService>();
     }

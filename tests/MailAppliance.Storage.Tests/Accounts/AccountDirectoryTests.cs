@@ -11,7 +11,7 @@ public class AccountDirectoryTests : IClassFixture<DatabaseFixture>
 
     public AccountDirectoryTests(DatabaseFixture database)
     {
-        _directory = new AccountDirectory(database.DataSource);
+        _directory = new AccountDirectory(database.Database);
         // Every test works in a domain of its own, so tests in this class never see each other.
         _domain = $"d{Guid.NewGuid():N}"[..12] + ".test";
         _directory.AddDomainAsync(DomainName.Parse(_domain)).GetAwaiter().GetResult();

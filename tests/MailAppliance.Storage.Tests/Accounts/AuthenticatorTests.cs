@@ -16,7 +16,7 @@ public class AuthenticatorTests : IClassFixture<DatabaseFixture>
 
     public AuthenticatorTests(DatabaseFixture database)
     {
-        _directory = new AccountDirectory(database.DataSource);
+        _directory = new AccountDirectory(database.Database);
         _directory.AddDomainAsync(DomainName.Parse(_domain)).GetAwaiter().GetResult();
     }
 

@@ -16,8 +16,8 @@ public sealed class RecipientCacheTests : IClassFixture<DatabaseFixture>, IAsync
     public RecipientCacheTests(DatabaseFixture db)
     {
         _db = db;
-        _directory = new AccountDirectory(db.DataSource);
-        _cache = new RecipientCache(_directory, db.DataSource, TimeProvider.System, NullLogger<RecipientCache>.Instance);
+        _directory = new AccountDirectory(db.Database);
+        _cache = new RecipientCache(_directory, db.Database, TimeProvider.System, NullLogger<RecipientCache>.Instance);
     }
 
     public async Task InitializeAsync()
@@ -102,7 +102,7 @@ public sealed class RecipientCacheTests : IClassFixture<DatabaseFixture>, IAsync
     [Fact]
     public async Task An_entry_is_read_again_once_it_is_older_than_its_max_age()
     {
-        await using var shortLived = new RecipientCache(_directory, _db.DataSource, TimeProvider.System, NullLogger<RecipientCache>.Instance)
+        await using var shortLived = new RecipientCache(_directory, _db.Database, TimeProvider.System, NullLogger<RecipientCache>.Instance)
         {
             MaxAge = TimeSpan.FromMilliseconds(200),
         };

@@ -24,9 +24,9 @@ public sealed class VerifiedCredentialsCacheTests : IClassFixture<DatabaseFixtur
     public VerifiedCredentialsCacheTests(DatabaseFixture database)
     {
         _database = database;
-        _directory = new AccountDirectory(database.DataSource);
+        _directory = new AccountDirectory(database.Database);
         _directory.AddDomainAsync(DomainName.Parse(_domain)).GetAwaiter().GetResult();
-        _cache = new VerifiedCredentialsCache(database.DataSource, TimeProvider.System, NullLogger<VerifiedCredentialsCache>.Instance);
+        _cache = new VerifiedCredentialsCache(database.Database, TimeProvider.System, NullLogger<VerifiedCredentialsCache>.Instance);
     }
 
     [Fact]

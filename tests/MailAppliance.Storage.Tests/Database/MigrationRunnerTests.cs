@@ -82,7 +82,7 @@ public class MigrationRunnerTests
         Assert.False(await TableExistsAsync(dataSource, "half_done"));
     }
 
-    private static MigrationRunner Runner(NpgsqlDataSource dataSource) => new(dataSource, NullLogger<MigrationRunner>.Instance);
+    private static MigrationRunner Runner(NpgsqlDataSource dataSource) => new(StorageDatabase.Create(dataSource.ConnectionString), NullLogger<MigrationRunner>.Instance);
 
     private static async Task<List<int>> RecordedVersionsAsync(NpgsqlDataSource dataSource)
     {

@@ -16,7 +16,7 @@ public sealed class MailstoreFixture : IAsyncDisposable
     {
         _database = database;
         DataDirectory = dataDirectory;
-        Directory = new AccountDirectory(database.DataSource);
+        Directory = new AccountDirectory(database.Database);
         Store = NewStore();
     }
 
@@ -37,7 +37,7 @@ public sealed class MailstoreFixture : IAsyncDisposable
 
     /// <summary>Another store instance on the same database and tree (as a second process would have).</summary>
     public MailStore NewStore(TimeProvider? time = null, MailstoreOptions? options = null) =>
-        new(_database.DataSource, options ?? new MailstoreOptions(DataDirectory), time ?? TimeProvider.System, NullLogger<MailStore>.Instance);
+        new(_database.Database, options ?? new MailstoreOptions(DataDirectory), time ?? TimeProvider.System, NullLogger<MailStore>.Instance);
 
     public async Task<MailUser> UserAsync(string address, long? quotaBytes = null, long? quotaMessages = null)
     {

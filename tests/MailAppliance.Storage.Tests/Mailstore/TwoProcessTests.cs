@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -64,8 +65,8 @@ public sealed class TwoProcessTests : IAsyncLifetime
 
         // The tree agrees: the dovecot-uidlist lists exactly those UIDs in ascending order, one file each in new/.
         var user = new MailUser(0, MailAddress.Parse(UserPrefix + "0@bench.test"));
-        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
-        var inbox = new MailStore(dataSource, new MailstoreOptions(_dataDirectory), TimeProvider.System, NullLogger<MailStore>.Instance).RootOf(user).Inbox;
+        await using var database = StorageDatabase.Create(_connectionString);
+        var inbox = new MailStore(database, new MailstoreOptions(_dataDirectory), TimeProvider.System, NullLogger<MailStore>.Instance).RootOf(user).Inbox;
         var list = UidListFile.Read(inbox.Path);
         Assert.True(list.Succeeded, list.Failure?.Reason);
         Assert.Equal(all, list.Value.Records.Select(r => r.Uid));

@@ -202,7 +202,7 @@ public sealed class DirectoryVerbsTests : IAsyncLifetime
     private async Task<MailAppliance.Storage.Accounts.AccountDirectory> DirectoryAsync()
     {
         var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(_cli.ConfigFile))!;
-        var dataSource = Npgsql.NpgsqlDataSource.Create(config["ConnectionStrings"]!["Metadata"]!.GetValue<string>());
-        return new MailAppliance.Storage.Accounts.AccountDirectory(dataSource);
+        var database = MailAppliance.Storage.Database.StorageDatabase.Create(config["ConnectionStrings"]!["Metadata"]!.GetValue<string>());
+        return new MailAppliance.Storage.Accounts.AccountDirectory(database);
     }
 }

@@ -41,7 +41,7 @@ public sealed class ReconstructVerbTests : IAsyncLifetime
     {
         var dataSource = NpgsqlDataSource.Create(_connectionString);
         await Task.CompletedTask;
-        return (dataSource, new MailStore(dataSource, new MailstoreOptions(Path.Combine(_root, "data")), TimeProvider.System, NullLogger<MailStore>.Instance));
+        return (dataSource, new MailStore(MailAppliance.Storage.Database.StorageDatabase.Create(_connectionString), new MailstoreOptions(Path.Combine(_root, "data")), TimeProvider.System, NullLogger<MailStore>.Instance));
     }
 
     private static async Task<long> IdOfAsync(NpgsqlDataSource dataSource, string address)

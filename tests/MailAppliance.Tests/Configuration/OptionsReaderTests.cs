@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Net;
 using MailAppliance.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -30,14 +31,14 @@ public class OptionsReaderTests
         Assert.Equal(100, options.Smtp.MaxRecipients);
         Assert.Empty(options.Smtp.TrustedNetworks);
         Assert.False(string.IsNullOrEmpty(options.Hostname));
-        Assert.Equal(MailAppliance.Storage.Maildir.SyncMode.Auto, options.Storage.SyncMode);
+        Assert.Equal(MailAppliance.Storage.Durability.SyncMode.Auto, options.Storage.SyncMode);
     }
 
     [Theory]
-    [InlineData("syncfs", MailAppliance.Storage.Maildir.SyncMode.SyncFs)]
-    [InlineData("Fsync", MailAppliance.Storage.Maildir.SyncMode.Fsync)]
-    [InlineData("AUTO", MailAppliance.Storage.Maildir.SyncMode.Auto)]
-    public void Sync_mode_is_read_without_regard_to_case(string value, MailAppliance.Storage.Maildir.SyncMode mode) =>
+    [InlineData("syncfs", MailAppliance.Storage.Durability.SyncMode.SyncFs)]
+    [InlineData("Fsync", MailAppliance.Storage.Durability.SyncMode.Fsync)]
+    [InlineData("AUTO", MailAppliance.Storage.Durability.SyncMode.Auto)]
+    public void Sync_mode_is_read_without_regard_to_case(string value, MailAppliance.Storage.Durability.SyncMode mode) =>
         Assert.Equal(mode, Read(("Storage:SyncMode", value)).Storage.SyncMode);
 
     [Fact]
@@ -73,6 +74,8 @@ public class OptionsReaderTests
     [InlineData("Storage:PostgresBinDirectory", "/nonexistent/pg/bin")]
     [InlineData("Storage:SyncMode", "sometimes")]
     [InlineData("Storage:SyncMode", "2")]
+    [InlineData("Dns:Servers", "localhost")]
+    [InlineData("Dns:Servers", "127.0.0.1:99999")]
     public void An_invalid_value_names_its_key_in_one_line(string key, string value)
     {
         var message = Fails((key, value));
@@ -109,6 +112,18 @@ public class OptionsReaderTests
         Assert.Equal(2, fromString.Smtp.TrustedNetworks.Count);
         Assert.True(fromString.Smtp.TrustedNetworks[1].Contains(IPAddress.Parse("198.51.100.7")));
         Assert.False(fromString.Smtp.TrustedNetworks[1].Contains(IPAddress.Parse("198.51.100.8")));
+    }
+
+    [Fact]
+    public void Dns_servers_come_as_an_array_or_a_list()
+    {
+        Assert.Empty(Read().Dns.Servers);
+        var fromArray = Read(("Dns:Servers:0", "127.0.0.1:5353"), ("Dns:Servers:1", "::1"));
+        Assert.Equal(["127.0.0.1:5353", "[::1]:53"], fromArray.Dns.Servers.Select(s => s.ToString()));
+        var fromString = Read(("Dns:Servers", "192.0.2.53, [2001:db8::53]:5353 198.51.100.53:53"));
+        Assert.Equal(["192.0.2.53:53", "[2001:db8::53]:5353", "198.51.100.53:53"], fromString.Dns.Servers.Select(s => s.ToString()));
+        var both = Read(("Dns:Servers", "192.0.2.1"), ("Dns:Servers:0", "192.0.2.2"));
+        Assert.Equal("192.0.2.2:53", Assert.Single(both.Dns.Servers).ToString());
     }
 
     [Fact]

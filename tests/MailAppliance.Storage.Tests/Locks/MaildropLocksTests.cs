@@ -1,0 +1,84 @@
+using MailAppliance.Storage.Locks;
+using MailAppliance.Storage.Nodes;
+using MailAppliance.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MailAppliance.Storage.Tests.Locks;
+
+/// <summary>POP3 maildrop locks as leases shared by every node (RFC 1939 §8: one session per maildrop).</summary>
+public sealed class MaildropLocksTests : IClassFixture<DatabaseFixture>, IDisposable
+{
+    private readonly DatabaseFixture _db;
+    private readonly string _data = TestDirectories.Create("locks");
+    private readonly NodeIdentity _node;
+
+    public MaildropLocksTests(DatabaseFixture db)
+    {
+        _db = db;
+        _node = NodeIdentity.Register(_data);
+    }
+
+    private MaildropLocks Locks(NodeIdentity node) => new(_db.Database, node, _data, TimeProvider.System, NullLogger<MaildropLocks>.Instance);
+
+    [Fact]
+    public async Task A_held_maildrop_is_refused_to_a_second_session_until_released()
+    {
+        await using var locks = Locks(_node);
+        var first = await locks.TryAcquireAsync(101, CancellationToken.None);
+        Assert.NotNull(first);
+        Assert.Null(await locks.TryAcquireAsync(101, CancellationToken.None));
+        Assert.NotNull(await locks.TryAcquireAsync(102, CancellationToken.None));
+        await first.DisposeAsync();
+        Assert.NotNull(await locks.TryAcquireAsync(101, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_live_peer_keeps_its_lock_and_a_dead_peers_lock_is_taken_over_at_once()
+    {
+        using var peer = NodeIdentity.Register(_data);
+        await using var peerLocks = Locks(peer);
+        await using var locks = Locks(_node);
+        Assert.NotNull(await peerLocks.TryAcquireAsync(201, CancellationToken.None));
+        Assert.Null(await locks.TryAcquireAsync(201, CancellationToken.None)); // the peer lives: its marker is locked
+
+        peer.Dispose(); // as a killed process: the kernel drops the marker's lock (here: it is removed)
+        Assert.NotNull(await locks.TryAcquireAsync(201, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_lock_whose_lease_ran_out_is_taken_over()
+    {
+        await using var locks = Locks(_node);
+        await using (var insert = _db.DataSource.CreateCommand(
+            "INSERT INTO maildrop_locks (mailbox_id, node, token, expires_at) VALUES (301, 'elsewhere-1-abcdef', gen_random_uuid(), now() - interval '1 second')"))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        Assert.NotNull(await locks.TryAcquireAsync(301, CancellationToken.None));
+    }
+
+    [Fact]
+    public void A_node_is_alive_while_its_marker_is_locked()
+    {
+        using var other = NodeIdentity.Register(_data);
+        Assert.True(NodeIdentity.IsAlive(_data, other.Id));
+        Assert.True(NodeIdentity.IsAlive(_data, _node.Id));
+        Assert.False(NodeIdentity.IsAlive(_data, "nobody-1-000000"));
+        Assert.False(NodeIdentity.IsAlive(_data, "../../etc"));
+        other.Dispose();
+        Assert.False(NodeIdentity.IsAlive(_data, other.Id));
+
+        // A killed process leaves its marker, unlocked: dead, and the marker goes.
+        var left = Path.Combine(NodeIdentity.MarkerDirectory(_data), "killed-42-abcdef");
+        File.WriteAllBytes(left, []);
+        Assert.Equal(["killed-42-abcdef"], NodeIdentity.DeadNodes(_data));
+        Assert.False(File.Exists(left));
+    }
+
+    public void Dispose()
+    {
+        _node.Dispose();
+        TestDirectories.Delete(_data);
+    }
+}
