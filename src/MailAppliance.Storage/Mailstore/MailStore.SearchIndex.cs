@@ -21,13 +21,20 @@ public sealed partial class MailStore
     /// or copied from such a message) get it from their files. Rows are claimed with SKIP LOCKED, so every process
     /// may run this at once. Returns how many were indexed (0: nothing is pending).
     /// </summary>
+    /// <remarks>
+    /// An EXPUNGE locks the message row and then, by the foreign keys' cascade, its pending row; the indexer takes
+    /// both too, and skips a message whose row is taken rather than waiting for it: it never waits for an EXPUNGE,
+    /// so the two cannot deadlock (an EXPUNGE may wait for a batch to commit).
+    /// </remarks>
     public async Task<int> IndexPendingAsync(int batchSize, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<PendingRow>(new CommandDefinition("""
-            SELECT mailbox_id AS MailboxId, uid AS Uid, header AS Header, mime AS Mime, addresses AS Addresses, body AS Body, complete AS Complete
-            FROM search_pending ORDER BY mailbox_id, uid LIMIT @n FOR UPDATE SKIP LOCKED
+            SELECT p.mailbox_id AS MailboxId, p.uid AS Uid, p.header AS Header, p.mime AS Mime, p.addresses AS Addresses, p.body AS Body, p.complete AS Complete
+            FROM search_pending p JOIN messages m ON m.mailbox_id = p.mailbox_id AND m.uid = p.uid
+            ORDER BY p.mailbox_id, p.uid LIMIT @n
+            FOR KEY SHARE OF m SKIP LOCKED FOR UPDATE OF p SKIP LOCKED
             """, new { n = batchSize }, transaction, cancellationToken: cancellationToken))).ToList();
         if (rows.Count == 0)
         {

@@ -62,6 +62,13 @@ public sealed class ImaptestTests(ImaptestTests.Fixture app, ITestOutputHelper o
             ],
             timeout: TimeSpan.FromMinutes(3));
         output.WriteLine(text);
+
+        // What the server logged above information, so that a failure says why.
+        foreach (var line in app.Serve.OutputLines.Where(l => l.Contains("\"Level\":\"Warning\"", StringComparison.Ordinal) || l.Contains("\"Level\":\"Error\"", StringComparison.Ordinal)))
+        {
+            output.WriteLine(line);
+        }
+
         Assert.Contains("Totals:", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Error:", text, StringComparison.Ordinal);
     }
