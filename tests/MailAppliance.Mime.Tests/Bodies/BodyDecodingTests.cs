@@ -93,4 +93,45 @@ public sealed class BodyDecodingTests
         s.CopyTo(o);
         Assert.Equal("a\r\nb\r\nc\rd\r\n\r\n", Encoding.ASCII.GetString(o.ToArray()));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Crlf_normalizing_stream_equals_a_byte_by_byte_reference_whatever_the_read_sizes(bool replaceNul)
+    {
+        // Runs of CR, LF and NUL across the stream's 64 KiB buffer and the caller's odd read sizes.
+        var random = new Random(20261205);
+        for (var round = 0; round < 40; round++)
+        {
+            var input = new byte[random.Next(1, 200_000)];
+            for (var i = 0; i < input.Length; i++)
+            {
+                input[i] = random.Next(10) switch { 0 => (byte)'\n', 1 => (byte)'\r', 2 => 0, _ => (byte)random.Next(32, 127) };
+            }
+
+            var expected = new List<byte>();
+            var previousCr = false;
+            foreach (var b in input)
+            {
+                if (b == (byte)'\n' && !previousCr)
+                {
+                    expected.Add((byte)'\r');
+                }
+
+                expected.Add(b == 0 && replaceNul ? (byte)0x80 : b);
+                previousCr = b == (byte)'\r';
+            }
+
+            using var s = new CrlfNormalizingStream(new MemoryStream(input), replaceNul: replaceNul);
+            var output = new List<byte>();
+            var buffer = new byte[70_000];
+            int n;
+            while ((n = s.Read(buffer, 0, random.Next(1, buffer.Length))) > 0)
+            {
+                output.AddRange(buffer.AsSpan(0, n).ToArray());
+            }
+
+            Assert.Equal(expected, output);
+        }
+    }
 }
