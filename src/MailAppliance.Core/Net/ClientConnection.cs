@@ -214,7 +214,7 @@ public sealed class ClientConnection : IAsyncDisposable
     private TrackingPipeReader CreateInput(Stream stream) =>
         new(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: _options.ReadBufferSize, minimumReadSize: Math.Min(1024, _options.ReadBufferSize), leaveOpen: true)));
 
-    private static PipeWriter CreateOutput(Stream stream) => PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+    private PipeWriter CreateOutput(Stream stream) => PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: _options.WriteBufferSize, leaveOpen: true));
 
     private static IPEndPoint Unmap(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;

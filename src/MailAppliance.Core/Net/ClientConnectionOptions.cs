@@ -16,4 +16,10 @@ public sealed record ClientConnectionOptions
 
     /// <summary>The size of each buffer the input pipe rents from the pool for one socket read.</summary>
     public int ReadBufferSize { get; init; } = 4096;
+
+    /// <summary>
+    /// The smallest buffer the output pipe rents for writing. A flush writes each buffer to the socket on its own, so
+    /// servers that stream message bodies (IMAP, POP3) use large ones: one send per 64 KiB instead of per 4 KiB.
+    /// </summary>
+    public int WriteBufferSize { get; init; } = 4096;
 }

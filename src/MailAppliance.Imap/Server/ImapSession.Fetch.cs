@@ -14,6 +14,9 @@ namespace MailAppliance.Imap.Server;
 /// </summary>
 public sealed partial class ImapSession
 {
+    // Messages per catalogue read: bounds what a FETCH 1:* over a huge mailbox holds at once.
+    private const int CatalogBatchSize = 5000;
+
     private async Task FetchAsync(ImapCommand command, CancellationToken cancellationToken)
     {
         var selected = (ImapSessionState.Selected)_state;
@@ -25,6 +28,15 @@ public sealed partial class ImapSession
         }
 
         var mailbox = selected.Mailbox;
+        var fromCatalog = items.All(i => i.Kind is FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size
+            or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure);
+        if (fromCatalog)
+        {
+            // Flags and modseqs come from this session's view: bring it up to date with what other sessions did
+            // (new messages and flag changes; expunges wait, as the client's numbers must hold during FETCH).
+            await SyncSelectedAsync(allowExpunge: false, force: false, cancellationToken);
+        }
+
         var indexes = ResolveSet(mailbox, setText, command.IsUid, out var setError);
         if (setError is not null)
         {
@@ -104,6 +116,13 @@ public sealed partial class ImapSession
             };
         }
 
+        if (fromCatalog)
+        {
+            await FetchFromCatalogAsync(mailbox, indexes!, items, views, changedSince, cancellationToken);
+            await OkAsync(command, "FETCH completed", allowExpunge: command.IsUid);
+            return;
+        }
+
         var setsSeen = !mailbox.ReadOnly && items.Any(i => i.SetsSeen);
         var failed = false;
         foreach (var chunk in indexes!.Chunk(_options.FetchBatchSize))
@@ -141,6 +160,100 @@ public sealed partial class ImapSession
         }
 
         await OkAsync(command, failed ? "FETCH completed; some message files could not be read" : "FETCH completed", allowExpunge: command.IsUid);
+    }
+
+    /// <summary>
+    /// FETCH of what the catalogue holds (sizes, INTERNALDATE, cached views) and the session's view holds (UID,
+    /// FLAGS, MODSEQ): no index row is read for a warm mailbox. A message whose view the index lacks (rows from before
+    /// views were cached) is answered the long way, from its file.
+    /// </summary>
+    private async Task FetchFromCatalogAsync(SelectedMailbox mailbox, List<int> indexes, List<FetchItem> items, MessageViews views, long? changedSince, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in indexes.Chunk(CatalogBatchSize))
+        {
+            var inRange = chunk.Where(i => i < mailbox.Count).ToList();
+            var facts = await _services.Store.GetFactsAsync(mailbox.Info, inRange.Select(i => mailbox.Messages[i].Uid).ToList(), views, cancellationToken);
+            var lacking = new List<uint>();
+            for (var k = 0; k < inRange.Count; k++)
+            {
+                var index = inRange[k];
+                var state = mailbox.Messages[index];
+                var fact = facts[k];
+                if (!fact.Found || (changedSince is { } limit && state.ModSeq <= limit))
+                {
+                    continue; // expunged before anyone read it: nothing to show
+                }
+
+                if (((views & MessageViews.Envelope) != 0 && fact.Envelope is null) || ((views & MessageViews.Body) != 0 && fact.Body is null)
+                    || ((views & MessageViews.BodyStructure) != 0 && fact.BodyStructure is null))
+                {
+                    lacking.Add(state.Uid);
+                    continue;
+                }
+
+                WriteCatalogFetch(mailbox, index, state, fact, items);
+                await _out.FlushIfLargeAsync(cancellationToken);
+            }
+
+            foreach (var record in lacking.Count == 0 ? [] : await _services.Store.FetchRecordsAsync(mailbox.Info, lacking, views | MessageViews.Structure, cancellationToken))
+            {
+                var index = mailbox.IndexOf(record.Info.Uid);
+                if (index >= 0)
+                {
+                    await WriteFetchAsync(mailbox, index, record, items, seenNow: false, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private void WriteCatalogFetch(SelectedMailbox mailbox, int index, MessageState state, MessageFacts fact, List<FetchItem> items)
+    {
+        if (state.Keywords.Length > 0 && items.Any(i => i.Kind == FetchKind.Flags))
+        {
+            // No FETCH may show a keyword the client has not seen in FLAGS.
+            mailbox.AnnounceKeywords(state.Keywords, _out);
+        }
+
+        _out.Bytes("* "u8).Number(index + 1).Bytes(" FETCH ("u8);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                _out.Space();
+            }
+
+            var item = items[i];
+            switch (item.Kind)
+            {
+                case FetchKind.Uid:
+                    _out.Bytes("UID "u8).Number(state.Uid);
+                    break;
+                case FetchKind.Flags:
+                    _out.Bytes("FLAGS "u8);
+                    mailbox.WriteFlags(_out, state.Uid, state.Flags, state.Keywords);
+                    break;
+                case FetchKind.InternalDate:
+                    _out.Bytes("INTERNALDATE "u8).QuotedDateTime(fact.InternalDate);
+                    break;
+                case FetchKind.Rfc822Size:
+                    _out.Bytes("RFC822.SIZE "u8).Number(fact.CrlfSize);
+                    break;
+                case FetchKind.ModSeq:
+                    _out.Bytes("MODSEQ ("u8).Number(state.ModSeq).Bytes(")"u8);
+                    break;
+                case FetchKind.Envelope:
+                    _out.Raw(item.Label).Space().Bytes(fact.Envelope);
+                    break;
+                case FetchKind.Body:
+                    _out.Raw(item.Label).Space().Bytes(fact.Body);
+                    break;
+                default:
+                    _out.Raw(item.Label).Space().Bytes(fact.BodyStructure);
+                    break;
+            }
+        }
+
+        _out.Bytes(")\r\n"u8);
     }
 
     private async Task<bool> WriteFetchAsync(SelectedMailbox mailbox, int index, MessageRecord record, List<FetchItem> items, bool seenNow, CancellationToken cancellationToken)

@@ -108,6 +108,19 @@ public sealed class SelectedMailbox : IDisposable
         return false;
     }
 
+    /// <summary>Writes a message's FLAGS list as this session shows it, without building a string for the usual case.</summary>
+    public void WriteFlags(ImapResponseWriter writer, uint uid, MaildirFlags flags, IReadOnlyList<string> keywords)
+    {
+        if (keywords.Count == 0)
+        {
+            writer.Bytes(ImapFlags.FormatWithoutKeywords(flags, IsRecent(uid)));
+        }
+        else
+        {
+            writer.Raw(FormatFlags(uid, flags, keywords));
+        }
+    }
+
     /// <summary>A message's FLAGS list as this session shows it (with \Recent when it is recent here).</summary>
     public string FormatFlags(uint uid, MaildirFlags flags, IReadOnlyList<string> keywords) => ImapFlags.Format(flags, keywords, IsRecent(uid));
 

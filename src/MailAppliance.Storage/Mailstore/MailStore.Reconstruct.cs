@@ -200,6 +200,9 @@ public sealed partial class MailStore
         await transaction.CommitAsync(cancellationToken);
 
         folder.DeleteStaleTmpFiles(_options.StaleTmpAge, _time);
+        // Rows may have been rewritten: this process forgets what it knew of them (other processes see the
+        // reconstruct's notification and reread their sessions' views; message facts are immutable per UID).
+        Catalog.Forget(mailboxId);
         return (mailboxId, current.Count, added.Count, toParse.Count);
     }
 

@@ -47,6 +47,7 @@ public sealed partial class MailStore
         _layout = new MaildirLayout(options.DataDirectory);
         _names = MaildirNameGenerator.ForCurrentProcess(time);
         _barrier = FileSystemBarrier.For(options.SyncMode, options.Barrier);
+        Catalog = new MessageCatalog();
     }
 
     /// <summary>Tests stop a delivery after a step with this, as a crash would.</summary>
