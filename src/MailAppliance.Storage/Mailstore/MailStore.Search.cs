@@ -33,8 +33,8 @@ public sealed partial class MailStore
         {
             TextSearchKind.Body => "body LIKE $2",
             TextSearchKind.Text => "(header LIKE $2 OR mime LIKE $2 OR body LIKE $2)",
-            TextSearchKind.Address => "addresses ~ $2",
-            _ => "header ~ $2",
+            TextSearchKind.Address => "(addresses LIKE $3 AND addresses ~ $2)",
+            _ => "(header LIKE $3 AND header ~ $2)",
         };
         var pattern = search.Kind is TextSearchKind.Body or TextSearchKind.Text ? search.LikePattern() : search.FieldPattern();
 
@@ -48,6 +48,11 @@ public sealed partial class MailStore
             """, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pattern });
+        if (!(search.Kind is TextSearchKind.Body or TextSearchKind.Text))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = search.FieldPrefilter() });
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

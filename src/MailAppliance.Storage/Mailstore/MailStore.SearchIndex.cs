@@ -78,6 +78,16 @@ public sealed partial class MailStore
         return rows.Count;
     }
 
+    /// <summary>
+    /// Refreshes the planner's statistics of the search table: until they know how many rows a mailbox has, a
+    /// search walks the mailbox's rows instead of the trigram index (65 ms instead of 3 ms on 10,000 messages).
+    /// </summary>
+    public async Task AnalyzeSearchIndexAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("ANALYZE message_search", cancellationToken: cancellationToken));
+    }
+
     /// <summary>How many messages wait for the search indexer.</summary>
     public async Task<long> CountPendingSearchAsync(CancellationToken cancellationToken)
     {

@@ -19,6 +19,9 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
     /// <summary>How often an idle indexer looks for work (deliveries of other processes land here too).</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Once the queue is empty after this many messages were indexed, the planner's statistics are refreshed.</summary>
+    public int AnalyzeAfter { get; init; } = 1000;
+
     /// <summary>Raised after each batch with how many messages it indexed (0: nothing was pending).</summary>
     public event Action<int>? BatchIndexed;
 
@@ -26,6 +29,7 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
     {
         var lastBatch = time.GetTimestamp();
         var failures = 0;
+        var sinceAnalyze = 0L;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -40,6 +44,14 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
                 var indexed = await store.IndexPendingAsync(BatchSize, cancellationToken);
                 lastBatch = time.GetTimestamp();
                 failures = 0;
+                sinceAnalyze += indexed;
+                if (indexed == 0 && sinceAnalyze >= AnalyzeAfter)
+                {
+                    // Autovacuum would get there too, but only after a good share of the table changed.
+                    await store.AnalyzeSearchIndexAsync(cancellationToken);
+                    sinceAnalyze = 0;
+                }
+
                 BatchIndexed?.Invoke(indexed);
                 if (indexed == 0)
                 {
