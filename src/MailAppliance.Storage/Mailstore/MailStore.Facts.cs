@@ -138,7 +138,7 @@ public sealed partial class MailStore
 
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "SELECT uid, envelope, body, bodystructure FROM messages WHERE mailbox_id = $1 AND uid = ANY($2)", connection);
+            "SELECT uid, envelope, body, bodystructure FROM message_views WHERE mailbox_id = $1 AND uid = ANY($2)", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = lacking.Keys.Select(u => (long)u).ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -382,15 +382,12 @@ public sealed partial class MailStore
                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS c (id, uidnext, modseq) WHERE b.id = c.id
                 """, next.Keys.ToArray(), next.Values.Select(v => v.UidNext).ToArray(), next.Values.Select(v => v.ModSeq).ToArray()));
             insert.BatchCommands.Add(Command("""
-                INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
-                                      delivery_key, envelope, body, bodystructure, structure, sort_keys)
+                INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending, delivery_key)
                 SELECT r.mailbox_id, r.uid, r.base_name, r.file_name, r.size, r.crlf_size, r.internal_date, r.flags,
-                       string_to_array(r.keywords, ' '), r.modseq, true, r.delivery_key, r.envelope, r.body, r.bodystructure, r.structure,
-                       r.sort_keys
+                       string_to_array(r.keywords, ' '), r.modseq, true, r.delivery_key
                 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::integer[],
-                            $9::text[], $10::bigint[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bytea[], $16::bytea[])
-                     AS r (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags,
-                           keywords, modseq, delivery_key, envelope, body, bodystructure, structure, sort_keys)
+                            $9::text[], $10::bigint[], $11::text[])
+                     AS r (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, delivery_key)
                 """,
                 rows.Select(m => m.Delivery.Mailbox.Id).ToArray(),
                 rows.Select(m => (long)m.Uid).ToArray(),
@@ -403,7 +400,13 @@ public sealed partial class MailStore
                 // IMAP keywords are atoms (RFC 3501 §9: flag-keyword = atom): a space cannot occur in one.
                 rows.Select(m => string.Join(' ', m.Delivery.Request.Keywords)).ToArray(),
                 rows.Select(m => next[m.Delivery.Mailbox.Id].ModSeq).ToArray(),
-                rows.Select(m => m.Delivery.Request.DeliveryKey).ToArray(),
+                rows.Select(m => m.Delivery.Request.DeliveryKey).ToArray()));
+            insert.BatchCommands.Add(Command("""
+                INSERT INTO message_views (mailbox_id, uid, envelope, body, bodystructure, structure, sort_keys)
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[])
+                """,
+                rows.Select(m => m.Delivery.Mailbox.Id).ToArray(),
+                rows.Select(m => (long)m.Uid).ToArray(),
                 rows.Select(m => m.Delivery.Index.Envelope).ToArray(),
                 rows.Select(m => m.Delivery.Index.Body).ToArray(),
                 rows.Select(m => m.Delivery.Index.BodyStructure).ToArray(),

@@ -97,6 +97,22 @@ public sealed partial class MailStore
             "SELECT id, uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE user_id = @user AND name = @name",
             new { user = user.Id, name = name.Name }, cancellationToken: cancellationToken));
 
+        // Flags committed by STOREs whose renames had not reached the disk: the files get them first, since what
+        // follows takes flags from file names (migration 0021).
+        if (row is { } marked)
+        {
+            var info = new MailboxInfo(marked.Id, user.Id, name, (uint)marked.UidValidity, (uint)marked.UidNext, marked.HighestModSeq, folder.Path);
+            for (var round = 0; round < 100; round++)
+            {
+                var mark = await connection.QuerySingleOrDefaultAsync<(long From, long To)?>(new CommandDefinition(
+                    "SELECT from_modseq, to_modseq FROM maildir_flag_sync WHERE mailbox_id = @id", new { id = marked.Id }, cancellationToken: cancellationToken));
+                if (mark is not { } m || await ApplyFlagSyncAsync(connection, info, m.From, m.To, cancellationToken))
+                {
+                    break;
+                }
+            }
+        }
+
         // Deliveries committed in the index but not yet moved into new/: finish them with their UID.
         var pending = row is null ? [] : (await connection.QueryAsync<(long Uid, string BaseName, string FileName)>(new CommandDefinition(
             "SELECT uid, base_name, file_name FROM messages WHERE mailbox_id = @id AND pending", new { id = row.Value.Id }, cancellationToken: cancellationToken))).ToList();
@@ -244,39 +260,55 @@ public sealed partial class MailStore
         try
         {
             var inserted = new List<long>(files.Count);
-            await using var copy = await connection.BeginBinaryImportAsync("""
-                COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
-                               envelope, body, bodystructure, structure, sort_keys) FROM STDIN (FORMAT BINARY)
-                """, cancellationToken);
             await foreach (var pending in chunks.Reader.ReadAllAsync(cancellationToken))
             {
+                // Two COPYs per chunk (one connection runs one at a time): the rows, then their views.
                 var chunk = await pending;
-                for (var i = 0; i < chunk.Files.Length; i++)
+                await using (var copy = await connection.BeginBinaryImportAsync("""
+                    COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq) FROM STDIN (FORMAT BINARY)
+                    """, cancellationToken))
                 {
-                    var (record, entry) = chunk.Files[i];
-                    var index = chunk.Indexes[i];
-                    await copy.StartRowAsync(cancellationToken);
-                    await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync((long)record.Uid, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
-                    await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
-                    await copy.WriteAsync(KeywordNames(keywords, entry), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(modseq, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.SortKeys, NpgsqlDbType.Bytea, cancellationToken);
-                    inserted.Add((long)record.Uid);
+                    for (var i = 0; i < chunk.Files.Length; i++)
+                    {
+                        var (record, entry) = chunk.Files[i];
+                        var index = chunk.Indexes[i];
+                        await copy.StartRowAsync(cancellationToken);
+                        await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync((long)record.Uid, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
+                        await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
+                        await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
+                        await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
+                        await copy.WriteAsync(KeywordNames(keywords, entry), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                        await copy.WriteAsync(modseq, NpgsqlDbType.Bigint, cancellationToken);
+                        inserted.Add((long)record.Uid);
+                    }
+
+                    await copy.CompleteAsync(cancellationToken);
+                }
+
+                await using (var copy = await connection.BeginBinaryImportAsync("""
+                    COPY message_views (mailbox_id, uid, envelope, body, bodystructure, structure, sort_keys) FROM STDIN (FORMAT BINARY)
+                    """, cancellationToken))
+                {
+                    for (var i = 0; i < chunk.Files.Length; i++)
+                    {
+                        var index = chunk.Indexes[i];
+                        await copy.StartRowAsync(cancellationToken);
+                        await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync((long)chunk.Files[i].Record.Uid, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.SortKeys, NpgsqlDbType.Bytea, cancellationToken);
+                    }
+
+                    await copy.CompleteAsync(cancellationToken);
                 }
             }
-
-            await copy.CompleteAsync(cancellationToken);
-            await copy.DisposeAsync();
 
             // The search indexer reads these messages again (their text would not fit in memory by the thousand).
             await connection.ExecuteAsync(new CommandDefinition(
@@ -387,6 +419,8 @@ public sealed partial class MailStore
             await ReconstructUserAsync(new MailUser(id, Core.Addresses.MailAddress.Parse(address)), null, cancellationToken);
         }
 
+        // File names that a crash left behind their committed flags.
+        await SyncAllMaildirFlagsAsync(cancellationToken);
         return users.Count;
     }
 

@@ -111,7 +111,8 @@ public sealed partial class MailStore
         var missing = new List<MessageInfo>();
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(
-            "SELECT uid, internal_date, crlf_size, sort_keys, base_name, file_name, size FROM messages WHERE mailbox_id = $1" + (uids is null ? "" : " AND uid = ANY($2)"), connection))
+            "SELECT m.uid, m.internal_date, m.crlf_size, v.sort_keys, m.base_name, m.file_name, m.size FROM messages m "
+            + "LEFT JOIN message_views v ON v.mailbox_id = m.mailbox_id AND v.uid = m.uid WHERE m.mailbox_id = $1" + (uids is null ? "" : " AND m.uid = ANY($2)"), connection))
         {
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
             if (uids is not null)
@@ -154,7 +155,11 @@ public sealed partial class MailStore
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE messages m SET sort_keys = k.keys FROM unnest(@uids, @keys) AS k (uid, keys) WHERE m.mailbox_id = @id AND m.uid = k.uid",
+            """
+            INSERT INTO message_views (mailbox_id, uid, sort_keys)
+            SELECT @id, k.uid, k.keys FROM unnest(@uids, @keys) AS k (uid, keys) WHERE EXISTS (SELECT 1 FROM messages m WHERE m.mailbox_id = @id AND m.uid = k.uid)
+            ON CONFLICT (mailbox_id, uid) DO UPDATE SET sort_keys = excluded.sort_keys
+            """,
             new { id = mailbox.Id, uids = filled.Select(f => f.Uid).ToArray(), keys = filled.Select(f => f.Keys).ToArray() }, cancellationToken: cancellationToken));
         return rows;
     }

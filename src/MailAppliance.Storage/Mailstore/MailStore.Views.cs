@@ -223,13 +223,14 @@ public sealed partial class MailStore
     /// <summary>The rows of the given UIDs (in UID order) with the asked-for views; UIDs without a row are skipped.</summary>
     public async Task<IReadOnlyList<MessageRecord>> FetchRecordsAsync(MailboxInfo mailbox, IReadOnlyCollection<uint> uids, MessageViews views, CancellationToken cancellationToken)
     {
-        var columns = "uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq"
-            + ((views & MessageViews.Envelope) != 0 ? ", envelope" : ", NULL::bytea")
-            + ((views & MessageViews.Body) != 0 ? ", body" : ", NULL::bytea")
-            + ((views & MessageViews.BodyStructure) != 0 ? ", bodystructure" : ", NULL::bytea")
-            + ((views & MessageViews.Structure) != 0 ? ", structure" : ", NULL::bytea");
+        var columns = "m.uid, m.base_name, m.file_name, m.size, m.crlf_size, m.internal_date, m.flags, m.keywords, m.modseq"
+            + ((views & MessageViews.Envelope) != 0 ? ", v.envelope" : ", NULL::bytea")
+            + ((views & MessageViews.Body) != 0 ? ", v.body" : ", NULL::bytea")
+            + ((views & MessageViews.BodyStructure) != 0 ? ", v.bodystructure" : ", NULL::bytea")
+            + ((views & MessageViews.Structure) != 0 ? ", v.structure" : ", NULL::bytea");
+        var join = views == MessageViews.None ? "" : " LEFT JOIN message_views v ON v.mailbox_id = m.mailbox_id AND v.uid = m.uid";
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) ORDER BY uid", connection);
+        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages m{join} WHERE m.mailbox_id = $1 AND m.uid = ANY($2) ORDER BY m.uid", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
         var records = new List<MessageRecord>(uids.Count);

@@ -140,6 +140,13 @@ public sealed partial class MailStore
     {
         yield return Path.Combine(mailbox.FolderPath, message.FileName);
         var folder = new MaildirFolder(mailbox.FolderPath);
+
+        // A STORE commits flags before the file is renamed (MailStore.FlagSync): the name its flags give comes next.
+        if (message.Keywords.Count == 0 && MaildirFileName.Parse(Path.GetFileName(message.FileName)) is { Succeeded: true } name)
+        {
+            yield return Path.Combine(folder.CurPath, name.Value.WithFlags(message.Flags, []).FullName);
+        }
+
         if (folder.Find(message.BaseName) is { } entry)
         {
             yield return entry.Path;

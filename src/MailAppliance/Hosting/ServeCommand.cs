@@ -77,6 +77,7 @@ public static class ServeCommand
         builder.Services.AddHostedService<MailstoreRecoveryService>();
         builder.Services.AddSingleton<SearchIndexer>();
         builder.Services.AddHostedService<SearchIndexerService>();
+        builder.Services.AddHostedService<MaildirFlagSyncService>();
         // Listening from the start: nothing is remembered until directory notifications arrive, so a cache that
         // began listening at the first login would make the first two logins pay in full.
         builder.Services.AddSingleton(sp =>
