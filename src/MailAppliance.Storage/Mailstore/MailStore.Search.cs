@@ -29,23 +29,25 @@ public sealed partial class MailStore
             return new TextMatches(matched, unsure);
         }
 
-        var condition = search.Kind switch
+        // One condition per column, each a query of its own: the planner serves each from the trigram index, where
+        // an OR of three columns made it read every row of the mailbox (80 ms instead of 3 on 10,000 messages).
+        string[] conditions = search.Kind switch
         {
-            TextSearchKind.Body => "body LIKE $2",
-            TextSearchKind.Text => "(header LIKE $2 OR mime LIKE $2 OR body LIKE $2)",
-            TextSearchKind.Address => "(addresses LIKE $3 AND addresses ~ $2)",
-            _ => "(header LIKE $3 AND header ~ $2)",
+            TextSearchKind.Body => ["body LIKE $2"],
+            TextSearchKind.Text => ["header LIKE $2", "mime LIKE $2", "body LIKE $2"],
+            TextSearchKind.Address => ["(addresses LIKE $3 AND addresses ~ $2)"],
+            _ => ["(header LIKE $3 AND header ~ $2)"],
         };
         var pattern = search.Kind is TextSearchKind.Body or TextSearchKind.Text ? search.LikePattern() : search.FieldPattern();
+        var any = "(" + string.Join(" OR ", conditions) + ")";
 
-        // Indexed rows through the trigram index; rows the indexer has not reached yet as they are (a mailbox has
-        // few); a row without text (or cut at the limit) that did not match is unsure.
+        // Indexed rows through the trigram index, and those whose text is incomplete (unsure unless they matched);
+        // rows the indexer has not reached yet as they are (a mailbox has few).
+        var sql = string.Join("\nUNION\n", conditions.Select(c => $"SELECT uid, true FROM message_search WHERE mailbox_id = $1 AND {c}"))
+            + "\nUNION ALL\nSELECT uid, false FROM message_search WHERE mailbox_id = $1 AND NOT complete"
+            + $"\nUNION ALL\nSELECT uid, coalesce({any}, false) FROM search_pending WHERE mailbox_id = $1 AND ({any} OR complete IS NOT TRUE)";
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"""
-            SELECT uid, coalesce({condition}, false) FROM message_search WHERE mailbox_id = $1 AND ({condition} OR NOT complete)
-            UNION ALL
-            SELECT uid, coalesce({condition}, false) FROM search_pending WHERE mailbox_id = $1 AND ({condition} OR complete IS NOT TRUE)
-            """, connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = pattern });
         if (!(search.Kind is TextSearchKind.Body or TextSearchKind.Text))

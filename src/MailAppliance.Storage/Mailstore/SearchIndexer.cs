@@ -19,8 +19,11 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
     /// <summary>How often an idle indexer looks for work (deliveries of other processes land here too).</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Once the queue is empty after this many messages were indexed, the planner's statistics are refreshed.</summary>
+    /// <summary>When the queue is empty and this many search rows changed since the planner's last look, it looks again.</summary>
     public int AnalyzeAfter { get; init; } = 1000;
+
+    /// <summary>How often an idle indexer asks whether the statistics are stale.</summary>
+    public TimeSpan AnalyzeCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Raised after each batch with how many messages it indexed (0: nothing was pending).</summary>
     public event Action<int>? BatchIndexed;
@@ -29,7 +32,7 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
     {
         var lastBatch = time.GetTimestamp();
         var failures = 0;
-        var sinceAnalyze = 0L;
+        var lastAnalyzeCheck = 0L;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -44,12 +47,10 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
                 var indexed = await store.IndexPendingAsync(BatchSize, cancellationToken);
                 lastBatch = time.GetTimestamp();
                 failures = 0;
-                sinceAnalyze += indexed;
-                if (indexed == 0 && sinceAnalyze >= AnalyzeAfter)
+                if (indexed == 0 && time.GetElapsedTime(lastAnalyzeCheck) >= AnalyzeCheckInterval)
                 {
-                    // Autovacuum would get there too, but only after a good share of the table changed.
-                    await store.AnalyzeSearchIndexAsync(cancellationToken);
-                    sinceAnalyze = 0;
+                    await store.AnalyzeSearchIndexAsync(AnalyzeAfter, cancellationToken);
+                    lastAnalyzeCheck = time.GetTimestamp();
                 }
 
                 BatchIndexed?.Invoke(indexed);
