@@ -49,6 +49,9 @@ public sealed record FetchItem(FetchKind Kind)
 
     /// <summary>Whether serving this item sets \Seen (RFC 9051 §6.4.5).</summary>
     public bool SetsSeen => Kind is FetchKind.Section or FetchKind.Binary && !Peek;
+
+    /// <summary>BODY[], BODY.PEEK[] or RFC822, whole: the file as it is (in CRLF form), no part structure needed.</summary>
+    public bool IsWholeMessage => Kind == FetchKind.Section && Section is { Parts.Count: 0, Text: SectionText.None, Fields.Count: 0 } && PartialStart is null;
 }
 
 /// <summary>Parses the FETCH attribute argument: a macro, one item, or a list of items.</summary>

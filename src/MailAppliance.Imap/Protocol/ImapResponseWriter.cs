@@ -129,7 +129,7 @@ public sealed class ImapResponseWriter
         var remaining = length;
         while (remaining > 0)
         {
-            var memory = _output.GetMemory((int)Math.Min(remaining, 32 * 1024));
+            var memory = _output.GetMemory((int)Math.Min(remaining, 64 * 1024));
             var want = (int)Math.Min(remaining, memory.Length);
             var read = await content.ReadAsync(memory[..want], cancellationToken);
             if (read == 0)

@@ -111,6 +111,7 @@ public sealed partial class ImapSession
                 FetchKind.Envelope => MessageViews.Envelope,
                 FetchKind.Body => MessageViews.Body,
                 FetchKind.BodyStructure => MessageViews.BodyStructure,
+                FetchKind.Section when item.IsWholeMessage => MessageViews.None,
                 FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Preview => MessageViews.Structure,
                 _ => MessageViews.None,
             };
@@ -345,6 +346,25 @@ public sealed partial class ImapSession
                         }
 
                         _out.Raw(item.Label).Space().Bytes(cached);
+                        break;
+                    case FetchKind.Section when item.IsWholeMessage:
+                        file ??= _services.Store.OpenMessage(mailbox.Info, info);
+                        _out.Raw(item.Label).Space();
+                        if (file is null)
+                        {
+                            ok = false;
+                            _out.Raw("NIL");
+                            break;
+                        }
+
+                        // RFC822.SIZE bytes: the file with bare LFs as CRLF and NUL as 0x80 (RFC 9051 §4.3), as the
+                        // section resolver serves BODY[] (structure.CrlfLength is the row's CRLF size).
+                        file.Position = 0;
+                        await using (var whole = new CrlfNormalizingStream(file, leaveOpen: true, replaceNul: true))
+                        {
+                            await _out.LiteralAsync(whole, info.CrlfSize, binary: false, cancellationToken);
+                        }
+
                         break;
                     case FetchKind.Section:
                     case FetchKind.Binary:
