@@ -21,6 +21,7 @@ namespace MailAppliance.Storage.Mailstore;
 /// </remarks>
 public sealed partial class MailStore
 {
+    private const int FlagSyncBatch = 500;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Task> _flagSyncs = new();
 
     /// <summary>Tests leave a STORE's renames undone with this, as a crash right after its commit would.</summary>
@@ -117,66 +118,93 @@ public sealed partial class MailStore
     /// </summary>
     private async Task<bool> ApplyFlagSyncAsync(NpgsqlConnection connection, MailboxInfo mailbox, long from, long to, CancellationToken cancellationToken)
     {
-        var rows = new List<(long Uid, string BaseName, string FileName, MaildirFlags Flags, string[] Keywords, long Size, DateTime Date)>();
-        await using (var command = new NpgsqlCommand("""
-            SELECT uid, base_name, file_name, flags, keywords, size, internal_date FROM messages
-            WHERE mailbox_id = $1 AND modseq >= $2 AND NOT pending
-            """, connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (MaildirFlags)reader.GetInt32(3), reader.GetFieldValue<string[]>(4), reader.GetInt64(5), reader.GetDateTime(6)));
-            }
-        }
-
         var folder = new MaildirFolder(mailbox.FolderPath);
         var keywordFile = KeywordsFile.Read(folder.Path);
-        var renamed = new List<(long Uid, string Old, string New)>();
-        foreach (var row in rows)
+        var any = false;
+        var after = 0L;
+        while (true)
         {
-            var indexes = new List<int>();
-            foreach (var keyword in row.Keywords)
+            // In batches, each read afresh and each followed by its rows' new names: a STORE that comes meanwhile is
+            // seen by the next batch, and readers find most files by the row's name.
+            var rows = new List<(long Uid, string FileName, MaildirFlags Flags, string[] Keywords, long Size, DateTime Date)>();
+            await using (var command = new NpgsqlCommand("""
+                SELECT uid, file_name, flags, keywords, size, internal_date FROM messages
+                WHERE mailbox_id = $1 AND modseq >= $2 AND NOT pending AND uid > $3 ORDER BY uid LIMIT $4
+                """, connection))
             {
-                var index = keywordFile.IndexOf(keyword);
-                if (index < 0)
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = FlagSyncBatch });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    // Maildir file names hold at most 26 keywords (a-z); one that does not fit lives in the index only.
-                    var added = await KeywordsFile.GetOrAddAsync(folder.Path, keyword, _options.Locks, _time, cancellationToken);
-                    index = added.Succeeded ? added.Value : -1;
-                    keywordFile = KeywordsFile.Read(folder.Path);
+                    rows.Add((reader.GetInt64(0), reader.GetString(1), (MaildirFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetInt64(4), reader.GetDateTime(5)));
+                }
+            }
+
+            if (rows.Count == 0)
+            {
+                break;
+            }
+
+            after = rows[^1].Uid;
+            var renamed = new List<(long Uid, string Old, string New)>();
+            foreach (var row in rows)
+            {
+                var indexes = new List<int>();
+                foreach (var keyword in row.Keywords)
+                {
+                    var index = keywordFile.IndexOf(keyword);
+                    if (index < 0)
+                    {
+                        // Maildir file names hold at most 26 keywords (a-z); one that does not fit lives in the index only.
+                        var added = await KeywordsFile.GetOrAddAsync(folder.Path, keyword, _options.Locks, _time, cancellationToken);
+                        index = added.Succeeded ? added.Value : -1;
+                        keywordFile = KeywordsFile.Read(folder.Path);
+                    }
+
+                    if (index >= 0)
+                    {
+                        indexes.Add(index);
+                    }
                 }
 
-                if (index >= 0)
+                var parsed = MaildirFileName.Parse(Path.GetFileName(row.FileName));
+                if (!parsed.Succeeded || row.FileName.StartsWith(MaildirFolder.TmpDirectory + "/", StringComparison.Ordinal))
                 {
-                    indexes.Add(index);
+                    continue;
+                }
+
+                var isNew = row.FileName.StartsWith(MaildirFolder.NewDirectory + "/", StringComparison.Ordinal);
+                if (isNew ? row.Flags == MaildirFlags.None && indexes.Count == 0 : parsed.Value.Equals(parsed.Value.WithFlags(row.Flags, indexes)))
+                {
+                    continue; // already named as its flags say (a new/ file without flags stays where delivery put it)
+                }
+
+                // No stat first: the rename itself tells whether the file is where the row says (SetFlags then looks for it).
+                var entry = new MaildirEntry(Path.Combine(folder.Path, row.FileName), parsed.Value, isNew, row.Size, new DateTimeOffset(DateTime.SpecifyKind(row.Date, DateTimeKind.Utc)));
+                var result = folder.SetFlags(entry, row.Flags, indexes);
+                if (result.Succeeded)
+                {
+                    renamed.Add((row.Uid, row.FileName, RelativeName(result.Value)));
                 }
             }
 
-            var parsed = MaildirFileName.Parse(Path.GetFileName(row.FileName));
-            if (!parsed.Succeeded || row.FileName.StartsWith(MaildirFolder.TmpDirectory + "/", StringComparison.Ordinal))
+            if (renamed.Count > 0)
             {
-                continue;
-            }
-
-            var isNew = row.FileName.StartsWith(MaildirFolder.NewDirectory + "/", StringComparison.Ordinal);
-            if (isNew ? row.Flags == MaildirFlags.None && indexes.Count == 0 : parsed.Value.Equals(parsed.Value.WithFlags(row.Flags, indexes)))
-            {
-                continue; // already named as its flags say (a new/ file without flags stays where delivery put it)
-            }
-
-            // No stat first: the rename itself tells whether the file is where the row says (SetFlags then looks for it).
-            var entry = new MaildirEntry(Path.Combine(folder.Path, row.FileName), parsed.Value, isNew, row.Size, new DateTimeOffset(DateTime.SpecifyKind(row.Date, DateTimeKind.Utc)));
-            var result = folder.SetFlags(entry, row.Flags, indexes);
-            if (result.Succeeded)
-            {
-                renamed.Add((row.Uid, row.FileName, RelativeName(result.Value)));
+                // Not yet durable, and need not be: the mark stays until the folder is synced below, and a name lost
+                // to a crash is found again by base name when the renames are redone.
+                any = true;
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    UPDATE messages m SET file_name = u.new FROM unnest(@uids, @old, @new) AS u(uid, old, new)
+                    WHERE m.mailbox_id = @id AND m.uid = u.uid AND m.file_name = u.old
+                    """, new { id = mailbox.Id, uids = renamed.Select(r => r.Uid).ToArray(), old = renamed.Select(r => r.Old).ToArray(), @new = renamed.Select(r => r.New).ToArray() },
+                    cancellationToken: cancellationToken));
             }
         }
 
-        if (renamed.Count > 0)
+        if (any)
         {
             // The renames are on disk before the mark goes (a rename is a change of the folder's cur/ directory).
             if (_barrier is null)
@@ -191,11 +219,6 @@ public sealed partial class MailStore
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE messages m SET file_name = u.new FROM unnest(@uids, @old, @new) AS u(uid, old, new)
-            WHERE m.mailbox_id = @id AND m.uid = u.uid AND m.file_name = u.old
-            """, new { id = mailbox.Id, uids = renamed.Select(r => r.Uid).ToArray(), old = renamed.Select(r => r.Old).ToArray(), @new = renamed.Select(r => r.New).ToArray() },
-            transaction, cancellationToken: cancellationToken));
         var removed = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM maildir_flag_sync WHERE mailbox_id = @id AND to_modseq = @to", new { id = mailbox.Id, to }, transaction, cancellationToken: cancellationToken));
         if (removed == 0)
