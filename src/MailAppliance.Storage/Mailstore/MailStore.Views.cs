@@ -56,7 +56,7 @@ public sealed partial class MailStore
 
     /// <summary>
     /// Every message's UID, flags, keywords and modseq (pending deliveries included: their UIDs are final). Read
-    /// from the covering index <c>messages_state</c> (an index-only scan: the wide rows stay on disk) into a compact
+    /// from the primary key, which carries flags and modseq (migrations 0005, 0021) (an index-only scan: the wide rows stay on disk) into a compact
     /// list; keywords come from the few rows that have any. (A binary COPY measured no faster than this reader.)
     /// </summary>
     public async Task<MailboxSnapshot> LoadSnapshotAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
