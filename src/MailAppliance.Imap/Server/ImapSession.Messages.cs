@@ -95,19 +95,20 @@ public sealed partial class ImapSession
             // RFC 7162 §3.2: with CONDSTORE, a changed message is reported with its MODSEQ even for .SILENT.
             if (!silent || (_modes.CondStore && didChange))
             {
-                _out.Raw("* ").Number(i + 1).Raw(" FETCH (");
+                _out.Bytes("* "u8).Number(i + 1).Bytes(" FETCH ("u8);
                 if (command.IsUid)
                 {
-                    _out.Raw("UID ").Number(uid).Raw(" ");
+                    _out.Bytes("UID "u8).Number(uid).Space();
                 }
 
-                _out.Raw("FLAGS ").Raw(mailbox.FormatFlags(uid, state.Flags, state.Keywords));
+                _out.Bytes("FLAGS "u8);
+                mailbox.WriteFlags(_out, uid, state.Flags, state.Keywords);
                 if (_modes.CondStore)
                 {
-                    _out.Raw(" MODSEQ (").Number(state.ModSeq).Raw(")");
+                    _out.Bytes(" MODSEQ ("u8).Number(state.ModSeq).Bytes(")"u8);
                 }
 
-                _out.Raw(")").Crlf();
+                _out.Bytes(")\r\n"u8);
                 await _out.FlushIfLargeAsync(cancellationToken);
             }
         }
