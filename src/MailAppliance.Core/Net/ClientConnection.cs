@@ -141,6 +141,28 @@ public sealed class ClientConnection : IAsyncDisposable
         Output = CreateOutput(_compressed);
     }
 
+    /// <summary>
+    /// Blocks the calling thread until the client has sent something or <see cref="ClientConnectionOptions.InputWait"/>
+    /// is over (never over TLS or compression, whose buffers the socket cannot see). Called right before an
+    /// asynchronous read that would otherwise wait: if input comes meanwhile, that read completes at once on this thread.
+    /// </summary>
+    public void WaitBrieflyForInput()
+    {
+        if (_options.InputWait <= TimeSpan.Zero || _tls is not null || _compressed is not null || _disposed != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.Poll(_options.InputWait, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The read that follows reports it.
+        }
+    }
+
     /// <summary>How many pipelined plaintext octets the last TLS upgrade threw away (for the session's log).</summary>
     public long DiscardedPlaintextOctets { get; private set; }
 

@@ -18,8 +18,9 @@ public sealed class Pop3ListenerService : IHostedService
     // The SMTP figures serve here too until POP3 gets its own configuration section.
     private const int MaxConnections = 1000;
     private const int MaxConnectionsPerIp = 20;
-    // Message bodies go out in 64 KiB socket writes (ClientConnectionOptions.WriteBufferSize).
-    private static readonly ClientConnectionOptions BodyStreaming = new() { WriteBufferSize = 64 * 1024 };
+    // Message bodies go out in 64 KiB socket writes; the next command of a client that sends it at once is read
+    // without a thread-pool hop (ClientConnectionOptions.WriteBufferSize, InputWait).
+    private static readonly ClientConnectionOptions BodyStreaming = new() { WriteBufferSize = 64 * 1024, InputWait = TimeSpan.FromMilliseconds(1) };
     private readonly ApplianceOptions _options;
     private readonly Pop3Services _services;
     private readonly ILoggerFactory _loggers;
