@@ -29,9 +29,10 @@ public sealed class MessageCatalog
     private readonly Lock _gate = new();
     private long _clock;
 
-    public long MaxMessages { get; init; } = 2_000_000;
+    // About 80 bytes a message: 1,000,000 messages take some 80 MB at most.
+    public long MaxMessages { get; init; } = 1_000_000;
 
-    public long MaxViewBytes { get; init; } = 128L * 1024 * 1024;
+    public long MaxViewBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>The facts kept for a mailbox (created empty).</summary>
     internal MailboxFacts For(long mailboxId)
