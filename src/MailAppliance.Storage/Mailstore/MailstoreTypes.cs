@@ -85,3 +85,6 @@ public enum MailstoreError
     OverQuota,
     Corrupt,
 }
+
+/// <summary>Messages copied (or moved) between two mailboxes of a user: the copies' files as published.</summary>
+public sealed record MessagesCopied(MailUser User, MailboxName Source, MailboxName Target, IReadOnlyList<string> Files, bool Move);
