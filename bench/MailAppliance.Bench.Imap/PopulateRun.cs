@@ -34,19 +34,23 @@ internal static class PopulateRun
             var last = Math.Min(messages, first + Chunk - 1);
             // Blobs cycle over the template's first 50 messages; sizes 1–60 KB; a message every 30 minutes.
             await ExecuteAsync(connection, """
-                WITH t AS (SELECT array_agg(envelope ORDER BY uid) AS e, array_agg(bodystructure ORDER BY uid) AS b, count(*)::int AS n
-                           FROM (SELECT uid, envelope, bodystructure FROM messages WHERE mailbox_id = $2 AND envelope IS NOT NULL ORDER BY uid LIMIT 50) s)
-                INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, envelope, bodystructure)
+                INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq)
                 SELECT $1, g, 'bench.' || g, 'cur/bench.' || g || ':2,S', s, s,
-                       timestamptz '2020-01-01' + (30 * g) * interval '1 minute', CASE WHEN g % 3 = 0 THEN 0 ELSE 16 END, '{}', g,
-                       t.e[1 + g % t.n], t.b[1 + g % t.n]
-                FROM t, generate_series($3::bigint, $4::bigint) g, LATERAL (SELECT 1000 + (g * 7919) % 60000 AS s) z
+                       timestamptz '2020-01-01' + (30 * g) * interval '1 minute', CASE WHEN g % 3 = 0 THEN 0 ELSE 16 END, '{}', g
+                FROM generate_series($2::bigint, $3::bigint) g, LATERAL (SELECT 1000 + (g * 7919) % 60000 AS s) z
+                """, cancellationToken, mailbox.Id, (long)first, (long)last);
+            await ExecuteAsync(connection, """
+                WITH t AS (SELECT array_agg(envelope ORDER BY uid) AS e, array_agg(bodystructure ORDER BY uid) AS b, count(*)::int AS n
+                           FROM (SELECT uid, envelope, bodystructure FROM message_views WHERE mailbox_id = $2 AND envelope IS NOT NULL ORDER BY uid LIMIT 50) s)
+                INSERT INTO message_views (mailbox_id, uid, envelope, bodystructure)
+                SELECT $1, g, t.e[1 + g % t.n], t.b[1 + g % t.n]
+                FROM t, generate_series($3::bigint, $4::bigint) g
                 """, cancellationToken, mailbox.Id, source.Id, (long)first, (long)last);
             Console.Error.Write($"\rpopulate: {last:N0} rows");
         }
 
         await ExecuteAsync(connection, "UPDATE mailboxes SET uidnext = $2, highestmodseq = $2 WHERE id = $1", cancellationToken, mailbox.Id, (long)messages + 1);
-        await ExecuteAsync(connection, "VACUUM ANALYZE messages", cancellationToken);
+        await ExecuteAsync(connection, "VACUUM ANALYZE messages, message_views", cancellationToken);
         Console.Error.WriteLine();
         Console.WriteLine($"populate: {messages:N0} rows into {name} in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
         return 0;

@@ -10,7 +10,9 @@ public sealed class CrlfNormalizingStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
-    private readonly byte[] _buffer = new byte[16 * 1024];
+    private static readonly System.Buffers.SearchValues<byte> LfOrNul = System.Buffers.SearchValues.Create([(byte)'\n', 0]);
+    // Pooled: a FETCH of many messages opens one of these per message.
+    private byte[] _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
     private long _remaining;
     private int _start;
     private int _end;
@@ -70,6 +72,20 @@ public sealed class CrlfNormalizingStream : Stream
                 break;
             }
 
+            // Copy the run up to the next byte that needs care (LF, or NUL when it is replaced) in one piece: most
+            // files are already CRLF, so this copies whole buffers.
+            var available = _buffer.AsSpan(_start, Math.Min(_end - _start, buffer.Length - written));
+            var special = _replaceNul ? available.IndexOfAny(LfOrNul) : available.IndexOf((byte)'\n');
+            var run = special < 0 ? available.Length : special;
+            if (run > 0)
+            {
+                available[..run].CopyTo(buffer[written..]);
+                written += run;
+                _start += run;
+                _previousWasCr = available[run - 1] == (byte)'\r';
+                continue;
+            }
+
             var b = _buffer[_start++];
             if (b == (byte)'\n' && !_previousWasCr)
             {
@@ -78,13 +94,26 @@ public sealed class CrlfNormalizingStream : Stream
                 continue;
             }
 
-            buffer[written++] = b == 0 && _replaceNul ? (byte)0x80 : b;
-            _previousWasCr = b == (byte)'\r';
+            buffer[written++] = b == 0 ? (byte)0x80 : b;
+            _previousWasCr = false;
         }
 
         _position += written;
         return written;
     }
+
+    /// <inheritdoc />
+    /// <remarks>Synchronous underneath: message files are read from the page cache, and the thread-pool hop of
+    /// <see cref="Stream"/>'s default asynchronous read costs more than the read.</remarks>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(buffer.Span));
+    }
+
+    /// <inheritdoc />
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <inheritdoc />
     public override void Flush()
@@ -106,6 +135,14 @@ public sealed class CrlfNormalizingStream : Stream
         if (disposing && !_leaveOpen)
         {
             _inner.Dispose();
+        }
+
+        if (disposing && _buffer.Length > 0)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _start = _end = 0;
+            _remaining = 0;
         }
 
         base.Dispose(disposing);

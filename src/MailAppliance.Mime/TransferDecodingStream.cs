@@ -21,6 +21,10 @@ public sealed class TransferDecodingStream : Stream
     private int _pendingStart;
     private int _pendingEnd;
 
+    // Set by the quoted-printable decoder when a run of white space reaches the end of the buffer: whether it is
+    // trailing (and so dropped) depends on what follows.
+    private bool _wantMore;
+
     /// <summary>Decodes <paramref name="inner"/> according to <paramref name="transferEncoding"/> (e.g. "base64").</summary>
     public TransferDecodingStream(Stream inner, string? transferEncoding, bool leaveOpen = false)
     {
@@ -99,9 +103,10 @@ public sealed class TransferDecodingStream : Stream
         while (written == 0)
         {
             // Quoted-printable needs up to three bytes of look-ahead ("=XX"); keep them together.
-            if (_inEnd - _inStart < 3 && !_innerDone)
+            if ((_inEnd - _inStart < 3 || _wantMore) && !_innerDone)
             {
                 Refill();
+                _wantMore = false;
             }
 
             if (_inStart >= _inEnd && !(_mode == Mode.Base64 && _innerDone && _quadCount > 1))
@@ -161,7 +166,7 @@ public sealed class TransferDecodingStream : Stream
             }
 
             _inEnd += n;
-            if (_inEnd - _inStart >= 3)
+            if (_inEnd - _inStart >= 3 && !_wantMore)
             {
                 break;
             }
@@ -230,6 +235,29 @@ public sealed class TransferDecodingStream : Stream
         while (_inStart < _inEnd && written < buffer.Length)
         {
             var b = _in[_inStart];
+            if (b is (byte)' ' or (byte)'\t')
+            {
+                // RFC 2045 §6.7 rule 3: white space at the end of an encoded line was added in transport; drop it.
+                var end = WhiteSpaceEnd(_inStart);
+                if (end < 0)
+                {
+                    _wantMore = true;
+                    break;
+                }
+
+                if (IsLineEnd(end))
+                {
+                    _inStart = end;
+                    continue;
+                }
+
+                var n = Math.Min(end - _inStart, buffer.Length - written);
+                _in.AsSpan(_inStart, n).CopyTo(buffer[written..]);
+                written += n;
+                _inStart += n;
+                continue;
+            }
+
             if (b != (byte)'=')
             {
                 buffer[written++] = b;
@@ -243,7 +271,24 @@ public sealed class TransferDecodingStream : Stream
                 break; // need look-ahead
             }
 
-            // RFC 2045 §6.7 rule 5: "=" at the end of a line is a soft line break.
+            // RFC 2045 §6.7 rule 5: "=" at the end of a line is a soft line break (white space after it, added in
+            // transport, does not count).
+            if (left >= 2 && _in[_inStart + 1] is (byte)' ' or (byte)'\t')
+            {
+                var end = WhiteSpaceEnd(_inStart + 1);
+                if (end < 0)
+                {
+                    _wantMore = true;
+                    break;
+                }
+
+                if (IsLineEnd(end))
+                {
+                    _inStart = SkipLineEnd(end);
+                    continue;
+                }
+            }
+
             if (left >= 2 && _in[_inStart + 1] == (byte)'\n')
             {
                 _inStart += 2;
@@ -269,6 +314,37 @@ public sealed class TransferDecodingStream : Stream
         }
 
         return written;
+    }
+
+    /// <summary>Where a run of spaces and tabs starting at <paramref name="from"/> ends; -1 when more input is needed to know.</summary>
+    private int WhiteSpaceEnd(int from)
+    {
+        var end = from;
+        while (end < _inEnd && _in[end] is (byte)' ' or (byte)'\t')
+        {
+            end++;
+        }
+
+        // A run that fills the whole buffer is taken as it is (it cannot be told from content any more).
+        var more = (end == _inEnd || (end == _inEnd - 1 && _in[end] == (byte)'\r')) && !_innerDone && !(_inStart == 0 && _inEnd == _in.Length);
+        return more ? -1 : end;
+    }
+
+    private bool IsLineEnd(int at) => at >= _inEnd ? _innerDone : _in[at] is (byte)'\n' or (byte)'\r';
+
+    private int SkipLineEnd(int at)
+    {
+        if (at < _inEnd && _in[at] == (byte)'\r')
+        {
+            at++;
+        }
+
+        if (at < _inEnd && _in[at] == (byte)'\n')
+        {
+            at++;
+        }
+
+        return at;
     }
 
     private static int Hex(byte b) => b switch

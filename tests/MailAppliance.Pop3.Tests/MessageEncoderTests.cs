@@ -53,4 +53,22 @@ public class MessageEncoderTests
         Assert.Equal("From: a\r\nSubject: x\r\n\r\nline 1\r\n..line 2\r\n.\r\n", Encode(message, 2, chunk));
         Assert.Equal("From: a\r\nSubject: x\r\n\r\nline 1\r\n..line 2\r\nline 3\r\n.\r\n", Encode(message, 99, chunk));
     }
+
+    [Fact]
+    public void Retr_stuffs_exactly_as_the_line_by_line_path_does()
+    {
+        // RETR copies runs between "\n." matches; TOP with no effective limit walks line by line: same bytes out.
+        var random = new Random(1939);
+        for (var round = 0; round < 200; round++)
+        {
+            var text = new StringBuilder("Subject: x\r\n\r\n");
+            for (var i = random.Next(0, 400); i > 0; i--)
+            {
+                text.Append(random.Next(6) switch { 0 => ".", 1 => "\r\n", 2 => "\n", 3 => "..", 4 => "\r", _ => "ab" });
+            }
+
+            var chunk = random.Next(1, 50);
+            Assert.Equal(Encode(text.ToString(), long.MaxValue, chunk), Encode(text.ToString(), chunk: chunk));
+        }
+    }
 }

@@ -72,6 +72,13 @@ public sealed class ImapClientScript : IAsyncDisposable
         _stream = await HandshakeAsync(_stream);
     }
 
+    /// <summary>RFC 4978: after the server's OK to COMPRESS DEFLATE, both directions go through raw DEFLATE.</summary>
+    public void StartCompression()
+    {
+        Assert.True(_start == _end, "the server sent data after its COMPRESS reply");
+        _stream = new DeflatedStream(_stream);
+    }
+
     /// <summary>Sends one line (CRLF added unless the text already ends with a line feed).</summary>
     public Task Send(string text) => SendRaw(Encoding.UTF8.GetBytes(text.EndsWith('\n') ? text : text + "\r\n"));
 
@@ -340,4 +347,41 @@ public sealed class ImapReply(IReadOnlyList<string> untagged, string tagged) : I
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     public override string ToString() => string.Join("\n", untagged.Append(Tagged));
+}
+
+/// <summary>A client's two directions through raw DEFLATE; each write is flushed (a sync flush).</summary>
+internal sealed class DeflatedStream(Stream inner) : Stream
+{
+    private readonly System.IO.Compression.DeflateStream _inflate = new(inner, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+    private readonly System.IO.Compression.DeflateStream _deflate = new(inner, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => _inflate.Read(buffer, offset, count);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inflate.ReadAsync(buffer, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => _deflate.Write(buffer, offset, count);
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _deflate.WriteAsync(buffer, cancellationToken);
+        await _deflate.FlushAsync(cancellationToken);
+    }
+
+    public override void Flush() => _deflate.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _deflate.FlushAsync(cancellationToken);
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

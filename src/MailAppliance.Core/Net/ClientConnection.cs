@@ -21,6 +21,7 @@ public sealed class ClientConnection : IAsyncDisposable
     private readonly TimeProvider _time;
     private TrackingPipeReader _input;
     private SslStream? _tls;
+    private DeflateDuplexStream? _compressed;
     private int _disposed;
 
     /// <summary>Takes ownership of a connected socket.</summary>
@@ -51,6 +52,9 @@ public sealed class ClientConnection : IAsyncDisposable
     public PipeWriter Output { get; private set; }
 
     public bool IsTls => _tls is not null;
+
+    /// <summary>Whether <see cref="StartCompressionAsync"/> turned compression on.</summary>
+    public bool IsCompressed => _compressed is not null;
 
     /// <summary>The negotiated protocol and cipher suite once TLS is up, for logs and the Received header.</summary>
     public TlsSessionInfo? TlsInfo { get; private set; }
@@ -114,6 +118,51 @@ public sealed class ClientConnection : IAsyncDisposable
         Output = CreateOutput(tls);
     }
 
+    /// <summary>
+    /// Compresses both directions from now on with raw DEFLATE (RFC 1951), as IMAP COMPRESS=DEFLATE (RFC 4978) asks:
+    /// call it right after the reply that accepts compression has been written; that reply goes out uncompressed.
+    /// Every flush of <see cref="Output"/> is a DEFLATE sync flush, so replies are never held back. Over TLS the
+    /// compressed bytes are encrypted (compression below TLS, as RFC 4978 §4 requires).
+    /// </summary>
+    public async Task StartCompressionAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_compressed is not null)
+        {
+            throw new InvalidOperationException("compression is already active on this connection");
+        }
+
+        await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await Output.CompleteAsync().ConfigureAwait(false);
+        // The client sends compressed data only after our reply (RFC 4978 §3), so nothing buffered is lost here.
+        await _input.CompleteAsync().ConfigureAwait(false);
+        _compressed = new DeflateDuplexStream(_tls is null ? _network : _tls);
+        _input = CreateInput(_compressed);
+        Output = CreateOutput(_compressed);
+    }
+
+    /// <summary>
+    /// Blocks the calling thread until the client has sent something or <see cref="ClientConnectionOptions.InputWait"/>
+    /// is over (never over TLS or compression, whose buffers the socket cannot see). Called right before an
+    /// asynchronous read that would otherwise wait: if input comes meanwhile, that read completes at once on this thread.
+    /// </summary>
+    public void WaitBrieflyForInput()
+    {
+        if (_options.InputWait <= TimeSpan.Zero || _tls is not null || _compressed is not null || _disposed != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.Poll(_options.InputWait, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The read that follows reports it.
+        }
+    }
+
     /// <summary>How many pipelined plaintext octets the last TLS upgrade threw away (for the session's log).</summary>
     public long DiscardedPlaintextOctets { get; private set; }
 
@@ -161,6 +210,18 @@ public sealed class ClientConnection : IAsyncDisposable
         {
         }
 
+        if (_compressed is not null)
+        {
+            try
+            {
+                await _compressed.DisposeAsync().ConfigureAwait(false); // writes the final DEFLATE block
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
+            {
+                // The peer is gone.
+            }
+        }
+
         if (_tls is not null)
         {
             await _tls.DisposeAsync().ConfigureAwait(false);
@@ -175,7 +236,7 @@ public sealed class ClientConnection : IAsyncDisposable
     private TrackingPipeReader CreateInput(Stream stream) =>
         new(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: _options.ReadBufferSize, minimumReadSize: Math.Min(1024, _options.ReadBufferSize), leaveOpen: true)));
 
-    private static PipeWriter CreateOutput(Stream stream) => PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+    private PipeWriter CreateOutput(Stream stream) => PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: _options.WriteBufferSize, leaveOpen: true));
 
     private static IPEndPoint Unmap(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;

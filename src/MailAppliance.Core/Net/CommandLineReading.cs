@@ -32,6 +32,7 @@ public static class CommandLineReading
                 if (flushBeforeWait)
                 {
                     await connection.Output.FlushAsync(cancellationToken);
+                    connection.WaitBrieflyForInput();
                 }
 
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

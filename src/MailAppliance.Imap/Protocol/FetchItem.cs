@@ -16,6 +16,15 @@ public enum FetchKind
     Section,
     Binary,
     BinarySize,
+
+    /// <summary>RFC 8970 PREVIEW.</summary>
+    Preview,
+
+    /// <summary>RFC 8474 EMAILID.</summary>
+    EmailId,
+
+    /// <summary>RFC 8474 THREADID.</summary>
+    ThreadId,
 }
 
 /// <summary>
@@ -40,6 +49,9 @@ public sealed record FetchItem(FetchKind Kind)
 
     /// <summary>Whether serving this item sets \Seen (RFC 9051 §6.4.5).</summary>
     public bool SetsSeen => Kind is FetchKind.Section or FetchKind.Binary && !Peek;
+
+    /// <summary>BODY[], BODY.PEEK[] or RFC822, whole: the file as it is (in CRLF form), no part structure needed.</summary>
+    public bool IsWholeMessage => Kind == FetchKind.Section && Section is { Parts.Count: 0, Text: SectionText.None, Fields.Count: 0 } && PartialStart is null;
 }
 
 /// <summary>Parses the FETCH attribute argument: a macro, one item, or a list of items.</summary>
@@ -73,12 +85,25 @@ public static class FetchItemParser
             return false;
         }
 
-        foreach (var entry in list)
+        for (var i = 0; i < list.Count; i++)
         {
+            var entry = list[i];
             if (entry is not ImapAtom atom || ParseOne(atom.Text) is not { } item)
             {
                 error = $"Invalid fetch attribute {entry.AsText()}";
                 return false;
+            }
+
+            if (item.Kind == FetchKind.Preview && i + 1 < list.Count && list[i + 1] is ImapList modifiers)
+            {
+                // RFC 8970 §3: PREVIEW (LAZY): a preview not at hand yet may be NIL.
+                if (modifiers.Items.Any(m => !(m is ImapAtom lazy && lazy.Is("LAZY"))))
+                {
+                    error = "Unknown PREVIEW modifier";
+                    return false;
+                }
+
+                i++;
             }
 
             items.Add(item);
@@ -100,6 +125,9 @@ public static class FetchItemParser
             case "BODY": return new FetchItem(FetchKind.Body) { Label = "BODY" };
             case "BODYSTRUCTURE": return new FetchItem(FetchKind.BodyStructure) { Label = "BODYSTRUCTURE" };
             case "MODSEQ": return new FetchItem(FetchKind.ModSeq) { Label = "MODSEQ" };
+            case "PREVIEW": return new FetchItem(FetchKind.Preview) { Label = "PREVIEW" };
+            case "EMAILID": return new FetchItem(FetchKind.EmailId) { Label = "EMAILID" };
+            case "THREADID": return new FetchItem(FetchKind.ThreadId) { Label = "THREADID" };
             case "RFC822": return new FetchItem(FetchKind.Section) { Section = SectionSpec.Whole, Label = "RFC822" };
             case "RFC822.HEADER":
                 return new FetchItem(FetchKind.Section) { Section = new SectionSpec([], SectionText.Header, []), Peek = true, Label = "RFC822.HEADER" };

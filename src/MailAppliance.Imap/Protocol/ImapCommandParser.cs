@@ -2,8 +2,11 @@ using System.Text;
 
 namespace MailAppliance.Imap.Protocol;
 
-/// <summary>What a command line ends with: nothing more, or the announcement of a literal (RFC 9051 §4.3, RFC 7888).</summary>
-public readonly record struct LiteralMarker(long Size, bool NonSynchronizing, bool Minus);
+/// <summary>
+/// What a command line ends with: the announcement of a literal (RFC 9051 §4.3, RFC 7888 <c>{n+}</c>), or of a
+/// literal8 (RFC 3516 <c>~{n}</c>, whose bytes may include NUL).
+/// </summary>
+public readonly record struct LiteralMarker(long Size, bool NonSynchronizing, bool Minus, bool Binary = false);
 
 /// <summary>
 /// The sans-I/O side of command reading: finds a literal announcement at the end of a line, and turns the collected
@@ -52,8 +55,10 @@ public static class ImapCommandParser
             size = (size * 10) + (b - '0');
         }
 
-        marker = new LiteralMarker(size, plus || minus, minus);
-        textLength = open;
+        // RFC 3516 §4.1: literal8 = "~{" number "}" (with RFC 7888's "+" as well).
+        var binary = open > 0 && line[open - 1] == (byte)'~';
+        marker = new LiteralMarker(size, plus || minus, minus, binary);
+        textLength = binary ? open - 1 : open;
         return true;
     }
 

@@ -20,7 +20,16 @@ public static class ImapFlags
         (MaildirFlags.Draft, "\\Draft"),
     ];
 
-    public static string Format(MaildirFlags flags, IReadOnlyList<string> keywords)
+    // Every FLAGS list without keywords, as bytes (64 flag combinations, with and without \Recent): a FETCH of
+    // FLAGS over a whole mailbox writes one of these per message instead of building a string.
+    private static readonly byte[][] Encoded = Enumerable.Range(0, 128)
+        .Select(i => Encoding.ASCII.GetBytes(Format((MaildirFlags)(i & 63), [], recent: i >= 64))).ToArray();
+
+    /// <summary>The FLAGS list of a message without keywords, as bytes.</summary>
+    public static ReadOnlySpan<byte> FormatWithoutKeywords(MaildirFlags flags, bool recent) => Encoded[((int)flags & 63) | (recent ? 64 : 0)];
+
+    /// <summary>A FLAGS list; <paramref name="recent"/> adds \Recent (RFC 3501 §2.3.2: a session flag, never stored).</summary>
+    public static string Format(MaildirFlags flags, IReadOnlyList<string> keywords, bool recent = false)
     {
         var text = new StringBuilder("(");
         foreach (var (flag, name) in System)
@@ -29,6 +38,11 @@ public static class ImapFlags
             {
                 Append(text, name);
             }
+        }
+
+        if (recent)
+        {
+            Append(text, "\\Recent");
         }
 
         if ((flags & MaildirFlags.Passed) != 0)

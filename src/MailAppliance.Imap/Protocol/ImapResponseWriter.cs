@@ -12,6 +12,7 @@ namespace MailAppliance.Imap.Protocol;
 public sealed class ImapResponseWriter
 {
     private const int FlushThreshold = 64 * 1024;
+
     private readonly PipeWriter _output;
     private long _unflushed;
 
@@ -37,7 +38,43 @@ public sealed class ImapResponseWriter
         return this;
     }
 
-    public ImapResponseWriter Number(long value) => Raw(value.ToString(CultureInfo.InvariantCulture));
+    public ImapResponseWriter Number(long value)
+    {
+        var span = _output.GetSpan(20);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        _output.Advance(written);
+        _unflushed += written;
+        return this;
+    }
+
+    /// <summary>An RFC 9051 date-time in UTC, quoted (<c>"05-Dec-2026 18:26:23 +0000"</c>), formatted without allocating.</summary>
+    public ImapResponseWriter QuotedDateTime(DateTimeOffset value)
+    {
+        var utc = value.UtcDateTime;
+        var span = _output.GetSpan(28);
+        span[0] = (byte)'"';
+        TwoDigits(span[1..], utc.Day);
+        span[3] = (byte)'-';
+        "JanFebMarAprMayJunJulAugSepOctNovDec"u8.Slice((utc.Month - 1) * 3, 3).CopyTo(span[4..]);
+        span[7] = (byte)'-';
+        utc.Year.TryFormat(span[8..12], out _, "0000", CultureInfo.InvariantCulture);
+        span[12] = (byte)' ';
+        TwoDigits(span[13..], utc.Hour);
+        span[15] = (byte)':';
+        TwoDigits(span[16..], utc.Minute);
+        span[18] = (byte)':';
+        TwoDigits(span[19..], utc.Second);
+        " +0000\""u8.CopyTo(span[21..]);
+        _output.Advance(28);
+        _unflushed += 28;
+        return this;
+
+        static void TwoDigits(Span<byte> at, int value)
+        {
+            at[0] = (byte)('0' + (value / 10));
+            at[1] = (byte)('0' + (value % 10));
+        }
+    }
 
     public ImapResponseWriter Space() => Bytes(" "u8);
 
@@ -92,7 +129,7 @@ public sealed class ImapResponseWriter
         var remaining = length;
         while (remaining > 0)
         {
-            var memory = _output.GetMemory((int)Math.Min(remaining, 32 * 1024));
+            var memory = _output.GetMemory((int)Math.Min(remaining, 64 * 1024));
             var want = (int)Math.Min(remaining, memory.Length);
             var read = await content.ReadAsync(memory[..want], cancellationToken);
             if (read == 0)

@@ -20,14 +20,14 @@ public sealed record ImapAtom(string Text) : ImapValue
     public override string AsText() => Text;
 }
 
-/// <summary>A quoted string or a literal that fitted in memory.</summary>
-public sealed record ImapString(byte[] Bytes, bool IsLiteral) : ImapValue
+/// <summary>A quoted string or a literal that fitted in memory (<see cref="IsBinary"/>: sent as a literal8, RFC 3516).</summary>
+public sealed record ImapString(byte[] Bytes, bool IsLiteral, bool IsBinary = false) : ImapValue
 {
     public override string AsText() => Encoding.UTF8.GetString(Bytes);
 }
 
 /// <summary>A literal too large for memory (APPEND): its bytes were spooled to a file the command owns.</summary>
-public sealed record ImapFileLiteral(LiteralFile File) : ImapValue;
+public sealed record ImapFileLiteral(LiteralFile File, bool IsBinary = false) : ImapValue;
 
 /// <summary>A parenthesized list.</summary>
 public sealed record ImapList(IReadOnlyList<ImapValue> Items) : ImapValue;

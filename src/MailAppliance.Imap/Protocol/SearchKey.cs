@@ -28,6 +28,18 @@ public enum SearchKind
     Or,
     And,
     ModSeq,
+
+    /// <summary>RFC 5032 WITHIN: INTERNALDATE at least <see cref="SearchKey.Number"/> seconds ago.</summary>
+    Older,
+
+    /// <summary>RFC 5032 WITHIN: INTERNALDATE less than <see cref="SearchKey.Number"/> seconds ago.</summary>
+    Younger,
+
+    /// <summary>The messages \Recent in this session (RFC 3501 RECENT; NEW is RECENT UNSEEN, OLD is NOT RECENT).</summary>
+    Recent,
+
+    /// <summary>RFC 5182 SEARCHRES: the saved result ("$").</summary>
+    Saved,
 }
 
 /// <summary>A node of a SEARCH program (RFC 9051 §6.4.4, RFC 7162 MODSEQ).</summary>
@@ -38,6 +50,9 @@ public sealed record SearchKey(SearchKind Kind)
     public string Text { get; init; } = "";
 
     public string Field { get; init; } = "";
+
+    /// <summary>A HEADER key (the raw field), as opposed to FROM/TO/CC/BCC (addresses) and SUBJECT (white space compressed).</summary>
+    public bool ViaHeader { get; init; }
 
     public DateOnly Date { get; init; }
 
@@ -61,8 +76,23 @@ public sealed record SearchKey(SearchKind Kind)
     }
 }
 
-/// <summary>What a SEARCH command asked for: charset, RETURN options (RFC 4731 ESEARCH) and the program.</summary>
-public sealed record SearchRequest(SearchKey Program, IReadOnlyList<string> ReturnOptions, bool Extended, string? Charset);
+/// <summary>
+/// RETURN options: RFC 4731 ESEARCH (MIN MAX ALL COUNT), RFC 5182 SEARCHRES (SAVE), RFC 5267 CONTEXT (UPDATE,
+/// CONTEXT, PARTIAL low:high).
+/// </summary>
+public sealed record SearchReturn(bool Min, bool Max, bool All, bool Count, bool Save, bool Update, (uint Low, uint High)? Partial)
+{
+    public static readonly SearchReturn None = new(false, false, false, false, false, false, null);
+
+    /// <summary>Whether the client asked for nothing but SAVE (RFC 5182 §2.4: then no ESEARCH is sent).</summary>
+    public bool SaveOnly => Save && !Min && !Max && !All && !Count && !Update && Partial is null;
+
+    /// <summary>RFC 4731 §3.1: RETURN () means ALL.</summary>
+    public bool IsEmpty => !Min && !Max && !All && !Count && !Save && !Update && Partial is null;
+}
+
+/// <summary>What a SEARCH command asked for: RETURN options (absent: a plain SEARCH response), charset and the program.</summary>
+public sealed record SearchRequest(SearchKey Program, SearchReturn Return, bool Extended, string? Charset);
 
 public static class SearchParser
 {
@@ -74,30 +104,18 @@ public static class SearchParser
         request = null;
         error = "";
         var index = 0;
-        var returns = new List<string>();
+        var returns = SearchReturn.None;
         var extended = false;
         string? charset = null;
         if (index < arguments.Count && arguments[index] is ImapAtom { } r && r.Is("RETURN"))
         {
-            if (index + 1 >= arguments.Count || arguments[index + 1] is not ImapList options)
+            if (index + 1 >= arguments.Count || arguments[index + 1] is not ImapList options || !TryParseReturn(options, out returns, out error))
             {
-                error = "RETURN needs a list";
+                error = error.Length > 0 ? error : "RETURN needs a list";
                 return false;
             }
 
             extended = true;
-            foreach (var option in options.Items)
-            {
-                var name = option.AsText()?.ToUpperInvariant();
-                if (name is not ("MIN" or "MAX" or "ALL" or "COUNT" or "SAVE"))
-                {
-                    error = $"Unknown RETURN option {name}";
-                    return false;
-                }
-
-                returns.Add(name);
-            }
-
             index += 2;
         }
 
@@ -131,6 +149,51 @@ public static class SearchParser
         }
 
         request = new SearchRequest(keys.Count == 1 ? keys[0] : new SearchKey(SearchKind.And) { Children = keys }, returns, extended, charset);
+        return true;
+    }
+
+    /// <summary>RETURN (...) of SEARCH and SORT.</summary>
+    public static bool TryParseReturn(ImapList options, out SearchReturn result, out string error)
+    {
+        result = SearchReturn.None;
+        error = "";
+        for (var i = 0; i < options.Items.Count; i++)
+        {
+            switch (options.Items[i].AsText()?.ToUpperInvariant())
+            {
+                case "MIN": result = result with { Min = true }; break;
+                case "MAX": result = result with { Max = true }; break;
+                case "ALL": result = result with { All = true }; break;
+                case "COUNT": result = result with { Count = true }; break;
+                case "SAVE": result = result with { Save = true }; break;
+                case "UPDATE": result = result with { Update = true }; break;
+                case "CONTEXT": break; // RFC 5267 §4.2: a hint that the result will be used again; nothing to do
+                case "PARTIAL" when i + 1 < options.Items.Count && TryParsePartial(options.Items[i + 1].AsText(), out var low, out var high):
+                    // RFC 5267 §4.4: PARTIAL low:high, 1-based positions in the result, either order.
+                    result = result with { Partial = (low, high) };
+                    i++;
+                    break;
+                default:
+                    error = $"Unknown RETURN option {options.Items[i].AsText()}";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryParsePartial(string? text, out uint low, out uint high)
+    {
+        low = high = 0;
+        var parts = text?.Split(':');
+        if (parts is not { Length: 2 }
+            || !uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var a) || a == 0
+            || !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var b) || b == 0)
+        {
+            return false;
+        }
+
+        (low, high) = a <= b ? (a, b) : (b, a);
         return true;
     }
 
@@ -210,9 +273,12 @@ public static class SearchParser
             "UNDRAFT" => new SearchKey(SearchKind.NotFlag) { Flag = MaildirFlags.Draft },
             "UNFLAGGED" => new SearchKey(SearchKind.NotFlag) { Flag = MaildirFlags.Flagged },
             "UNSEEN" => new SearchKey(SearchKind.NotFlag) { Flag = MaildirFlags.Seen },
-            // No message is \Recent here (the flag is gone in IMAP4rev2): NEW and RECENT match nothing, OLD everything.
-            "RECENT" or "NEW" => new SearchKey(SearchKind.None),
-            "OLD" => new SearchKey(SearchKind.All),
+            // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT.
+            "RECENT" => new SearchKey(SearchKind.Recent),
+            "NEW" => new SearchKey(SearchKind.And) { Children = [new SearchKey(SearchKind.Recent), new SearchKey(SearchKind.NotFlag) { Flag = MaildirFlags.Seen }] },
+            "OLD" => new SearchKey(SearchKind.Not) { Children = [new SearchKey(SearchKind.Recent)] },
+            "OLDER" => WithNumber(SearchKind.Older, ref index),
+            "YOUNGER" => WithNumber(SearchKind.Younger, ref index),
             "KEYWORD" => WithString(SearchKind.Keyword, ref index),
             "UNKEYWORD" => WithString(SearchKind.NotKeyword, ref index),
             "BEFORE" => WithDate(SearchKind.Before, ref index),
@@ -227,7 +293,8 @@ public static class SearchParser
             "BODY" => WithString(SearchKind.Body, ref index),
             "TEXT" => WithString(SearchKind.Text, ref index),
             "HEADER" => HeaderKey(args, ref index),
-            "UID" => SetKey(SearchKind.Uid, Str(ref index)),
+            "UID" => Str(ref index) is { } uids ? (uids == "$" ? new SearchKey(SearchKind.Saved) : SetKey(SearchKind.Uid, uids)) : null,
+            "$" => new SearchKey(SearchKind.Saved),
             "NOT" => index < args.Count && ParseKey(args, ref index, depth + 1, out error) is { } negated ? new SearchKey(SearchKind.Not) { Children = [negated] } : null,
             "OR" => OrKey(args, ref index, depth, out error),
             "MODSEQ" => ModSeqKey(args, ref index),
@@ -249,7 +316,7 @@ public static class SearchParser
         }
 
         index += 2;
-        return new SearchKey(SearchKind.Header) { Field = field, Text = text };
+        return new SearchKey(SearchKind.Header) { Field = field, Text = text, ViaHeader = true };
     }
 
     private static SearchKey? OrKey(IReadOnlyList<ImapValue> args, ref int index, int depth, out string error)

@@ -61,7 +61,7 @@ public sealed partial class ImapSession
         return OkAsync(command, "ID completed");
     }
 
-    /// <summary>RFC 5161 ENABLE: CONDSTORE (RFC 7162), UTF8=ACCEPT (RFC 6855), IMAP4rev2 (RFC 9051).</summary>
+    /// <summary>RFC 5161 ENABLE: CONDSTORE and QRESYNC (RFC 7162), UTF8=ACCEPT (RFC 6855), IMAP4rev2 (RFC 9051).</summary>
     private Task EnableAsync(ImapCommand command)
     {
         if (command.Arguments.Count == 0)
@@ -74,17 +74,23 @@ public sealed partial class ImapSession
         {
             switch (argument.AsText()?.ToUpperInvariant())
             {
-                case "CONDSTORE":
-                    _condStore = true;
+                case "CONDSTORE" when !enabled.Contains("CONDSTORE"):
+                    _modes.CondStore = true;
                     enabled.Add("CONDSTORE");
                     break;
-                case "UTF8=ACCEPT":
-                    _utf8 = true;
+                case "QRESYNC" when !enabled.Contains("QRESYNC"):
+                    // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+                    _modes.QResync = true;
+                    _modes.CondStore = true;
+                    enabled.Add("QRESYNC");
+                    break;
+                case "UTF8=ACCEPT" when !enabled.Contains("UTF8=ACCEPT"):
+                    _modes.Utf8 = true;
                     _out.Utf8 = true;
                     enabled.Add("UTF8=ACCEPT");
                     break;
-                case "IMAP4REV2":
-                    _rev2 = true;
+                case "IMAP4REV2" when !enabled.Contains("IMAP4rev2"):
+                    _modes.Rev2 = true;
                     enabled.Add("IMAP4rev2");
                     break;
             }
@@ -97,9 +103,10 @@ public sealed partial class ImapSession
     /// <summary>RFC 9051 §6.2.1: the TLS negotiation starts right after our OK; anything pipelined before it is dropped.</summary>
     private async Task StartTlsAsync(ImapCommand command, CancellationToken cancellationToken)
     {
-        if (_connection.IsTls)
+        if (_connection.IsTls || _compressed)
         {
-            await BadAsync(command.Tag, "TLS is already active");
+            // RFC 4978 §4: TLS goes below compression, so not after it.
+            await BadAsync(command.Tag, _compressed ? "STARTTLS is not possible after COMPRESS" : "TLS is already active");
             return;
         }
 
@@ -108,7 +115,7 @@ public sealed partial class ImapSession
         await _connection.UpgradeToTlsAsync(_services.Tls.CreateServerOptions(), cancellationToken);
         _lines.Reset();
         // The connection writes through a new pipe once TLS is up.
-        _out = new ImapResponseWriter(_connection.Output) { Utf8 = _utf8 };
+        _out = new ImapResponseWriter(_connection.Output) { Utf8 = _modes.Utf8 };
     }
 
     private async Task LoginAsync(ImapCommand command, CancellationToken cancellationToken)
@@ -122,7 +129,7 @@ public sealed partial class ImapSession
         if (!AuthOffered)
         {
             // RFC 9051 §6.2.3 LOGINDISABLED; RFC 5530 PRIVACYREQUIRED.
-            await NoAsync(command.Tag, "[PRIVACYREQUIRED] Use STARTTLS first");
+            await NoAsync(command.Tag, ImapReplies.PrivacyRequired);
             return;
         }
 
@@ -140,14 +147,14 @@ public sealed partial class ImapSession
 
         if (!AuthOffered)
         {
-            await NoAsync(command.Tag, "[PRIVACYREQUIRED] Use STARTTLS first");
+            await NoAsync(command.Tag, ImapReplies.PrivacyRequired);
             return;
         }
 
         var exchange = SaslExchange.Create(mechanism);
         if (exchange is null)
         {
-            await NoAsync(command.Tag, "[CANNOT] Unsupported authentication mechanism");
+            await NoAsync(command.Tag, ImapReplies.UnsupportedMechanism);
             return;
         }
 
@@ -181,14 +188,14 @@ public sealed partial class ImapSession
         if (result.Status == AuthenticationStatus.Unavailable)
         {
             _logger.LogWarning(result.Error, "Authentication unavailable");
-            await NoAsync(tag, "[UNAVAILABLE] Temporary authentication failure");
+            await NoAsync(tag, ImapReplies.AuthenticationUnavailable);
             return;
         }
 
         if (result.Status != AuthenticationStatus.Succeeded)
         {
             _logger.LogWarning("Authentication failed for {User}", credentials.AuthenticationId);
-            await NoAsync(tag, "[AUTHENTICATIONFAILED] Authentication failed");
+            await NoAsync(tag, ImapReplies.AuthenticationFailed);
             return;
         }
 
@@ -196,6 +203,6 @@ public sealed partial class ImapSession
         await _services.Store.EnsureUserAsync(user, cancellationToken);
         _state = new ImapSessionState.Authenticated(user);
         _logger.LogInformation("IMAP login {User}", user.Address);
-        Tagged(tag, "OK", "[CAPABILITY " + Capabilities() + "] Logged in");
+        Tagged(tag, "OK", "[" + ImapCodes.Capability + " " + Capabilities() + "] Logged in");
     }
 }

@@ -14,28 +14,65 @@ namespace MailAppliance.Imap.Server;
 /// </summary>
 public sealed partial class ImapSession
 {
+    // Messages per catalogue read: bounds what a FETCH 1:* over a huge mailbox holds at once.
+    private const int CatalogBatchSize = 5000;
+
     private async Task FetchAsync(ImapCommand command, CancellationToken cancellationToken)
     {
         var selected = (ImapSessionState.Selected)_state;
         var args = command.Arguments;
-        if (args.Count is < 2 or > 3 || args[0].AsText() is not { } setText || !SequenceSet.TryParse(setText, out var set)
-            || !FetchItemParser.TryParse(args[1], out var items, out var error))
+        if (args.Count is < 2 or > 3 || args[0].AsText() is not { } setText || !FetchItemParser.TryParse(args[1], out var items, out var error))
         {
             await BadAsync(command.Tag, args.Count < 2 ? "FETCH takes a message set and items" : "Invalid FETCH arguments");
             return;
         }
 
+        var mailbox = selected.Mailbox;
+        var fromCatalog = items.All(i => i.Kind is FetchKind.Uid or FetchKind.Flags or FetchKind.InternalDate or FetchKind.Rfc822Size
+            or FetchKind.ModSeq or FetchKind.Envelope or FetchKind.Body or FetchKind.BodyStructure);
+        if (fromCatalog)
+        {
+            // Flags and modseqs come from this session's view: bring it up to date with what other sessions did
+            // (new messages and flag changes; expunges wait, as the client's numbers must hold during FETCH).
+            await SyncSelectedAsync(allowExpunge: false, force: false, cancellationToken);
+        }
+
+        var indexes = ResolveSet(mailbox, setText, command.IsUid, out var setError);
+        if (setError is not null)
+        {
+            await BadAsync(command.Tag, setError);
+            return;
+        }
+
         long? changedSince = null;
+        var vanished = false;
         if (args.Count == 3)
         {
-            if (args[2] is not ImapList modifiers || modifiers.Items.Count != 2 || !(modifiers.Items[0] is ImapAtom c && c.Is("CHANGEDSINCE"))
-                || !long.TryParse(modifiers.Items[1].AsText(), NumberStyles.None, CultureInfo.InvariantCulture, out var since))
+            // RFC 7162 §3.1.4 CHANGEDSINCE, §3.2.6 VANISHED (UID FETCH only, with QRESYNC enabled).
+            var modifiers = args[2] as ImapList;
+            for (var i = 0; modifiers is not null && i < modifiers.Items.Count; i++)
+            {
+                if (modifiers.Items[i] is ImapAtom c && c.Is("CHANGEDSINCE") && i + 1 < modifiers.Items.Count
+                    && long.TryParse(modifiers.Items[i + 1].AsText(), NumberStyles.None, CultureInfo.InvariantCulture, out var since))
+                {
+                    changedSince = since;
+                    i++;
+                }
+                else if (modifiers.Items[i] is ImapAtom v && v.Is("VANISHED") && command.IsUid && _modes.QResync)
+                {
+                    vanished = true;
+                }
+                else
+                {
+                    modifiers = null;
+                }
+            }
+
+            if (modifiers is null || changedSince is null)
             {
                 await BadAsync(command.Tag, "Unknown FETCH modifier");
                 return;
             }
-
-            changedSince = since;
         }
 
         if (command.IsUid && !items.Any(i => i.Kind == FetchKind.Uid))
@@ -43,7 +80,7 @@ public sealed partial class ImapSession
             items.Insert(0, new FetchItem(FetchKind.Uid) { Label = "UID" });
         }
 
-        if ((changedSince is not null || _condStore) && !items.Any(i => i.Kind == FetchKind.ModSeq) && changedSince is not null)
+        if (changedSince is not null && !items.Any(i => i.Kind == FetchKind.ModSeq))
         {
             items.Add(new FetchItem(FetchKind.ModSeq) { Label = "MODSEQ" });
         }
@@ -51,15 +88,19 @@ public sealed partial class ImapSession
         if (items.Any(i => i.Kind == FetchKind.ModSeq))
         {
             // RFC 7162 §3.1: FETCH MODSEQ or CHANGEDSINCE enables CONDSTORE.
-            _condStore = true;
+            EnableCondStore();
         }
 
-        var mailbox = selected.Mailbox;
-        var indexes = mailbox.Resolve(set!, command.IsUid);
-        if (indexes is null)
+        if (vanished)
         {
-            await BadAsync(command.Tag, "Invalid message sequence number");
-            return;
+            // The expunged messages of the set, since the client's modseq, go first (RFC 7162 §3.2.6).
+            var changes = await _services.Store.GetChangesAsync(mailbox.Info, changedSince!.Value, cancellationToken);
+            var set = SequenceSet.TryParse(setText, out var uidSet) ? uidSet : null;
+            var gone = changes.Expunged.Where(u => set?.Contains(u, mailbox.LargestUid) ?? false).Order().ToList();
+            if (gone.Count > 0)
+            {
+                _out.Raw("* VANISHED (EARLIER) ").Raw(SequenceSet.Format(gone)).Crlf();
+            }
         }
 
         var views = MessageViews.None;
@@ -70,14 +111,22 @@ public sealed partial class ImapSession
                 FetchKind.Envelope => MessageViews.Envelope,
                 FetchKind.Body => MessageViews.Body,
                 FetchKind.BodyStructure => MessageViews.BodyStructure,
-                FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize => MessageViews.Structure,
+                FetchKind.Section when item.IsWholeMessage => MessageViews.None,
+                FetchKind.Section or FetchKind.Binary or FetchKind.BinarySize or FetchKind.Preview => MessageViews.Structure,
                 _ => MessageViews.None,
             };
         }
 
+        if (fromCatalog)
+        {
+            await FetchFromCatalogAsync(mailbox, indexes!, items, views, changedSince, cancellationToken);
+            await OkAsync(command, "FETCH completed", allowExpunge: command.IsUid);
+            return;
+        }
+
         var setsSeen = !mailbox.ReadOnly && items.Any(i => i.SetsSeen);
         var failed = false;
-        foreach (var chunk in indexes.Chunk(_options.FetchBatchSize))
+        foreach (var chunk in indexes!.Chunk(_options.FetchBatchSize))
         {
             var uids = chunk.Where(i => i < mailbox.Count).Select(i => mailbox.Messages[i].Uid).ToList();
             var seenNow = new HashSet<uint>();
@@ -114,6 +163,100 @@ public sealed partial class ImapSession
         await OkAsync(command, failed ? "FETCH completed; some message files could not be read" : "FETCH completed", allowExpunge: command.IsUid);
     }
 
+    /// <summary>
+    /// FETCH of what the catalogue holds (sizes, INTERNALDATE, cached views) and the session's view holds (UID,
+    /// FLAGS, MODSEQ): no index row is read for a warm mailbox. A message whose view the index lacks (rows from before
+    /// views were cached) is answered the long way, from its file.
+    /// </summary>
+    private async Task FetchFromCatalogAsync(SelectedMailbox mailbox, List<int> indexes, List<FetchItem> items, MessageViews views, long? changedSince, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in indexes.Chunk(CatalogBatchSize))
+        {
+            var inRange = chunk.Where(i => i < mailbox.Count).ToList();
+            var facts = await _services.Store.GetFactsAsync(mailbox.Info, inRange.Select(i => mailbox.Messages[i].Uid).ToList(), views, cancellationToken);
+            var lacking = new List<uint>();
+            for (var k = 0; k < inRange.Count; k++)
+            {
+                var index = inRange[k];
+                var state = mailbox.Messages[index];
+                var fact = facts[k];
+                if (!fact.Found || (changedSince is { } limit && state.ModSeq <= limit))
+                {
+                    continue; // expunged before anyone read it: nothing to show
+                }
+
+                if (((views & MessageViews.Envelope) != 0 && fact.Envelope is null) || ((views & MessageViews.Body) != 0 && fact.Body is null)
+                    || ((views & MessageViews.BodyStructure) != 0 && fact.BodyStructure is null))
+                {
+                    lacking.Add(state.Uid);
+                    continue;
+                }
+
+                WriteCatalogFetch(mailbox, index, state, fact, items);
+                await _out.FlushIfLargeAsync(cancellationToken);
+            }
+
+            foreach (var record in lacking.Count == 0 ? [] : await _services.Store.FetchRecordsAsync(mailbox.Info, lacking, views | MessageViews.Structure, cancellationToken))
+            {
+                var index = mailbox.IndexOf(record.Info.Uid);
+                if (index >= 0)
+                {
+                    await WriteFetchAsync(mailbox, index, record, items, seenNow: false, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private void WriteCatalogFetch(SelectedMailbox mailbox, int index, MessageState state, MessageFacts fact, List<FetchItem> items)
+    {
+        if (state.Keywords.Length > 0 && items.Any(i => i.Kind == FetchKind.Flags))
+        {
+            // No FETCH may show a keyword the client has not seen in FLAGS.
+            mailbox.AnnounceKeywords(state.Keywords, _out);
+        }
+
+        _out.Bytes("* "u8).Number(index + 1).Bytes(" FETCH ("u8);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                _out.Space();
+            }
+
+            var item = items[i];
+            switch (item.Kind)
+            {
+                case FetchKind.Uid:
+                    _out.Bytes("UID "u8).Number(state.Uid);
+                    break;
+                case FetchKind.Flags:
+                    _out.Bytes("FLAGS "u8);
+                    mailbox.WriteFlags(_out, state.Uid, state.Flags, state.Keywords);
+                    break;
+                case FetchKind.InternalDate:
+                    _out.Bytes("INTERNALDATE "u8).QuotedDateTime(fact.InternalDate);
+                    break;
+                case FetchKind.Rfc822Size:
+                    _out.Bytes("RFC822.SIZE "u8).Number(fact.CrlfSize);
+                    break;
+                case FetchKind.ModSeq:
+                    _out.Bytes("MODSEQ ("u8).Number(state.ModSeq).Bytes(")"u8);
+                    break;
+                case FetchKind.Envelope:
+                    _out.Raw(item.Label).Space().Bytes(fact.Envelope);
+                    break;
+                case FetchKind.Body:
+                    _out.Raw(item.Label).Space().Bytes(fact.Body);
+                    break;
+                default:
+                    _out.Raw(item.Label).Space().Bytes(fact.BodyStructure);
+                    break;
+            }
+        }
+
+        _out.Bytes(")\r\n"u8);
+    }
+
     private async Task<bool> WriteFetchAsync(SelectedMailbox mailbox, int index, MessageRecord record, List<FetchItem> items, bool seenNow, CancellationToken cancellationToken)
     {
         var info = record.Info;
@@ -122,6 +265,12 @@ public sealed partial class ImapSession
         var ok = true;
         try
         {
+            if (seenNow || items.Any(i => i.Kind == FetchKind.Flags))
+            {
+                // No FETCH may show a keyword the client has not seen in FLAGS.
+                mailbox.AnnounceKeywords(info.Keywords, _out);
+            }
+
             _out.Raw("* ").Number(index + 1).Raw(" FETCH (");
             var first = true;
             var flagsWritten = false;
@@ -139,7 +288,7 @@ public sealed partial class ImapSession
                         _out.Raw("UID ").Number(info.Uid);
                         break;
                     case FetchKind.Flags:
-                        _out.Raw("FLAGS ").Raw(ImapFlags.Format(info.Flags, info.Keywords));
+                        _out.Raw("FLAGS ").Raw(mailbox.FormatFlags(info.Uid, info.Flags, info.Keywords));
                         flagsWritten = true;
                         break;
                     case FetchKind.InternalDate:
@@ -150,6 +299,24 @@ public sealed partial class ImapSession
                         break;
                     case FetchKind.ModSeq:
                         _out.Raw("MODSEQ (").Number(info.ModSeq).Raw(")");
+                        break;
+                    case FetchKind.EmailId:
+                        _out.Raw("EMAILID (").Raw(EmailObjectId(info)).Raw(")");
+                        break;
+                    case FetchKind.ThreadId:
+                        // RFC 8474 §5.2: NIL when the server does not keep thread ids.
+                        _out.Raw("THREADID NIL");
+                        break;
+                    case FetchKind.Preview:
+                        (file, structure) = await EnsureStructureAsync(mailbox, record, file, structure);
+                        _out.Raw("PREVIEW ");
+                        if (file is null || structure is null)
+                        {
+                            _out.Raw("NIL");
+                            break;
+                        }
+
+                        _out.NString(await MessagePreview.MakeAsync(structure, file, cancellationToken));
                         break;
                     case FetchKind.Envelope:
                     case FetchKind.Body:
@@ -179,6 +346,25 @@ public sealed partial class ImapSession
                         }
 
                         _out.Raw(item.Label).Space().Bytes(cached);
+                        break;
+                    case FetchKind.Section when item.IsWholeMessage:
+                        file ??= _services.Store.OpenMessage(mailbox.Info, info);
+                        _out.Raw(item.Label).Space();
+                        if (file is null)
+                        {
+                            ok = false;
+                            _out.Raw("NIL");
+                            break;
+                        }
+
+                        // RFC822.SIZE bytes: the file with bare LFs as CRLF and NUL as 0x80 (RFC 9051 §4.3), as the
+                        // section resolver serves BODY[] (structure.CrlfLength is the row's CRLF size).
+                        file.Position = 0;
+                        await using (var whole = new CrlfNormalizingStream(file, leaveOpen: true, replaceNul: true))
+                        {
+                            await _out.LiteralAsync(whole, info.CrlfSize, binary: false, cancellationToken);
+                        }
+
                         break;
                     case FetchKind.Section:
                     case FetchKind.Binary:
@@ -215,7 +401,7 @@ public sealed partial class ImapSession
             if (seenNow && !flagsWritten)
             {
                 // RFC 9051 §6.4.5: BODY[] sets \Seen, and the new flags are reported with the data.
-                _out.Raw(" FLAGS ").Raw(ImapFlags.Format(info.Flags, info.Keywords));
+                _out.Raw(" FLAGS ").Raw(mailbox.FormatFlags(info.Uid, info.Flags, info.Keywords));
             }
 
             _out.Raw(")").Crlf();
@@ -315,6 +501,13 @@ public sealed partial class ImapSession
 
         buffer.Position = start;
         await _out.LiteralAsync(buffer, length, binary: hasNul, cancellationToken);
+    }
+
+    /// <summary>RFC 8474 EMAILID: derived from the maildir base name, which a message keeps for its life in a folder.</summary>
+    private static string EmailObjectId(MessageInfo info)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(info.BaseName));
+        return "M" + Convert.ToHexStringLower(hash.AsSpan(0, 12));
     }
 
     /// <summary>The part that section numbers name (RFC 9051 §6.4.5 numbering, as the section resolver does it).</summary>

@@ -14,6 +14,7 @@ public sealed partial class ImapSession
         ["NOOP"] = new(ImapStates.Any, (s, c, t) => s.NoopAsync(c, t)),
         ["LOGOUT"] = new(ImapStates.Any, (s, c, t) => s.LogoutAsync(c)),
         ["ID"] = new(ImapStates.Any, (s, c, t) => s.IdAsync(c)),
+        ["COMPRESS"] = new(ImapStates.Any, (s, c, t) => s.CompressAsync(c, t)),
 
         // §6.2: not authenticated.
         ["STARTTLS"] = new(ImapStates.NotAuthenticated, (s, c, t) => s.StartTlsAsync(c, t)),
@@ -38,6 +39,9 @@ public sealed partial class ImapSession
         ["GETQUOTA"] = new(ImapStates.LoggedIn, (s, c, t) => s.GetQuotaAsync(c, t)),
         ["GETQUOTAROOT"] = new(ImapStates.LoggedIn, (s, c, t) => s.GetQuotaRootAsync(c, t)),
         ["SETQUOTA"] = new(ImapStates.LoggedIn, (s, c, t) => s.SetQuotaAsync(c)),
+        ["NOTIFY"] = new(ImapStates.LoggedIn, (s, c, t) => s.NotifyAsync(c, t)),
+        ["GETMETADATA"] = new(ImapStates.LoggedIn, (s, c, t) => s.GetMetadataAsync(c, t)),
+        ["SETMETADATA"] = new(ImapStates.LoggedIn, (s, c, t) => s.SetMetadataAsync(c, t)),
 
         // §6.4: selected.
         ["CHECK"] = new(ImapStates.Selected, (s, c, t) => s.NoopAsync(c, t)),
@@ -47,6 +51,11 @@ public sealed partial class ImapSession
         ["UID EXPUNGE"] = new(ImapStates.Selected, (s, c, t) => s.ExpungeAsync(c, t)),
         ["SEARCH"] = new(ImapStates.Selected, (s, c, t) => s.SearchAsync(c, t)),
         ["UID SEARCH"] = new(ImapStates.Selected, (s, c, t) => s.SearchAsync(c, t)),
+        ["SORT"] = new(ImapStates.Selected, (s, c, t) => s.SortAsync(c, t)),
+        ["UID SORT"] = new(ImapStates.Selected, (s, c, t) => s.SortAsync(c, t)),
+        ["THREAD"] = new(ImapStates.Selected, (s, c, t) => s.ThreadAsync(c, t)),
+        ["UID THREAD"] = new(ImapStates.Selected, (s, c, t) => s.ThreadAsync(c, t)),
+        ["CANCELUPDATE"] = new(ImapStates.Selected, (s, c, t) => s.CancelUpdateAsync(c)),
         ["FETCH"] = new(ImapStates.Selected, (s, c, t) => s.FetchAsync(c, t)),
         ["UID FETCH"] = new(ImapStates.Selected, (s, c, t) => s.FetchAsync(c, t)),
         ["STORE"] = new(ImapStates.Selected, (s, c, t) => s.StoreAsync(c, t)),

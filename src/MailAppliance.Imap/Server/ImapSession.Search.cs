@@ -1,16 +1,12 @@
-using System.Globalization;
 using MailAppliance.Imap.Protocol;
-using MailAppliance.Mime;
-using MailAppliance.Storage.Maildir;
+using MailAppliance.Imap.Search;
 using MailAppliance.Storage.Mailstore;
 
 namespace MailAppliance.Imap.Server;
 
 /// <summary>
-/// SEARCH (RFC 9051 §6.4.4) with ESEARCH (RFC 4731) and MODSEQ (RFC 7162). BODY and TEXT are looked up in the
-/// store's PostgreSQL full-text index (word-prefix matching on decoded text, whatever the charsets); flags, UIDs
-/// and numbers come from the session's view; dates and sizes from the index rows; header keys from the message's
-/// parsed header.
+/// SEARCH (RFC 9051 §6.4.4) with ESEARCH (RFC 4731), MODSEQ (RFC 7162), SEARCHRES (RFC 5182: SAVE and "$"),
+/// CONTEXT=SEARCH (RFC 5267: PARTIAL, UPDATE and CANCELUPDATE) and WITHIN (RFC 5032).
 /// </summary>
 public sealed partial class ImapSession
 {
@@ -23,73 +19,55 @@ public sealed partial class ImapSession
             return;
         }
 
-        if (request!.Charset is { } charset && !charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+        if (!IsSupportedCharset(request!.Charset))
         {
             // RFC 9051 §6.4.4: an unsupported charset is refused with the list of those we take.
-            await NoAsync(command.Tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
-            return;
-        }
-
-        if (request.ReturnOptions.Contains("SAVE"))
-        {
-            await BadAsync(command.Tag, "SEARCHRES is not supported");
+            await NoAsync(command.Tag, ImapReplies.No(ImapReplies.BadCharset("UTF-8 US-ASCII"), "Unsupported charset"));
             return;
         }
 
         var mailbox = selected.Mailbox;
-        var keys = request.Program.Descendants().ToList();
-        var fullText = new Dictionary<SearchKey, HashSet<uint>>(ReferenceEqualityComparer.Instance);
-        foreach (var key in keys.Where(k => k.Kind is SearchKind.Body or SearchKind.Text))
+        var program = request.Program;
+        if (program.Descendants().Any(k => k.Kind == SearchKind.ModSeq))
         {
-            fullText[key] = await _services.Store.SearchTextAsync(mailbox.Info, key.Text, cancellationToken);
+            EnableCondStore();
         }
 
-        if (keys.Any(k => k.Kind == SearchKind.ModSeq))
+        var matches = await EvaluateAsync(mailbox, program, null, cancellationToken);
+        var result = request.Return;
+        if (result.Save)
         {
-            _condStore = true;
+            // RFC 5182 §2.4: SAVE with MIN and/or MAX keeps only those; otherwise every match.
+            var kept = (result.Min || result.Max) && !result.All && !result.Count
+                ? new[] { result.Min ? matches.FirstOrDefault(-1) : -1, result.Max ? matches.LastOrDefault(-1) : -1 }.Where(i => i >= 0).Distinct()
+                : matches;
+            mailbox.SavedResult = kept.Select(i => mailbox.Messages[i].Uid).ToList();
         }
 
-        var needsRow = keys.Any(k => k.Kind is SearchKind.Before or SearchKind.On or SearchKind.Since or SearchKind.Larger or SearchKind.Smaller);
-        var needsHeader = keys.Any(k => k.Kind is SearchKind.Header or SearchKind.Text or SearchKind.SentBefore or SearchKind.SentOn or SearchKind.SentSince);
-        var matches = new List<int>();
-        var count = mailbox.Count;
-        for (var start = 0; start < count; start += _options.FetchBatchSize)
+        if (result.Update)
         {
-            var end = Math.Min(count, start + _options.FetchBatchSize);
-            Dictionary<uint, MessageRecord>? records = null;
-            if (needsRow || needsHeader)
-            {
-                var uids = Enumerable.Range(start, end - start).Select(i => mailbox.Messages[i].Uid).ToList();
-                records = (await _services.Store.FetchRecordsAsync(mailbox.Info, uids, needsHeader ? MessageViews.Structure : MessageViews.None, cancellationToken))
-                    .ToDictionary(r => r.Info.Uid);
-            }
-
-            for (var i = start; i < end; i++)
-            {
-                var state = mailbox.Messages[i];
-                MessageRecord? record = null;
-                if (records is not null && !records.TryGetValue(state.Uid, out record))
-                {
-                    continue;
-                }
-
-                var context = new SearchContext(this, mailbox, i, state, record, fullText);
-                if (Matches(request.Program, context))
-                {
-                    matches.Add(i);
-                }
-            }
+            // RFC 5267 §4.3: the client hears of later changes to this result until CANCELUPDATE.
+            mailbox.UpdateSearches.Add(new UpdateSearch(command.Tag, program, command.IsUid, matches.Select(i => mailbox.Messages[i].Uid).ToHashSet()));
         }
 
-        WriteSearchResult(command, request, mailbox, matches, keys.Any(k => k.Kind == SearchKind.ModSeq));
+        if (!result.SaveOnly)
+        {
+            WriteSearchResult(command, request, mailbox, matches, program.Descendants().Any(k => k.Kind == SearchKind.ModSeq));
+        }
+
         await OkAsync(command, "SEARCH completed", allowExpunge: command.IsUid);
     }
+
+    private static bool IsSupportedCharset(string? charset) =>
+        charset is null || charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase);
+
+    private Task<List<int>> EvaluateAsync(SelectedMailbox mailbox, SearchKey program, IReadOnlyList<int>? subset, CancellationToken cancellationToken) =>
+        new SearchEvaluator(_services.Store, mailbox, _services.Time, mailbox.SavedResult).EvaluateAsync(program, subset, _options.FetchBatchSize, cancellationToken);
 
     private void WriteSearchResult(ImapCommand command, SearchRequest request, SelectedMailbox mailbox, List<int> matches, bool withModSeq)
     {
         var numbers = matches.Select(i => command.IsUid ? mailbox.Messages[i].Uid : (uint)(i + 1)).ToList();
-        var highest = matches.Count > 0 ? matches.Max(i => mailbox.Messages[i].ModSeq) : 0;
-        if (!request.Extended && !_rev2)
+        if (!request.Extended && !_modes.Rev2)
         {
             _out.Raw("* SEARCH");
             foreach (var n in numbers)
@@ -99,177 +77,206 @@ public sealed partial class ImapSession
 
             if (withModSeq && numbers.Count > 0)
             {
-                _out.Raw(" (MODSEQ ").Number(highest).Raw(")");
+                _out.Raw(" (MODSEQ ").Number(matches.Max(i => mailbox.Messages[i].ModSeq)).Raw(")");
             }
 
             _out.Crlf();
             return;
         }
 
+        WriteEsearch(command, request.Return, mailbox, matches, numbers, withModSeq);
+    }
+
+    /// <summary>RFC 4731 §3.1 ESEARCH (also for SORT with ESORT, where <paramref name="numbers"/> are in sort order).</summary>
+    private void WriteEsearch(ImapCommand command, SearchReturn options, SelectedMailbox mailbox, List<int> matches, List<uint> numbers, bool withModSeq, bool sorted = false)
+    {
         // RFC 4731 §3.1: an empty RETURN list means ALL.
-        var options = request.ReturnOptions.Count == 0 ? ["ALL"] : request.ReturnOptions;
+        if (options.IsEmpty || (options.Save && !options.Min && !options.Max && !options.Count && !options.Update && options.Partial is null))
+        {
+            options = options with { All = true };
+        }
+
         _out.Raw("* ESEARCH (TAG ").String(command.Tag).Raw(")");
         if (command.IsUid)
         {
             _out.Raw(" UID");
         }
 
-        if (numbers.Count > 0 && options.Contains("MIN"))
+        var reported = new List<int>();
+        if (numbers.Count > 0 && options.Min)
         {
-            _out.Raw(" MIN ").Number(numbers[0]);
+            _out.Raw(" MIN ").Number(sorted ? numbers[0] : numbers.Min());
+            reported.Add(sorted ? matches[0] : matches[numbers.IndexOf(numbers.Min())]);
         }
 
-        if (numbers.Count > 0 && options.Contains("MAX"))
+        if (numbers.Count > 0 && options.Max)
         {
-            _out.Raw(" MAX ").Number(numbers[^1]);
+            _out.Raw(" MAX ").Number(sorted ? numbers[^1] : numbers.Max());
+            reported.Add(sorted ? matches[^1] : matches[numbers.IndexOf(numbers.Max())]);
         }
 
-        if (options.Contains("COUNT"))
+        if (options.Count)
         {
             _out.Raw(" COUNT ").Number(numbers.Count);
         }
 
-        if (numbers.Count > 0 && options.Contains("ALL"))
+        if (numbers.Count > 0 && options.All)
         {
-            _out.Raw(" ALL ").Raw(SequenceSet.Format(numbers));
+            _out.Raw(" ALL ").Raw(sorted ? FormatInOrder(numbers) : SequenceSet.Format(numbers));
+        }
+
+        if (options.Partial is { } partial)
+        {
+            // RFC 5267 §4.4: the positions low..high of the result (1-based), NIL when none is there.
+            var from = (int)Math.Min(partial.Low - 1, numbers.Count);
+            var to = (int)Math.Min(partial.High, numbers.Count);
+            var slice = numbers.Skip(from).Take(Math.Max(0, to - from)).ToList();
+            _out.Raw(" PARTIAL (").Number(partial.Low).Raw(":").Number(partial.High).Space()
+                .Raw(slice.Count == 0 ? "NIL" : sorted ? FormatInOrder(slice) : SequenceSet.Format(slice)).Raw(")");
         }
 
         if (withModSeq && numbers.Count > 0)
         {
-            _out.Raw(" MODSEQ ").Number(highest);
+            // RFC 7162 §3.1.5: with only MIN and/or MAX, the modseq of what was returned; else the highest of all.
+            var counted = (options.Min || options.Max) && !options.All && !options.Count ? reported : matches;
+            _out.Raw(" MODSEQ ").Number(counted.Max(i => mailbox.Messages[i].ModSeq));
         }
 
         _out.Crlf();
     }
 
-    private sealed class SearchContext(ImapSession session, SelectedMailbox mailbox, int index, MessageState state, MessageRecord? record, Dictionary<SearchKey, HashSet<uint>> fullText)
+    /// <summary>Numbers in the given order, with runs of consecutive ascending numbers as ranges (RFC 5267 sort order kept).</summary>
+    private static string FormatInOrder(IReadOnlyList<uint> numbers)
     {
-        private MessagePart? _header;
-        private bool _headerRead;
-
-        public SelectedMailbox Mailbox => mailbox;
-
-        public int Index => index;
-
-        public MessageState State => state;
-
-        public MessageRecord? Record => record;
-
-        public bool InFullText(SearchKey key) => fullText.TryGetValue(key, out var set) && set.Contains(state.Uid);
-
-        /// <summary>The message's top-level header, parsed from the file once (the cached structure keeps offsets, not values).</summary>
-        public MessagePart? Header
+        var parts = new List<string>();
+        var i = 0;
+        while (i < numbers.Count)
         {
-            get
+            var j = i;
+            while (j + 1 < numbers.Count && numbers[j + 1] == numbers[j] + 1)
             {
-                if (!_headerRead && record is not null)
-                {
-                    _headerRead = true;
-                    _header = session.ReadHeader(mailbox, record);
-                }
-
-                return _header;
+                j++;
             }
+
+            parts.Add(j == i ? numbers[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : SequenceSet.Format([numbers[i], numbers[j]]).Replace(',', ':'));
+            i = j + 1;
+        }
+
+        return string.Join(',', parts);
+    }
+
+    /// <summary>RFC 5267 §4.3 CANCELUPDATE "tag" ...: stops updates of those searches.</summary>
+    private async Task CancelUpdateAsync(ImapCommand command)
+    {
+        var selected = (ImapSessionState.Selected)_state;
+        if (command.Arguments.Count == 0 || command.Arguments.Any(a => a is not ImapString))
+        {
+            await BadAsync(command.Tag, "CANCELUPDATE takes the tags of searches");
+            return;
+        }
+
+        foreach (var tag in command.Arguments.Select(a => a.AsText()))
+        {
+            selected.Mailbox.UpdateSearches.RemoveAll(u => u.Tag == tag);
+        }
+
+        await OkAsync(command, "CANCELUPDATE completed");
+    }
+
+    /// <summary>
+    /// After the client heard of changes (its own STORE/EXPUNGE, or other sessions' through a sync): every
+    /// CONTEXT UPDATE search is evaluated again for the changed and new messages, and the differences are sent as
+    /// ESEARCH ADDTO / REMOVEFROM (RFC 5267 §4.3, position 0 as Dovecot sends for unsorted results).
+    /// </summary>
+    private async Task AfterChangesAsync(ImapSessionState.Selected selected, SyncReport report, CancellationToken cancellationToken)
+    {
+        var mailbox = selected.Mailbox;
+        if (report.Changed.Count + report.Added.Count == 0 || mailbox.UpdateSearches.Count == 0)
+        {
+            return;
+        }
+
+        // Expunged messages were taken out of the results as they were reported (SelectedMailbox.ExpungeReported).
+        var touched = report.Changed.Concat(report.Added).Select(mailbox.IndexOf).Where(i => i >= 0).Distinct().Order().ToList();
+        foreach (var update in mailbox.UpdateSearches)
+        {
+            var now = touched.Count == 0 ? [] : (await EvaluateAsync(mailbox, update.Program, touched, cancellationToken)).Select(i => mailbox.Messages[i].Uid).ToHashSet();
+            var added = touched.Select(i => mailbox.Messages[i].Uid).Where(u => now.Contains(u) && !update.Uids.Contains(u)).Order().ToList();
+            var removed = touched.Select(i => mailbox.Messages[i].Uid).Where(u => !now.Contains(u) && update.Uids.Contains(u)).Order().ToList();
+            if (added.Count == 0 && removed.Count == 0)
+            {
+                continue;
+            }
+
+            update.Uids.UnionWith(added);
+            update.Uids.ExceptWith(removed);
+            _out.Raw("* ESEARCH (TAG ").String(update.Tag).Raw(")");
+            if (update.ByUid)
+            {
+                _out.Raw(" UID");
+            }
+
+            if (removed.Count > 0)
+            {
+                var numbers = update.ByUid ? removed : removed.Select(u => (uint)(mailbox.IndexOf(u) + 1)).ToList();
+                _out.Raw(" REMOVEFROM (0 ").Raw(SequenceSet.Format(numbers.Order())).Raw(")");
+            }
+
+            if (added.Count > 0)
+            {
+                var numbers = update.ByUid ? added : added.Select(u => (uint)(mailbox.IndexOf(u) + 1)).ToList();
+                _out.Raw(" ADDTO (0 ").Raw(SequenceSet.Format(numbers.Order())).Raw(")");
+            }
+
+            _out.Crlf();
         }
     }
 
-    private MessagePart? ReadHeader(SelectedMailbox mailbox, MessageRecord record)
+    /// <summary>
+    /// RFC 7162 §3.1: a command that enables CONDSTORE while a mailbox is selected makes the server send
+    /// HIGHESTMODSEQ for it, once.
+    /// </summary>
+    private void EnableCondStore()
     {
-        using var file = _services.Store.OpenMessage(mailbox.Info, record.Info);
-        if (file is null)
+        if (_modes.CondStore)
         {
+            return;
+        }
+
+        _modes.CondStore = true;
+        if (_state is ImapSessionState.Selected selected)
+        {
+            _out.Raw("* OK [").Raw(ImapReplies.Number(ImapCodes.HighestModSeq, selected.Mailbox.ModSeq)).Raw("] Highest").Crlf();
+        }
+    }
+
+    /// <summary>
+    /// The messages a sequence set names: numbers or UIDs, or "$" (RFC 5182: the saved search result, which names
+    /// the same messages for UID and number commands). Null with an error for bad syntax or a number past the end.
+    /// </summary>
+    private static List<int>? ResolveSet(SelectedMailbox mailbox, string text, bool uid, out string? error)
+    {
+        error = null;
+        if (text == "$")
+        {
+            return (mailbox.SavedResult ?? []).Select(mailbox.IndexOf).Where(i => i >= 0).Order().ToList();
+        }
+
+        if (!SequenceSet.TryParse(text, out var set))
+        {
+            error = "Invalid message set";
             return null;
         }
 
-        var length = file.Length;
-        if (record.Structure is { } bytes && MessageStructure.TryDeserialize(bytes, out var structure) && structure is not null)
+        var indexes = mailbox.Resolve(set!, uid);
+        if (indexes is null)
         {
-            length = Math.Min(length, structure.Root.HeaderOffset + structure.Root.HeaderLength);
+            error = "Invalid message sequence number";
         }
 
-        // Headers are bounded (the parser's limits apply); a header-only parse is enough for header keys.
-        var buffer = new byte[Math.Min(length, 1024 * 1024)];
-        file.ReadExactly(buffer);
-        return MimeParser.Parse(buffer).Root;
+        return indexes;
     }
-
-    private static bool Matches(SearchKey key, SearchContext context)
-    {
-        var state = context.State;
-        switch (key.Kind)
-        {
-            case SearchKind.All:
-                return true;
-            case SearchKind.None:
-                return false;
-            case SearchKind.Flag:
-                return (state.Flags & key.Flag) != 0;
-            case SearchKind.NotFlag:
-                return (state.Flags & key.Flag) == 0;
-            case SearchKind.Keyword:
-                return HasKeyword(state, key.Text);
-            case SearchKind.NotKeyword:
-                return !HasKeyword(state, key.Text);
-            case SearchKind.Sequence:
-                return key.Set!.Contains((uint)(context.Index + 1), (uint)context.Mailbox.Count);
-            case SearchKind.Uid:
-                return key.Set!.Contains(state.Uid, context.Mailbox.LargestUid);
-            case SearchKind.ModSeq:
-                return state.ModSeq >= key.Number;
-            case SearchKind.Larger:
-                return context.Record!.Info.CrlfSize > key.Number;
-            case SearchKind.Smaller:
-                return context.Record!.Info.CrlfSize < key.Number;
-            case SearchKind.Before:
-            case SearchKind.On:
-            case SearchKind.Since:
-                return CompareDate(key.Kind, DateOnly.FromDateTime(context.Record!.Info.InternalDate.UtcDateTime), key.Date);
-            case SearchKind.SentBefore:
-            case SearchKind.SentOn:
-            case SearchKind.SentSince:
-                // RFC 9051 §6.4.4: the Date: header, ignoring time and zone (its own calendar date).
-                var sent = DateParser.Parse(context.Header?.GetDecodedValue("Date"));
-                var day = sent is { } s ? DateOnly.FromDateTime(s.DateTime) : DateOnly.FromDateTime(context.Record!.Info.InternalDate.UtcDateTime);
-                return CompareDate(key.Kind switch { SearchKind.SentBefore => SearchKind.Before, SearchKind.SentOn => SearchKind.On, _ => SearchKind.Since }, day, key.Date);
-            case SearchKind.Header:
-                return HeaderContains(context.Header, key.Field, key.Text);
-            case SearchKind.Body:
-                return context.InFullText(key);
-            case SearchKind.Text:
-                return context.InFullText(key) || (context.Header is { } header && header.Headers.Any(h => Contains(h.DecodedValue, key.Text)));
-            case SearchKind.Not:
-                return !Matches(key.Children[0], context);
-            case SearchKind.Or:
-                return Matches(key.Children[0], context) || Matches(key.Children[1], context);
-            case SearchKind.And:
-                return key.Children.All(c => Matches(c, context));
-            default:
-                return false;
-        }
-    }
-
-    private static bool HasKeyword(MessageState state, string keyword) =>
-        state.Keywords.Contains(keyword, StringComparer.OrdinalIgnoreCase)
-        || (string.Equals(keyword, ImapFlags.Forwarded, StringComparison.OrdinalIgnoreCase) && (state.Flags & MaildirFlags.Passed) != 0);
-
-    private static bool CompareDate(SearchKind kind, DateOnly value, DateOnly key) => kind switch
-    {
-        SearchKind.Before => value < key,
-        SearchKind.On => value == key,
-        _ => value >= key,
-    };
-
-    private static bool HeaderContains(MessagePart? header, string field, string text)
-    {
-        if (header is null)
-        {
-            return false;
-        }
-
-        // RFC 9051 §6.4.4: HEADER with an empty string matches every message that has the field.
-        return header.GetHeaders(field).Any(h => text.Length == 0 || Contains(h.DecodedValue, text) || Contains(System.Text.Encoding.UTF8.GetString(h.RawValue), text));
-    }
-
-    private static bool Contains(string? value, string text) =>
-        value is not null && CultureInfo.InvariantCulture.CompareInfo.IndexOf(value, text, CompareOptions.IgnoreCase | CompareOptions.IgnoreNonSpace) >= 0;
 }
+
+/// <summary>A CONTEXT UPDATE search (RFC 5267 §4.3): its tag, program, and the UIDs of its current result.</summary>
+public sealed record UpdateSearch(string Tag, SearchKey Program, bool ByUid, HashSet<uint> Uids);

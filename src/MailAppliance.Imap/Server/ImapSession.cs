@@ -24,10 +24,9 @@ public sealed partial class ImapSession
     private readonly BoundedLineReader _lines;
     private ImapResponseWriter _out;
     private ImapSessionState _state = new ImapSessionState.NotAuthenticated();
+    private readonly SessionModes _modes = new();
     private int _errors;
-    private bool _condStore;
-    private bool _utf8;
-    private bool _rev2;
+    private bool _compressed;
 
     public ImapSession(ClientConnection connection, ImapServerOptions options, ImapServices services, ILogger logger)
     {
@@ -55,7 +54,7 @@ public sealed partial class ImapSession
         });
         try
         {
-            _out.Raw("* OK [CAPABILITY ").Raw(Capabilities()).Raw("] ").Raw(_options.Hostname).Raw(" IMAP ready").Crlf();
+            _out.Raw("* OK [" + ImapCodes.Capability + " ").Raw(Capabilities()).Raw("] ").Raw(_options.Hostname).Raw(" IMAP ready").Crlf();
             while (_state is not ImapSessionState.Logout && !cancellationToken.IsCancellationRequested)
             {
                 var read = await ReadCommandAsync(cancellationToken);
@@ -113,6 +112,8 @@ public sealed partial class ImapSession
             {
                 selected.Mailbox.Dispose();
             }
+
+            _notify?.Dispose();
         }
     }
 
@@ -142,20 +143,28 @@ public sealed partial class ImapSession
         }
         catch (MailstoreException e)
         {
+            // The store's own reasons; its message is for the log (it names paths and ids), not for the client.
+            _logger.LogMailstoreRefusal(e, command.Name, e.Error);
             await NoAsync(command.Tag, e.Error switch
             {
-                MailstoreError.NoSuchMailbox => "[NONEXISTENT] " + e.Message,
-                MailstoreError.MailboxExists => "[ALREADYEXISTS] " + e.Message,
-                MailstoreError.OverQuota => "[OVERQUOTA] " + e.Message,
-                MailstoreError.InvalidName => "[CANNOT] " + e.Message,
-                _ => "[SERVERBUG] " + e.Message,
+                MailstoreError.NoSuchMailbox => ImapReplies.NoSuchMailbox,
+                MailstoreError.MailboxExists => ImapReplies.MailboxExists,
+                MailstoreError.OverQuota => ImapReplies.OverQuota,
+                MailstoreError.InvalidName => ImapReplies.InvalidMailboxName,
+                _ => ImapReplies.ServerBug,
             });
         }
         catch (Exception e) when (StorageFailures.IsDatabase(e))
         {
             // RFC 5530 UNAVAILABLE: the database or the disk failed; the client may retry.
-            _logger.LogError(e, "{Command} failed", command.Name);
-            await NoAsync(command.Tag, "[UNAVAILABLE] Temporary failure, try again later");
+            _logger.LogCommandUnavailable(e, command.Name);
+            await NoAsync(command.Tag, ImapReplies.Unavailable);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or MailboxGoneException or IOException))
+        {
+            // A bug (an I/O failure is the connection's: it ends the session): the session goes on, the client hears a generic SERVERBUG (RFC 5530), the log has the rest.
+            _logger.LogCommandFailed(e, command.Name);
+            await NoAsync(command.Tag, ImapReplies.ServerBug);
         }
     }
 
@@ -168,10 +177,13 @@ public sealed partial class ImapSession
         Tagged(command.Tag, "OK", text);
     }
 
-    private Task NoAsync(string tag, string text)
+    /// <summary>A tagged OK carrying a response code (<c>OK [CODE] text</c>).</summary>
+    private Task OkAsync(ImapCommand command, string code, string text, bool allowExpunge = true) => OkAsync(command, "[" + code + "] " + text, allowExpunge);
+
+    private Task NoAsync(string tag, ImapReply reply)
     {
         _errors = 0;
-        Tagged(tag, "NO", text);
+        Tagged(tag, reply.StatusWord, reply.ToString());
         return Task.CompletedTask;
     }
 
@@ -191,13 +203,16 @@ public sealed partial class ImapSession
     {
         if (_state is ImapSessionState.Selected selected)
         {
-            await selected.Mailbox.SyncAsync(_services.Store, _out, allowExpunge, force, _condStore, cancellationToken);
+            var report = await selected.Mailbox.SyncAsync(_services.Store, _out, allowExpunge, force, cancellationToken);
+            await AfterChangesAsync(selected, report, cancellationToken);
         }
+
+        await NotifyOtherMailboxesAsync(cancellationToken);
     }
 
     private string Capabilities()
     {
-        var caps = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE");
+        var caps = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ LITERAL- SASL-IR ID ENABLE IDLE");
         if (_state is ImapSessionState.NotAuthenticated)
         {
             if (!_connection.IsTls)
@@ -216,8 +231,17 @@ public sealed partial class ImapSession
         }
         else
         {
-            caps.Append(" NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE ESEARCH")
-                .Append(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE STATUS=SIZE BINARY UTF8=ACCEPT");
+            caps.Append(" NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS")
+                .Append(" CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH CONTEXT=SORT SORT SORT=DISPLAY")
+                .Append(" THREAD=REFERENCES THREAD=ORDEREDSUBJECT MULTIAPPEND CATENATE NOTIFY METADATA METADATA-SERVER PREVIEW OBJECTID")
+                .Append(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE STATUS=SIZE BINARY UTF8=ACCEPT I18NLEVEL=1")
+                .Append(" APPENDLIMIT=").Append(_options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (!_compressed)
+        {
+            // RFC 4978 §3: not announced once compression is active.
+            caps.Append(" COMPRESS=DEFLATE");
         }
 
         return caps.ToString();
@@ -274,7 +298,7 @@ public sealed partial class ImapSession
 
                 segments.Add(new TextSegment(line[..textLength]));
                 var tag = head?.Tag ?? "*";
-                var isAppend = head?.Name is "APPEND";
+                var isAppend = head?.Name is "APPEND" or "REPLACE" or "UID REPLACE";
                 var limit = isAppend ? _options.MaxAppendSize : _options.MaxLiteralSize;
                 total += marker.Size;
                 if (marker.Size > limit || total > limit + _options.MaxLiteralSize)
@@ -285,7 +309,8 @@ public sealed partial class ImapSession
                         return new ReadResult(ReadStatus.Fatal, null, tag, "Literal too large");
                     }
 
-                    Tagged(tag, isAppend ? "NO" : "BAD", isAppend ? "[TOOBIG] Message too large" : "Literal too large");
+                    var refusal = isAppend ? ImapReplies.TooBig : ImapReplies.Bad("Literal too large");
+                    Tagged(tag, refusal.StatusWord, refusal.ToString());
                     return new ReadResult(ReadStatus.Answered, null, tag, "");
                 }
 
@@ -301,7 +326,7 @@ public sealed partial class ImapSession
                     await _out.FlushAsync(cancellationToken);
                 }
 
-                var value = await ReadLiteralAsync(marker.Size, files, cancellationToken);
+                var value = await ReadLiteralAsync(marker.Size, marker.Binary, files, cancellationToken);
                 if (value is null)
                 {
                     return new ReadResult(ReadStatus.Closed, null, "*", "");
@@ -334,7 +359,7 @@ public sealed partial class ImapSession
     }
 
     /// <summary>Reads a literal's bytes: into memory when small, into a temporary file otherwise.</summary>
-    private async Task<ImapValue?> ReadLiteralAsync(long size, List<LiteralFile> files, CancellationToken cancellationToken)
+    private async Task<ImapValue?> ReadLiteralAsync(long size, bool binary, List<LiteralFile> files, CancellationToken cancellationToken)
     {
         Stream sink;
         LiteralFile? file = null;
@@ -377,11 +402,11 @@ public sealed partial class ImapSession
 
             if (file is null)
             {
-                return new ImapString(((MemoryStream)sink).ToArray(), true);
+                return new ImapString(((MemoryStream)sink).ToArray(), true, binary);
             }
         }
 
-        return new ImapFileLiteral(file);
+        return new ImapFileLiteral(file, binary);
     }
 
     // ---- shared helpers ---------------------------------------------------------------------------------------
@@ -398,7 +423,7 @@ public sealed partial class ImapSession
         }
 
         text = text.TrimEnd(MailboxName.Separator);
-        var result = _utf8 && text.Any(c => c >= 0x80) ? MailboxName.FromImap(text) : MailboxName.FromModifiedUtf7(text);
+        var result = _modes.Utf8 && text.Any(c => c >= 0x80) ? MailboxName.FromImap(text) : MailboxName.FromModifiedUtf7(text);
         if (!result.Succeeded)
         {
             error = "Invalid mailbox name: " + result.Failure!.Reason;
@@ -409,11 +434,11 @@ public sealed partial class ImapSession
     }
 
     /// <summary>A mailbox name in its wire form.</summary>
-    private string EncodeMailboxName(MailboxName name) => _utf8 ? name.Name : name.ToModifiedUtf7();
+    private string EncodeMailboxName(MailboxName name) => _modes.Utf8 ? name.Name : name.ToModifiedUtf7();
 
     private void WriteMailboxName(MailboxName name)
     {
-        if (_utf8)
+        if (_modes.Utf8)
         {
             _out.String(name.Name);
         }

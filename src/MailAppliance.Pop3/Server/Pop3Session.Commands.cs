@@ -292,6 +292,9 @@ public sealed partial class Pop3Session
         WriteLines(Listing(maildrop, maildrop.UniqueIdOf));
     }
 
+    // Bytes of a message sent between flushes: large enough for whole socket writes, small enough to stream.
+    private const int FlushThreshold = 64 * 1024;
+
     /// <summary>RFC 1939 §5 RETR msg.</summary>
     private async Task RetrAsync(Pop3Command command, Maildrop maildrop, CancellationToken cancellationToken)
     {
@@ -394,6 +397,7 @@ public sealed partial class Pop3Session
         var encoder = new MessageEncoder(topLines);
         var output = _connection.Output;
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var unflushed = 0L;
         // A client that stops reading must not hold the session (and the maildrop lock) forever.
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
@@ -420,6 +424,14 @@ public sealed partial class Pop3Session
                 }
 
                 encoder.Encode(buffer.AsSpan(0, read), output);
+                unflushed += read;
+                if (unflushed < FlushThreshold)
+                {
+                    // A small message goes out with its terminator in one write, when the session next waits.
+                    continue;
+                }
+
+                unflushed = 0;
                 stalled.CancelAfter(_options.IdleTimeout);
                 try
                 {

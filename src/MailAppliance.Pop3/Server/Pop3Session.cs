@@ -132,7 +132,12 @@ public sealed partial class Pop3Session
         await ReplyAsync(reply);
     }
 
-    private async Task ReplyAsync(Pop3Reply reply) => await _connection.Output.WriteAsync(reply.ToBytes());
+    /// <summary>Queues a reply; it goes out when the session next waits for the client (or a long response fills a buffer).</summary>
+    private Task ReplyAsync(Pop3Reply reply)
+    {
+        _connection.Output.Write(reply.ToBytes());
+        return Task.CompletedTask;
+    }
 
     /// <summary>The lines of a multi-line response (none starts with "."), then its terminator (RFC 1939 §3).</summary>
     private void WriteLines(IEnumerable<string> lines)

@@ -32,11 +32,16 @@ public sealed class Authenticator
     private readonly AccountDirectory _directory;
     private readonly PasswordHasher _hasher;
     private readonly string _decoyHash;
+    private readonly VerifiedCredentialsCache? _cache;
 
-    public Authenticator(AccountDirectory directory, PasswordHasher hasher)
+    /// <param name="directory">The users and their hashes.</param>
+    /// <param name="hasher">Hashing as configured (Auth:Pbkdf2Iterations).</param>
+    /// <param name="cache">Logins verified lately (null: every login pays the full key derivation).</param>
+    public Authenticator(AccountDirectory directory, PasswordHasher hasher, VerifiedCredentialsCache? cache = null)
     {
         _directory = directory;
         _hasher = hasher;
+        _cache = cache;
         _decoyHash = hasher.Hash(Guid.NewGuid().ToString("N"));
     }
 
@@ -81,7 +86,14 @@ public sealed class Authenticator
             return AuthenticationResult.Failed;
         }
 
+        var generation = _cache?.Generation ?? 0;
         var found = await _directory.FindLoginAsync(address, cancellationToken);
+        if (found is { } known && _cache?.Find(address, password, known.PasswordHash) is { } remembered)
+        {
+            // Verified lately against this very hash: no key derivation (a mismatch falls through to the full check).
+            return new AuthenticationResult(AuthenticationStatus.Succeeded, remembered.UserId, remembered.Address);
+        }
+
         if (found is not { } account)
         {
             // Spend the same time as a real check, so timing does not tell which accounts exist.
@@ -95,11 +107,14 @@ public sealed class Authenticator
             return AuthenticationResult.Failed;
         }
 
+        var stored = account.PasswordHash;
         if (verification == PasswordVerification.SucceededNeedsRehash)
         {
-            await _directory.SetPasswordAsync(address, _hasher.Hash(password), cancellationToken);
+            stored = _hasher.Hash(password);
+            await _directory.SetPasswordAsync(address, stored, cancellationToken);
         }
 
+        _cache?.Remember(address, password, stored, account.UserId, address, generation);
         return new AuthenticationResult(AuthenticationStatus.Succeeded, account.UserId, address);
     }
 }

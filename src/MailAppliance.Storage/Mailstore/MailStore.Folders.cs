@@ -155,6 +155,7 @@ public sealed partial class MailStore
                     WHERE q.user_id = @user
                     """, new { id = mailbox.Id, user = user.Id }, transaction, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition("DELETE FROM mailboxes WHERE id = @id", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken));
+                Catalog.Forget(mailbox.Id);
                 await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailbox.Id}:deleted:0" }, transaction, cancellationToken: cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
             }

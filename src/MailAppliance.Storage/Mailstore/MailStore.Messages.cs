@@ -24,8 +24,11 @@ public sealed record CopyResult(uint UidValidity, IReadOnlyList<uint> SourceUids
 public sealed partial class MailStore
 {
     /// <summary>
-    /// Changes flags and keywords: each file is renamed in cur/ (the flags live in its name), and the index rows get
-    /// the new flags and one new modseq for the whole command, in one transaction with a NOTIFY.
+    /// Changes flags and keywords: the index rows get the new flags and one new modseq for the whole command, in one
+    /// transaction with a NOTIFY and a <c>maildir_flag_sync</c> mark; the maildir file names (where the flags live
+    /// on disk) follow in the background (<see cref="SyncMaildirFlagsAsync(long, CancellationToken)"/>), so the
+    /// client does not wait for a rename per message. The mark is committed with the flags and removed only once
+    /// the renames are on disk: a crash before that leaves it, and recovery renames then (migration 0021).
     /// </summary>
     public async Task<StoreResult> StoreFlagsAsync(
         MailUser user, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, FlagMode mode, MaildirFlags flags, IReadOnlyList<string> keywords,
@@ -36,14 +39,14 @@ public sealed partial class MailStore
         var modified = new List<uint>();
         await WithUserLockAsync(connection, user, exclusive: false, async () =>
         {
-            var folder = new MaildirFolder(mailbox.FolderPath);
-            var rows = await RowsAsync(connection, null, mailbox, uids, cancellationToken);
-            var keywordFile = KeywordsFile.Read(folder.Path);
-            var rowUpdates = new List<(long Uid, int Flags, string Keywords, string File)>();
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+            // The mailbox row's lock serialises STOREs on the mailbox, so the rows read next include every earlier
+            // STORE's changes (no lost update between two sessions changing different flags of one message).
             var modseq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = @id RETURNING highestmodseq", new { id = mailbox.Id }, transaction, cancellationToken: cancellationToken));
-            foreach (var row in rows)
+            var rowUpdates = new List<(long Uid, int Flags, string Keywords)>();
+            foreach (var row in await FlagRowsAsync(connection, transaction, mailbox, uids, cancellationToken))
             {
                 if (unchangedSince is { } limit && row.ModSeq > limit)
                 {
@@ -57,66 +60,69 @@ public sealed partial class MailStore
                     FlagMode.Add => row.Flags | flags,
                     _ => row.Flags & ~flags,
                 };
-                var newKeywords = mode switch
-                {
-                    FlagMode.Replace => keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
-                    FlagMode.Add => row.Keywords.Union(keywords, StringComparer.OrdinalIgnoreCase).ToList(),
-                    _ => row.Keywords.Except(keywords, StringComparer.OrdinalIgnoreCase).ToList(),
-                };
-                if (newFlags == row.Flags && newKeywords.Order(StringComparer.Ordinal).SequenceEqual(row.Keywords.Order(StringComparer.Ordinal)))
+                var newKeywords = keywords.Count == 0 && mode != FlagMode.Replace
+                    ? row.Keywords
+                    : mode switch
+                    {
+                        FlagMode.Replace => keywords.Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                        FlagMode.Add => row.Keywords.Union(keywords, StringComparer.OrdinalIgnoreCase).ToArray(),
+                        _ => row.Keywords.Except(keywords, StringComparer.OrdinalIgnoreCase).ToArray(),
+                    };
+                if (newFlags == row.Flags && (ReferenceEquals(newKeywords, row.Keywords) || newKeywords.Order(StringComparer.Ordinal).SequenceEqual(row.Keywords.Order(StringComparer.Ordinal))))
                 {
                     continue;
                 }
 
-                var indexes = new List<int>();
-                foreach (var keyword in newKeywords)
-                {
-                    var index = keywordFile.IndexOf(keyword);
-                    if (index < 0)
-                    {
-                        var added = await KeywordsFile.GetOrAddAsync(folder.Path, keyword, _options.Locks, _time, cancellationToken);
-                        index = added.Succeeded ? added.Value : -1;
-                        keywordFile = KeywordsFile.Read(folder.Path);
-                    }
-
-                    if (index >= 0)
-                    {
-                        indexes.Add(index);
-                    }
-                }
-
-                var entry = Locate(folder, row);
-                if (entry is null)
-                {
-                    continue; // expunged behind our back: nothing to flag
-                }
-
-                var renamed = folder.SetFlags(entry, newFlags, indexes);
-                if (!renamed.Succeeded)
-                {
-                    continue;
-                }
-
-                rowUpdates.Add(((long)row.Uid, (int)newFlags, string.Join(KeywordSeparator, newKeywords), RelativeName(renamed.Value)));
-                if (rowUpdates.Count >= FlagUpdateBatch)
-                {
-                    await UpdateFlagRowsAsync(connection, transaction, mailbox.Id, modseq, rowUpdates, cancellationToken);
-                }
-
+                rowUpdates.Add((row.Uid, (int)newFlags, string.Join(KeywordSeparator, newKeywords)));
                 changed.Add(new FlagUpdate(row.Uid, newFlags, newKeywords, modseq));
             }
 
-            await UpdateFlagRowsAsync(connection, transaction, mailbox.Id, modseq, rowUpdates, cancellationToken);
             if (changed.Count == 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
                 return;
             }
 
-            await NotifyAsync(connection, transaction, mailbox.Id, "flags", modseq, cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE messages m SET flags = u.flags, keywords = CASE WHEN u.keywords = '' THEN '{}'::text[] ELSE string_to_array(u.keywords, @separator) END, modseq = @modseq
+                FROM unnest(@uids, @flags, @keywords) AS u(uid, flags, keywords)
+                WHERE m.mailbox_id = @id AND m.uid = u.uid;
+                INSERT INTO maildir_flag_sync (mailbox_id, from_modseq, to_modseq) VALUES (@id, @modseq, @modseq)
+                ON CONFLICT (mailbox_id) DO UPDATE SET to_modseq = excluded.to_modseq;
+                SELECT pg_notify('mailbox_changed', @payload);
+                """,
+                new
+                {
+                    id = mailbox.Id, modseq, separator = KeywordSeparator, payload = $"{mailbox.Id}:flags:{modseq}",
+                    uids = rowUpdates.Select(r => r.Uid).ToArray(), flags = rowUpdates.Select(r => r.Flags).ToArray(), keywords = rowUpdates.Select(r => r.Keywords).ToArray(),
+                },
+                transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
         });
+
+        if (changed.Count > 0)
+        {
+            ScheduleFlagSync(mailbox.Id);
+        }
+
         return new StoreResult(changed, modified);
+    }
+
+    /// <summary>The flag state of the given messages, read in the caller's transaction (a narrow row reader, no mapping library).</summary>
+    private static async Task<List<(uint Uid, MaildirFlags Flags, string[] Keywords, long ModSeq)>> FlagRowsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken)
+    {
+        var rows = new List<(uint, MaildirFlags, string[], long)>(uids.Count);
+        await using var command = new NpgsqlCommand("SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) ORDER BY uid", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(((uint)reader.GetInt64(0), (MaildirFlags)reader.GetInt32(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3)));
+        }
+
+        return rows;
     }
 
     /// <summary>
@@ -225,11 +231,19 @@ public sealed partial class MailStore
                 {
                     var (row, delivery, name) = staged[i];
                     await connection.ExecuteAsync(new CommandDefinition("""
-                        INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
-                                              envelope, body, bodystructure, structure, search)
-                        SELECT @target, @uid, @baseName, @file, size, crlf_size, internal_date, flags, keywords, @modseq, true,
-                               envelope, body, bodystructure, structure, search
-                        FROM messages WHERE mailbox_id = @source AND uid = @sourceUid
+                        INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending)
+                        SELECT @target, @uid, @baseName, @file, size, crlf_size, internal_date, flags, keywords, @modseq, true
+                        FROM messages WHERE mailbox_id = @source AND uid = @sourceUid;
+                        INSERT INTO message_views (mailbox_id, uid, envelope, body, bodystructure, structure, sort_keys)
+                        SELECT @target, @uid, envelope, body, bodystructure, structure, sort_keys
+                        FROM message_views WHERE mailbox_id = @source AND uid = @sourceUid;
+                        INSERT INTO search_pending (mailbox_id, uid, header, mime, addresses, body, complete)
+                        SELECT @target, @uid, coalesce(s.header, p.header), coalesce(s.mime, p.mime), coalesce(s.addresses, p.addresses),
+                               coalesce(s.body, p.body), coalesce(s.complete, p.complete)
+                        FROM messages m
+                        LEFT JOIN message_search s ON s.mailbox_id = m.mailbox_id AND s.uid = m.uid
+                        LEFT JOIN search_pending p ON p.mailbox_id = m.mailbox_id AND p.uid = m.uid
+                        WHERE m.mailbox_id = @source AND m.uid = @sourceUid
                         """, new { target = target.Id, uid = first.FirstUid + i, baseName = name.BaseName, file = MaildirFolder.TmpDirectory + "/" + Path.GetFileName(delivery.TmpPath),
                             modseq = first.ModSeq, source = source.Id, sourceUid = (long)row.Uid }, transaction, cancellationToken: cancellationToken));
                 }
@@ -332,31 +346,6 @@ public sealed partial class MailStore
 
     // Keywords are IMAP atoms (no control characters), so the unit separator can join them for one array column.
     private const string KeywordSeparator = "\u001f";
-    private const int FlagUpdateBatch = 1000;
-
-    /// <summary>The index side of a STORE: the rows of renamed files, many per statement (one round trip per batch, not per message).</summary>
-    private static async Task UpdateFlagRowsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, long modseq, List<(long Uid, int Flags, string Keywords, string File)> rows, CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE messages m SET flags = u.flags, keywords = CASE WHEN u.keywords = '' THEN '{}'::text[] ELSE string_to_array(u.keywords, @separator) END,
-                                  modseq = @modseq, file_name = u.file
-            FROM unnest(@uids, @flags, @keywords, @files) AS u(uid, flags, keywords, file)
-            WHERE m.mailbox_id = @id AND m.uid = u.uid
-            """,
-            new
-            {
-                id = mailboxId, modseq, separator = KeywordSeparator, uids = rows.Select(r => r.Uid).ToArray(), flags = rows.Select(r => r.Flags).ToArray(),
-                keywords = rows.Select(r => r.Keywords).ToArray(), files = rows.Select(r => r.File).ToArray(),
-            },
-            transaction, cancellationToken: cancellationToken));
-        rows.Clear();
-    }
 
     private static Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long mailboxId, string kind, long modseq, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mailbox_changed', @payload)", new { payload = $"{mailboxId}:{kind}:{modseq}" }, transaction, cancellationToken: cancellationToken));

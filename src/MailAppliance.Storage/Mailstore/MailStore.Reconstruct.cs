@@ -97,6 +97,22 @@ public sealed partial class MailStore
             "SELECT id, uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE user_id = @user AND name = @name",
             new { user = user.Id, name = name.Name }, cancellationToken: cancellationToken));
 
+        // Flags committed by STOREs whose renames had not reached the disk: the files get them first, since what
+        // follows takes flags from file names (migration 0021).
+        if (row is { } marked)
+        {
+            var info = new MailboxInfo(marked.Id, user.Id, name, (uint)marked.UidValidity, (uint)marked.UidNext, marked.HighestModSeq, folder.Path);
+            for (var round = 0; round < 100; round++)
+            {
+                var mark = await connection.QuerySingleOrDefaultAsync<(long From, long To)?>(new CommandDefinition(
+                    "SELECT from_modseq, to_modseq FROM maildir_flag_sync WHERE mailbox_id = @id", new { id = marked.Id }, cancellationToken: cancellationToken));
+                if (mark is not { } m || await ApplyFlagSyncAsync(connection, info, m.From, m.To, cancellationToken))
+                {
+                    break;
+                }
+            }
+        }
+
         // Deliveries committed in the index but not yet moved into new/: finish them with their UID.
         var pending = row is null ? [] : (await connection.QueryAsync<(long Uid, string BaseName, string FileName)>(new CommandDefinition(
             "SELECT uid, base_name, file_name FROM messages WHERE mailbox_id = @id AND pending", new { id = row.Value.Id }, cancellationToken: cancellationToken))).ToList();
@@ -200,16 +216,17 @@ public sealed partial class MailStore
         await transaction.CommitAsync(cancellationToken);
 
         folder.DeleteStaleTmpFiles(_options.StaleTmpAge, _time);
+        // Rows may have been rewritten: this process forgets what it knew of them (other processes see the
+        // reconstruct's notification and reread their sessions' views; message facts are immutable per UID).
+        Catalog.Forget(mailboxId);
         return (mailboxId, current.Count, added.Count, toParse.Count);
     }
 
     /// <summary>
-    /// Parses the files and inserts their rows as a pipeline, so that the client's parsing, PostgreSQL's
-    /// <c>to_tsvector</c> and the inserts into <c>messages</c> (with its indexes) overlap instead of following one
-    /// another, and memory holds a few chunks instead of every parsed message. Chunks of files are parsed on all
-    /// cores; each chunk's search vectors are computed by <c>to_tsvector</c> on a connection of its own (a pure
-    /// function: outside the reconstruct's transaction, several chunks at once); the rows, vectors included, go
-    /// into <c>messages</c> by binary <c>COPY</c> in the reconstruct's transaction, in UID order.
+    /// Parses the files and inserts their rows as a pipeline, so that the client's parsing (with the search text and
+    /// sort keys) and the inserts into <c>messages</c> (with its indexes) overlap instead of following one another,
+    /// and memory holds a few chunks instead of every parsed message. Chunks of files are parsed on all cores; the
+    /// rows go into <c>messages</c> by binary <c>COPY</c> in the reconstruct's transaction, in UID order.
     /// </summary>
     private async Task InsertParsedAsync(
         NpgsqlConnection connection, long mailboxId, long modseq, MaildirKeywords keywords,
@@ -242,37 +259,61 @@ public sealed partial class MailStore
 
         try
         {
-            await using var copy = await connection.BeginBinaryImportAsync("""
-                COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq,
-                               envelope, body, bodystructure, structure, search) FROM STDIN (FORMAT BINARY)
-                """, cancellationToken);
+            var inserted = new List<long>(files.Count);
             await foreach (var pending in chunks.Reader.ReadAllAsync(cancellationToken))
             {
+                // Two COPYs per chunk (one connection runs one at a time): the rows, then their views.
                 var chunk = await pending;
-                for (var i = 0; i < chunk.Files.Length; i++)
+                await using (var copy = await connection.BeginBinaryImportAsync("""
+                    COPY messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq) FROM STDIN (FORMAT BINARY)
+                    """, cancellationToken))
                 {
-                    var (record, entry) = chunk.Files[i];
-                    var index = chunk.Indexes[i];
-                    await copy.StartRowAsync(cancellationToken);
-                    await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync((long)record.Uid, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
-                    await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
-                    await copy.WriteAsync(KeywordNames(keywords, entry), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                    await copy.WriteAsync(modseq, NpgsqlDbType.Bigint, cancellationToken);
-                    await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
-                    await copy.WriteAsync(chunk.Vectors[i], NpgsqlDbType.TsVector, cancellationToken);
+                    for (var i = 0; i < chunk.Files.Length; i++)
+                    {
+                        var (record, entry) = chunk.Files[i];
+                        var index = chunk.Indexes[i];
+                        await copy.StartRowAsync(cancellationToken);
+                        await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync((long)record.Uid, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(entry.BaseName, NpgsqlDbType.Text, cancellationToken);
+                        await copy.WriteAsync(RelativeName(entry), NpgsqlDbType.Text, cancellationToken);
+                        await copy.WriteAsync(index.Size, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(index.CrlfSize, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(entry.InternalDate.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
+                        await copy.WriteAsync((int)entry.Flags, NpgsqlDbType.Integer, cancellationToken);
+                        await copy.WriteAsync(KeywordNames(keywords, entry), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                        await copy.WriteAsync(modseq, NpgsqlDbType.Bigint, cancellationToken);
+                        inserted.Add((long)record.Uid);
+                    }
+
+                    await copy.CompleteAsync(cancellationToken);
+                }
+
+                await using (var copy = await connection.BeginBinaryImportAsync("""
+                    COPY message_views (mailbox_id, uid, envelope, body, bodystructure, structure, sort_keys) FROM STDIN (FORMAT BINARY)
+                    """, cancellationToken))
+                {
+                    for (var i = 0; i < chunk.Files.Length; i++)
+                    {
+                        var index = chunk.Indexes[i];
+                        await copy.StartRowAsync(cancellationToken);
+                        await copy.WriteAsync(mailboxId, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync((long)chunk.Files[i].Record.Uid, NpgsqlDbType.Bigint, cancellationToken);
+                        await copy.WriteAsync(index.Envelope, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.Body, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.BodyStructure, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.Structure, NpgsqlDbType.Bytea, cancellationToken);
+                        await copy.WriteAsync(index.SortKeys, NpgsqlDbType.Bytea, cancellationToken);
+                    }
+
+                    await copy.CompleteAsync(cancellationToken);
                 }
             }
 
-            await copy.CompleteAsync(cancellationToken);
+            // The search indexer reads these messages again (their text would not fit in memory by the thousand).
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO search_pending (mailbox_id, uid) SELECT @id, unnest(@uids) ON CONFLICT DO NOTHING",
+                new { id = mailboxId, uids = inserted.ToArray() }, cancellationToken: cancellationToken));
         }
         catch
         {
@@ -292,19 +333,17 @@ public sealed partial class MailStore
         }
     }
 
-    private sealed record ParsedChunk((UidListRecord Record, MaildirEntry Entry)[] Files, IndexedMessage[] Indexes, NpgsqlTsVector[] Vectors);
+    private sealed record ParsedChunk((UidListRecord Record, MaildirEntry Entry)[] Files, IndexedMessage[] Indexes);
 
     private Task<ParsedChunk> ParseChunkAsync((UidListRecord Record, MaildirEntry Entry)[] files, CancellationToken cancellationToken)
     {
-        // Parsing and the search words (the same SearchWords as a delivery's) on all cores, off the database.
+        // Parsing and the search text (the same SearchText as a delivery's) on all cores, off the database.
         var indexes = new IndexedMessage[files.Length];
-        var vectors = new NpgsqlTsVector[files.Length];
         Parallel.For(0, files.Length, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             indexes[i] = MessageIndexer.IndexFile(files[i].Entry.Path, _options.MaxSearchTextBytes);
-            vectors[i] = indexes[i].SearchVector;
         });
-        return Task.FromResult(new ParsedChunk(files, indexes, vectors));
+        return Task.FromResult(new ParsedChunk(files, indexes));
     }
 
     private static string RelativeName(MaildirEntry entry) =>
@@ -380,9 +419,28 @@ public sealed partial class MailStore
             await ReconstructUserAsync(new MailUser(id, Core.Addresses.MailAddress.Parse(address)), null, cancellationToken);
         }
 
+        // File names that a crash left behind their committed flags.
+        await SyncAllMaildirFlagsAsync(cancellationToken);
         return users.Count;
     }
 
     /// <summary>Like Dovecot: the creation time in seconds, which changes whenever a mailbox is created anew.</summary>
-    private uint NewUidValidity() => (uint)Math.Max(1, _time.GetUtcNow().ToUnixTimeSeconds());
+    /// <summary>
+    /// The time in seconds, as Dovecot chooses it, but never the same value twice in this process: a mailbox deleted and
+    /// created again within a second must not get its old UIDVALIDITY back (RFC 9051 §2.3.1.1: a client holding
+    /// UIDs of the old mailbox would take them for the new one's).
+    /// </summary>
+    private uint NewUidValidity()
+    {
+        var now = (uint)Math.Max(1, _time.GetUtcNow().ToUnixTimeSeconds());
+        while (true)
+        {
+            var last = Volatile.Read(ref _lastUidValidity);
+            var next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _lastUidValidity, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
 }

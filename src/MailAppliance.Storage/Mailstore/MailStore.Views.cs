@@ -17,7 +17,7 @@ public sealed record MailboxSnapshot(long HighestModSeq, uint UidNext, MessageSt
 public sealed record MailboxChanges(bool Exists, long HighestModSeq, uint UidNext, IReadOnlyList<MessageState> Changed, IReadOnlyList<uint> Expunged);
 
 /// <summary>STATUS (RFC 3501 §6.3.10, RFC 9051, RFC 8438 SIZE) figures of one mailbox.</summary>
-public sealed record MailboxStatus(long Messages, long Unseen, long Deleted, long Size, uint UidNext, uint UidValidity, long HighestModSeq, uint? FirstUnseenUid);
+public sealed record MailboxStatus(long Messages, long Unseen, long Deleted, long Size, uint UidNext, uint UidValidity, long HighestModSeq, uint? FirstUnseenUid, long Recent = 0);
 
 /// <summary>A user's quota: usage, and the limits (null = unlimited).</summary>
 public sealed record QuotaState(long Bytes, long? BytesLimit, long Messages, long? MessagesLimit);
@@ -56,7 +56,7 @@ public sealed partial class MailStore
 
     /// <summary>
     /// Every message's UID, flags, keywords and modseq (pending deliveries included: their UIDs are final). Read
-    /// from the covering index <c>messages_state</c> (an index-only scan: the wide rows stay on disk) into a compact
+    /// from the primary key, which carries flags and modseq (migrations 0005, 0021) (an index-only scan: the wide rows stay on disk) into a compact
     /// list; keywords come from the few rows that have any. (A binary COPY measured no faster than this reader.)
     /// </summary>
     public async Task<MailboxSnapshot> LoadSnapshotAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
@@ -223,13 +223,14 @@ public sealed partial class MailStore
     /// <summary>The rows of the given UIDs (in UID order) with the asked-for views; UIDs without a row are skipped.</summary>
     public async Task<IReadOnlyList<MessageRecord>> FetchRecordsAsync(MailboxInfo mailbox, IReadOnlyCollection<uint> uids, MessageViews views, CancellationToken cancellationToken)
     {
-        var columns = "uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq"
-            + ((views & MessageViews.Envelope) != 0 ? ", envelope" : ", NULL::bytea")
-            + ((views & MessageViews.Body) != 0 ? ", body" : ", NULL::bytea")
-            + ((views & MessageViews.BodyStructure) != 0 ? ", bodystructure" : ", NULL::bytea")
-            + ((views & MessageViews.Structure) != 0 ? ", structure" : ", NULL::bytea");
+        var columns = "m.uid, m.base_name, m.file_name, m.size, m.crlf_size, m.internal_date, m.flags, m.keywords, m.modseq"
+            + ((views & MessageViews.Envelope) != 0 ? ", v.envelope" : ", NULL::bytea")
+            + ((views & MessageViews.Body) != 0 ? ", v.body" : ", NULL::bytea")
+            + ((views & MessageViews.BodyStructure) != 0 ? ", v.bodystructure" : ", NULL::bytea")
+            + ((views & MessageViews.Structure) != 0 ? ", v.structure" : ", NULL::bytea");
+        var join = views == MessageViews.None ? "" : " LEFT JOIN message_views v ON v.mailbox_id = m.mailbox_id AND v.uid = m.uid";
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) ORDER BY uid", connection);
+        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages m{join} WHERE m.mailbox_id = $1 AND m.uid = ANY($2) ORDER BY m.uid", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
         var records = new List<MessageRecord>(uids.Count);
@@ -251,30 +252,6 @@ public sealed partial class MailStore
         return records;
     }
 
-    /// <summary>
-    /// The UIDs whose full-text column matches every word of <paramref name="text"/> (as a word prefix): the
-    /// index behind IMAP BODY and TEXT searches.
-    /// </summary>
-    public async Task<HashSet<uint>> SearchTextAsync(MailboxInfo mailbox, string text, CancellationToken cancellationToken)
-    {
-        var words = SearchWords.Split(text);
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        IEnumerable<long> uids;
-        if (words.Count == 0)
-        {
-            uids = await connection.QueryAsync<long>(new CommandDefinition("SELECT uid FROM messages WHERE mailbox_id = @id", new { id = mailbox.Id }, cancellationToken: cancellationToken));
-        }
-        else
-        {
-            // Each word quoted as a lexeme with prefix matching ('simple' leaves the quoted words as they are).
-            var query = string.Join(" & ", words.Select(w => "'" + w.Replace("'", "''", StringComparison.Ordinal) + "':*"));
-            uids = await connection.QueryAsync<long>(new CommandDefinition(
-                "SELECT uid FROM messages WHERE mailbox_id = @id AND search @@ to_tsquery('simple', @query)", new { id = mailbox.Id, query }, cancellationToken: cancellationToken));
-        }
-
-        return uids.Select(u => (uint)u).ToHashSet();
-    }
-
     public async Task<MailboxStatus> GetStatusAsync(MailboxInfo mailbox, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
@@ -284,14 +261,15 @@ public sealed partial class MailStore
                    count(x.uid) FILTER (WHERE x.flags & 16 = 0) AS Unseen,
                    count(x.uid) FILTER (WHERE x.flags & 32 <> 0) AS Deleted,
                    coalesce(sum(x.crlf_size), 0)::bigint AS Size,
-                   min(x.uid) FILTER (WHERE x.flags & 16 = 0) AS FirstUnseen
+                   min(x.uid) FILTER (WHERE x.flags & 16 = 0) AS FirstUnseen,
+                   count(x.uid) FILTER (WHERE x.uid >= m.first_recent_uid) AS Recent
             FROM mailboxes m LEFT JOIN messages x ON x.mailbox_id = m.id
             WHERE m.id = @id
             GROUP BY m.id
             """, new { id = mailbox.Id }, cancellationToken: cancellationToken))
             ?? throw new MailstoreException(MailstoreError.NoSuchMailbox, $"mailbox {mailbox.Name} no longer exists");
         return new MailboxStatus(row.Messages, row.Unseen, row.Deleted, row.Size, (uint)Math.Min(row.UidNext, uint.MaxValue), (uint)row.UidValidity, row.HighestModSeq,
-            row.FirstUnseen is { } f ? (uint)f : null);
+            row.FirstUnseen is { } f ? (uint)f : null, row.Recent);
     }
 
     public async Task<QuotaState> GetQuotaAsync(MailUser user, CancellationToken cancellationToken)
@@ -341,5 +319,7 @@ public sealed partial class MailStore
         public long Size { get; init; }
 
         public long? FirstUnseen { get; init; }
+
+        public long Recent { get; init; }
     }
 }

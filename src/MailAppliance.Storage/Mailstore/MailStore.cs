@@ -24,6 +24,9 @@ public sealed partial class MailStore
     private readonly MaildirLayout _layout;
     private readonly MaildirNameGenerator _names;
 
+    // The last UIDVALIDITY this process gave a new mailbox (see NewUidValidity).
+    private uint _lastUidValidity;
+
     // Null: every file and directory is fsync'd on its own (SyncMode.Fsync).
     private readonly IFileSystemBarrier? _barrier;
 
@@ -44,6 +47,7 @@ public sealed partial class MailStore
         _layout = new MaildirLayout(options.DataDirectory);
         _names = MaildirNameGenerator.ForCurrentProcess(time);
         _barrier = FileSystemBarrier.For(options.SyncMode, options.Barrier);
+        Catalog = new MessageCatalog();
     }
 
     /// <summary>Tests stop a delivery after a step with this, as a crash would.</summary>
@@ -82,7 +86,7 @@ public sealed partial class MailStore
         await EnsureUserAsync(user, cancellationToken);
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<MailboxRow>(new CommandDefinition(
-            "SELECT id, user_id AS UserId, name, uidvalidity AS UidValidity, uidnext AS UidNext, highestmodseq AS HighestModSeq FROM mailboxes WHERE user_id = @id ORDER BY name",
+            "SELECT id, user_id AS UserId, name, uidvalidity AS UidValidity, uidnext AS UidNext, highestmodseq AS HighestModSeq, guid FROM mailboxes WHERE user_id = @id ORDER BY name",
             new { id = user.Id }, cancellationToken: cancellationToken));
         var root = RootOf(user);
         return rows.Select(r => ToInfo(root, r)).ToList();
@@ -94,7 +98,7 @@ public sealed partial class MailStore
         await EnsureUserAsync(user, cancellationToken);
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<MailboxRow>(new CommandDefinition(
-            "SELECT id, user_id AS UserId, name, uidvalidity AS UidValidity, uidnext AS UidNext, highestmodseq AS HighestModSeq FROM mailboxes WHERE user_id = @id AND name = @name",
+            "SELECT id, user_id AS UserId, name, uidvalidity AS UidValidity, uidnext AS UidNext, highestmodseq AS HighestModSeq, guid FROM mailboxes WHERE user_id = @id AND name = @name",
             new { id = user.Id, name = name.Name }, cancellationToken: cancellationToken));
         return row is null ? null : ToInfo(RootOf(user), row);
     }
@@ -136,6 +140,13 @@ public sealed partial class MailStore
     {
         yield return Path.Combine(mailbox.FolderPath, message.FileName);
         var folder = new MaildirFolder(mailbox.FolderPath);
+
+        // A STORE commits flags before the file is renamed (MailStore.FlagSync): the name its flags give comes next.
+        if (message.Keywords.Count == 0 && MaildirFileName.Parse(Path.GetFileName(message.FileName)) is { Succeeded: true } name)
+        {
+            yield return Path.Combine(folder.CurPath, name.Value.WithFlags(message.Flags, []).FullName);
+        }
+
         if (folder.Find(message.BaseName) is { } entry)
         {
             yield return entry.Path;
@@ -156,7 +167,10 @@ public sealed partial class MailStore
     private static MailboxInfo ToInfo(MaildirRoot root, MailboxRow row)
     {
         var name = MailboxName.FromImap(row.Name).Value;
-        return new MailboxInfo(row.Id, row.UserId, name, (uint)row.UidValidity, (uint)Math.Min(row.UidNext, uint.MaxValue), row.HighestModSeq, root.GetFolder(name).Value.Path);
+        return new MailboxInfo(row.Id, row.UserId, name, (uint)row.UidValidity, (uint)Math.Min(row.UidNext, uint.MaxValue), row.HighestModSeq, root.GetFolder(name).Value.Path)
+        {
+            Guid = row.Guid,
+        };
     }
 
     private static MessageInfo ToInfo(MessageRow row) =>
@@ -177,6 +191,8 @@ public sealed partial class MailStore
         public long UidNext { get; init; }
 
         public long HighestModSeq { get; init; }
+
+        public string? Guid { get; init; }
     }
 
     private sealed class MessageRow

@@ -15,6 +15,7 @@ public sealed class MailboxChangeListener : IAsyncDisposable
     private const string Channel = "mailbox_changed";
     private readonly ChannelListener _listener;
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<MailboxWatch, byte>> _watches = new();
+    private readonly ConcurrentDictionary<long, ConcurrentDictionary<MailboxWatch, byte>> _userWatches = new();
 
     public MailboxChangeListener(StorageDatabase db, ILogger<MailboxChangeListener> logger)
     {
@@ -33,9 +34,21 @@ public sealed class MailboxChangeListener : IAsyncDisposable
         return watch;
     }
 
+    /// <summary>
+    /// Starts watching a user's mailbox list, subscriptions and annotations (RFC 5465 NOTIFY: MailboxName,
+    /// SubscriptionChange, metadata events); the watch's <see cref="MailboxWatch.MailboxId"/> is the user id.
+    /// </summary>
+    public MailboxWatch WatchUser(long userId)
+    {
+        _listener.EnsureStarted();
+        var watch = new MailboxWatch(this, userId, isUser: true);
+        _userWatches.GetOrAdd(userId, _ => new ConcurrentDictionary<MailboxWatch, byte>())[watch] = 0;
+        return watch;
+    }
+
     internal void Remove(MailboxWatch watch)
     {
-        if (_watches.TryGetValue(watch.MailboxId, out var set))
+        if ((watch.IsUser ? _userWatches : _watches).TryGetValue(watch.MailboxId, out var set))
         {
             set.TryRemove(watch, out _);
         }
@@ -44,6 +57,20 @@ public sealed class MailboxChangeListener : IAsyncDisposable
     private void Dispatch(string payload)
     {
         var colon = payload.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 1 && payload[0] == 'u' && long.TryParse(payload.AsSpan(1, colon - 1), out var userId))
+        {
+            // u<user id>:<kind>: the mailbox list, the subscriptions or the annotations of a user changed.
+            if (_userWatches.TryGetValue(userId, out var users))
+            {
+                foreach (var watch in users.Keys)
+                {
+                    watch.Signal(payload[(colon + 1)..]);
+                }
+            }
+
+            return;
+        }
+
         if (colon <= 0 || !long.TryParse(payload.AsSpan(0, colon), out var mailboxId))
         {
             return;
@@ -62,7 +89,7 @@ public sealed class MailboxChangeListener : IAsyncDisposable
 
     private void WakeAll()
     {
-        foreach (var set in _watches.Values)
+        foreach (var set in _watches.Values.Concat(_userWatches.Values))
         {
             foreach (var watch in set.Keys)
             {
@@ -80,16 +107,22 @@ public sealed class MailboxWatch : IDisposable
     private readonly MailboxChangeListener _owner;
     private readonly object _lock = new();
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<string> _kinds = new(StringComparer.Ordinal);
     private bool _dirty;
     private bool _full;
 
-    internal MailboxWatch(MailboxChangeListener owner, long mailboxId)
+    internal MailboxWatch(MailboxChangeListener owner, long mailboxId, bool isUser = false)
     {
         _owner = owner;
         MailboxId = mailboxId;
+        IsUser = isUser;
     }
 
+    /// <summary>The mailbox watched (or, for a user watch, the user).</summary>
     public long MailboxId { get; }
+
+    /// <summary>Whether this watches a user's mailbox list and annotations rather than one mailbox.</summary>
+    public bool IsUser { get; }
 
     /// <summary>Whether a change was signalled since the last <see cref="Take"/>.</summary>
     public bool IsDirty
@@ -111,12 +144,31 @@ public sealed class MailboxWatch : IDisposable
             var result = (_dirty, _full);
             _dirty = false;
             _full = false;
+            _kinds.Clear();
             if (_signal.Task.IsCompleted)
             {
                 _signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             return result;
+        }
+    }
+
+    /// <summary>The kinds of change signalled since the last take (<c>exists</c>, <c>flags</c>, <c>expunge</c>, <c>list</c>, <c>metadata</c>, ...), then clears the flag.</summary>
+    public IReadOnlySet<string> TakeKinds()
+    {
+        lock (_lock)
+        {
+            var kinds = new HashSet<string>(_kinds, StringComparer.Ordinal);
+            _dirty = false;
+            _full = false;
+            _kinds.Clear();
+            if (_signal.Task.IsCompleted)
+            {
+                _signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return kinds;
         }
     }
 
@@ -136,6 +188,7 @@ public sealed class MailboxWatch : IDisposable
         {
             _dirty = true;
             _full |= kind is "reconstruct" or "reconnect" or "deleted";
+            _kinds.Add(kind);
             signal = _signal;
         }
 

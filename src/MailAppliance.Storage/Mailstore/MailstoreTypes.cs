@@ -7,7 +7,11 @@ namespace MailAppliance.Storage.Mailstore;
 public sealed record MailUser(long Id, MailAddress Address);
 
 /// <summary>A mailbox as the index knows it.</summary>
-public sealed record MailboxInfo(long Id, long UserId, MailboxName Name, uint UidValidity, uint UidNext, long HighestModSeq, string FolderPath);
+public sealed record MailboxInfo(long Id, long UserId, MailboxName Name, uint UidValidity, uint UidNext, long HighestModSeq, string FolderPath)
+{
+    /// <summary>The mailbox GUID of its dovecot-uidlist (stable across renames and reconstructs), when there is one.</summary>
+    public string? Guid { get; init; }
+}
 
 /// <summary>One message row of the index.</summary>
 public sealed record MessageInfo(

@@ -1,4 +1,3 @@
-using System.Text;
 using MailAppliance.Mime;
 using MailAppliance.Mime.Imap;
 
@@ -6,8 +5,8 @@ namespace MailAppliance.Storage.Mailstore;
 
 /// <summary>
 /// A write-only stream that parses the message as its bytes go by (so the message is read once, never held whole),
-/// then yields what the index caches: IMAP ENVELOPE, BODY, BODYSTRUCTURE, the part tree with offsets, sizes, and
-/// the text for full-text search (read back from the stored file, bounded).
+/// then yields what the index caches: IMAP ENVELOPE, BODY, BODYSTRUCTURE, the part tree with offsets, sizes, the
+/// folded text for SEARCH (read back from the stored file, bounded) and the SORT/THREAD keys.
 /// </summary>
 public sealed class MessageIndexer
 {
@@ -45,47 +44,10 @@ public sealed class MessageIndexer
             ImapViews.Body(structure),
             ImapViews.BodyStructure(structure),
             structure.Serialize(),
-            SearchText(structure, file, maxSearchTextBytes));
-    }
-
-    private static string SearchText(MessageStructure structure, Stream file, int maxBytes)
-    {
-        var text = new StringBuilder();
-        foreach (var name in new[] { "Subject", "From", "To", "Cc" })
-        {
-            if (structure.Root.GetDecodedValue(name) is { } value)
-            {
-                text.Append(value).Append('\n');
-            }
-        }
-
-        foreach (var part in structure.TextParts())
-        {
-            if (text.Length >= maxBytes)
-            {
-                break;
-            }
-
-            text.Append(part.ReadText(file, maxBytes - text.Length)).Append('\n');
-        }
-
-        foreach (var attachment in structure.Attachments())
-        {
-            if (attachment.FileName is { } fileName)
-            {
-                text.Append(fileName).Append('\n');
-            }
-        }
-
-        // PostgreSQL text cannot hold NUL; and tsvector has its own size limit well above maxBytes.
-        return text.Replace('\0', ' ').ToString();
+            SearchText.Build(structure, file, maxSearchTextBytes),
+            SortKeys.Build(structure.Root).Serialize());
     }
 }
 
-public sealed record IndexedMessage(long Size, long CrlfSize, byte[] Envelope, byte[] Body, byte[] BodyStructure, byte[] Structure, string SearchText)
-{
-    /// <summary>The full-text column's value (<see cref="SearchWords"/>), computed once, off the database.</summary>
-    public NpgsqlTypes.NpgsqlTsVector SearchVector => _searchVector ??= SearchWords.ToTsVector(SearchText);
-
-    private NpgsqlTypes.NpgsqlTsVector? _searchVector;
-}
+/// <summary>What the index keeps of a message besides its flags: sizes, cached IMAP views, search text and sort keys.</summary>
+public sealed record IndexedMessage(long Size, long CrlfSize, byte[] Envelope, byte[] Body, byte[] BodyStructure, byte[] Structure, SearchText Search, byte[] SortKeys);

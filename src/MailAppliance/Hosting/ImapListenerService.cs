@@ -18,6 +18,9 @@ public sealed class ImapListenerService : IHostedService
     private const int MaxConnections = 20_000;
     private const int MaxConnectionsPerIp = 200;
     private static readonly byte[] TooManyConnections = "* BYE Too many connections, try again later\r\n"u8.ToArray();
+    // Message bodies go out in 64 KiB socket writes; the next command of a client that sends it at once is read
+    // without a thread-pool hop (ClientConnectionOptions.WriteBufferSize, InputWait).
+    private static readonly ClientConnectionOptions BodyStreaming = new() { WriteBufferSize = 64 * 1024, InputWait = TimeSpan.FromMilliseconds(1) };
     private readonly ApplianceOptions _options;
     private readonly NodeIdentity _node;
     private readonly ImapServices _services;
@@ -60,7 +63,7 @@ public sealed class ImapListenerService : IHostedService
             var listener = await ProtocolListeners.StartAsync(
                 "IMAP", name, endpoints, new ConnectionLimits(MaxConnections, MaxConnectionsPerIp), implicitTls ? _services.Tls.CreateServerOptions : null,
                 (connection, token) => new ImapSession(connection, server, _services, sessionLogger).RunAsync(token),
-                TooManyConnections, _logger, _services.Time, cancellationToken);
+                TooManyConnections, _logger, _services.Time, cancellationToken, BodyStreaming);
             if (listener is not null)
             {
                 _listeners.Add(listener);

@@ -19,7 +19,8 @@ internal static class ProtocolListeners
         ReadOnlyMemory<byte> tooManyConnections,
         ILogger logger,
         TimeProvider time,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ClientConnectionOptions? connection = null)
     {
         if (endPoints.Count == 0)
         {
@@ -27,7 +28,7 @@ internal static class ProtocolListeners
         }
 
         var listener = new ConnectionListener(
-            new ConnectionListenerOptions { EndPoints = endPoints, Name = name, Limits = limits, ImplicitTls = implicitTls },
+            new ConnectionListenerOptions { EndPoints = endPoints, Name = name, Limits = limits, ImplicitTls = implicitTls, Connection = connection ?? ClientConnectionOptions.Default },
             runSession,
             async (connection, token) =>
             {

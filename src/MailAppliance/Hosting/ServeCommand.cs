@@ -110,6 +110,17 @@ public static class ServeCommand
         builder.Services.AddHostedService<MailstoreRecoveryService>();
         builder.Services.AddSingleton<MailAppliance.Storage.Import.FetchAccountStore>();
         builder.Services.AddHostedService<MailAppliance.Import.BoxPoller>();
+        builder.Services.AddSingleton<SearchIndexer>();
+        builder.Services.AddHostedService<SearchIndexerService>();
+        builder.Services.AddHostedService<MaildirFlagSyncService>();
+        // Listening from the start: nothing is remembered until directory notifications arrive, so a cache that
+        // began listening at the first login would make the first two logins pay in full.
+        builder.Services.AddSingleton(sp =>
+        {
+            var cache = ActivatorUtilities.CreateInstance<VerifiedCredentialsCache>(sp);
+            cache.EnsureStarted();
+            return cache;
+        });
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new AuthThrottle());
         builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode, barrier, node));

@@ -82,4 +82,15 @@ public class ImapResponseWriterTests
         var text = await Written(w => w.LiteralAsync(new MemoryStream(content), content.Length, binary: false, CancellationToken.None));
         Assert.Equal("{200000}\r\n" + Encoding.ASCII.GetString(content), text);
     }
+
+    [Theory]
+    [InlineData("2026-01-05T03:04:05+00:00")]
+    [InlineData("1999-12-31T23:59:59-08:00")]
+    [InlineData("2026-11-22T00:00:00+05:30")]
+    public async Task Dates_and_numbers_are_written_as_the_string_forms_are(string date)
+    {
+        var value = DateTimeOffset.Parse(date, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("\"" + SearchParser.FormatDateTime(value) + "\"", await Written(w => w.QuotedDateTime(value)));
+        Assert.Equal("0 42 9223372036854775807 -1", await Written(w => w.Number(0).Space().Number(42).Space().Number(long.MaxValue).Space().Number(-1)));
+    }
 }

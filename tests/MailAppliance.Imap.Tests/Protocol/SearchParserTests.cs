@@ -71,12 +71,50 @@ public class SearchParserTests
     {
         var request = Parse("RETURN (MIN MAX COUNT) CHARSET UTF-8 ALL");
         Assert.True(request.Extended);
-        Assert.Equal(["MIN", "MAX", "COUNT"], request.ReturnOptions);
+        Assert.Equal(new SearchReturn(true, true, false, true, false, false, null), request.Return);
         Assert.Equal("UTF-8", request.Charset);
         var plain = Parse("ALL");
         Assert.False(plain.Extended);
         Assert.Null(plain.Charset);
         Assert.True(Parse("RETURN () ALL").Extended);
+        Assert.True(Parse("RETURN () ALL").Return.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("RETURN (SAVE) ALL", "SAVE")]
+    [InlineData("RETURN (UPDATE COUNT) SEEN", "UPDATE COUNT")]
+    [InlineData("RETURN (PARTIAL 4:2) ALL", "PARTIAL 2:4")]
+    [InlineData("RETURN (CONTEXT ALL) ALL", "ALL")]
+    public void Searchres_and_context_return_options(string text, string expected)
+    {
+        var r = Parse(text).Return;
+        var words = new List<string>();
+        if (r.Save) { words.Add("SAVE"); }
+        if (r.Update) { words.Add("UPDATE"); }
+        if (r.All) { words.Add("ALL"); }
+        if (r.Count) { words.Add("COUNT"); }
+        if (r.Partial is { } p) { words.Add($"PARTIAL {p.Low}:{p.High}"); }
+        Assert.Equal(expected, string.Join(' ', words));
+    }
+
+    [Theory]
+    [InlineData("RETURN (PARTIAL 1) ALL")]
+    [InlineData("RETURN (PARTIAL 1:*) ALL")]
+    [InlineData("RETURN (PARTIAL *:1) ALL")]
+    [InlineData("RETURN (PARTIAL 0:3) ALL")]
+    public void A_bad_partial_range_is_refused(string text) => Assert.False(SearchParser.TryParse(ImapCommandParser.ParseValues(text, out _)!, out _, out _));
+
+    [Fact]
+    public void Within_searchres_and_recent_keys()
+    {
+        Assert.Equal(SearchKind.Older, Parse("OLDER 3600").Program.Kind);
+        Assert.Equal(3600, Parse("YOUNGER 3600").Program.Number);
+        Assert.Equal(SearchKind.Saved, Parse("$").Program.Kind);
+        Assert.Equal(SearchKind.Saved, Parse("UID $").Program.Kind);
+        Assert.Equal(SearchKind.Recent, Parse("RECENT").Program.Kind);
+        Assert.Equal(SearchKind.Not, Parse("OLD").Program.Kind);
+        Assert.True(Parse("HEADER Subject x").Program.ViaHeader);
+        Assert.False(Parse("SUBJECT x").Program.ViaHeader);
     }
 
     [Theory]

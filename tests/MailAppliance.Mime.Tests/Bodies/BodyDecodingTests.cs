@@ -23,6 +23,11 @@ public sealed class BodyDecodingTests
     [InlineData("lower=c3=a9", "loweré")]
     [InlineData("trailing=", "trailing=")]
     [InlineData("line1\r\nline2", "line1\r\nline2")]
+    [InlineData("hello  \r\nbar", "hello\r\nbar")] // RFC 2045 §6.7 (3): trailing white space was added in transport
+    [InlineData("foo\t \t= \r\n=62", "foo\t \tb")] // a soft line break may have white space after its "="
+    [InlineData("foo = \t\r\nbar", "foo bar")]
+    [InlineData("end  ", "end")]
+    [InlineData("in the  middle", "in the  middle")]
     public void Quoted_printable(string encoded, string expected) =>
         Assert.Equal(expected, Encoding.UTF8.GetString(MessageBodies.Decode(Encoding.Latin1.GetBytes(encoded), "Quoted-Printable")));
 
@@ -87,5 +92,46 @@ public sealed class BodyDecodingTests
         using var o = new MemoryStream();
         s.CopyTo(o);
         Assert.Equal("a\r\nb\r\nc\rd\r\n\r\n", Encoding.ASCII.GetString(o.ToArray()));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Crlf_normalizing_stream_equals_a_byte_by_byte_reference_whatever_the_read_sizes(bool replaceNul)
+    {
+        // Runs of CR, LF and NUL across the stream's 64 KiB buffer and the caller's odd read sizes.
+        var random = new Random(20261205);
+        for (var round = 0; round < 40; round++)
+        {
+            var input = new byte[random.Next(1, 200_000)];
+            for (var i = 0; i < input.Length; i++)
+            {
+                input[i] = random.Next(10) switch { 0 => (byte)'\n', 1 => (byte)'\r', 2 => 0, _ => (byte)random.Next(32, 127) };
+            }
+
+            var expected = new List<byte>();
+            var previousCr = false;
+            foreach (var b in input)
+            {
+                if (b == (byte)'\n' && !previousCr)
+                {
+                    expected.Add((byte)'\r');
+                }
+
+                expected.Add(b == 0 && replaceNul ? (byte)0x80 : b);
+                previousCr = b == (byte)'\r';
+            }
+
+            using var s = new CrlfNormalizingStream(new MemoryStream(input), replaceNul: replaceNul);
+            var output = new List<byte>();
+            var buffer = new byte[70_000];
+            int n;
+            while ((n = s.Read(buffer, 0, random.Next(1, buffer.Length))) > 0)
+            {
+                output.AddRange(buffer.AsSpan(0, n).ToArray());
+            }
+
+            Assert.Equal(expected, output);
+        }
     }
 }

@@ -109,11 +109,12 @@ public sealed class MailboxOperationsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Flags_change_the_file_name_the_index_and_the_modseq()
+    public async Task Flags_change_the_index_and_the_modseq_and_then_the_file_name()
     {
         var uid = await Put("INBOX");
         var inbox = await Box("INBOX");
         var result = await _f.Store.StoreFlagsAsync(_user, inbox, [uid], FlagMode.Add, MaildirFlags.Seen | MaildirFlags.Flagged, ["$Important"], null, CancellationToken.None);
+        await _f.Store.FlagSyncsIdleAsync();
 
         var change = Assert.Single(result.Changed);
         Assert.True(change.ModSeq > inbox.HighestModSeq);
@@ -126,6 +127,7 @@ public sealed class MailboxOperationsTests : IAsyncLifetime
 
         var removed = await _f.Store.StoreFlagsAsync(_user, inbox, [uid], FlagMode.Remove, MaildirFlags.Flagged, ["$important"], null, CancellationToken.None);
         Assert.Equal(MaildirFlags.Seen, Assert.Single(removed.Changed).Flags);
+        await _f.Store.FlagSyncsIdleAsync();
         Assert.EndsWith(":2,S", Assert.Single(Directory.GetFiles(_f.Store.RootOf(_user).Inbox.CurPath)), StringComparison.Ordinal);
 
         // UNCHANGEDSINCE below the message's modseq refuses the change.

@@ -62,6 +62,23 @@ public sealed partial class FetchTests(TranscriptFixture app) : IClassFixture<Tr
     }
 
     [Fact]
+    public async Task Whole_message_sections_are_served_in_crlf_form_as_the_section_resolver_serves_them()
+    {
+        // BODY[] and RFC822 take a short way (the file streamed as it is, no part structure); a partial BODY[]<…>
+        // takes the section resolver's: both give the same bytes, in RFC822.SIZE octets, for a file with bare LFs.
+        var box = app.Fresh();
+        await app.SeedAsync(box, "Subject: bare\n\nline one\nline two\r\n.dot\n");
+        await using var imap = await app.LoginAsync();
+        await imap.Send($"s1 SELECT {box}");
+        await imap.Expect("s1 OK");
+        const string crlf = "Subject: bare\r\n\r\nline one\r\nline two\r\n.dot\r\n";
+        Assert.Equal($"* 1 FETCH (RFC822.SIZE {crlf.Length})", await Fetch(imap, "FETCH 1 RFC822.SIZE"));
+        Assert.Equal($"* 1 FETCH (BODY[] {{{crlf.Length}}}\r\n{crlf})", await Fetch(imap, "FETCH 1 BODY.PEEK[]"));
+        Assert.Equal($"* 1 FETCH (BODY[]<0> {{{crlf.Length}}}\r\n{crlf})", await Fetch(imap, "FETCH 1 BODY.PEEK[]<0.1000>"));
+        Assert.Equal($"* 1 FETCH (RFC822 {{{crlf.Length}}}\r\n{crlf} FLAGS (\\Seen))", await Fetch(imap, "FETCH 1 RFC822"));
+    }
+
+    [Fact]
     public async Task Envelope()
     {
         await using var imap = await SelectedAsync();

@@ -21,6 +21,9 @@ public sealed class IdleTests(TranscriptFixture app) : IClassFixture<TranscriptF
         await other.Expect("b1 OK");
         Assert.Equal("* 2 EXISTS", await imap.ExpectUntagged("* 2 EXISTS"));
 
+        // The idling session is the first to hear of the message: it is \Recent there (RFC 3501 §2.3.2).
+        Assert.Equal("* 1 RECENT", await imap.ExpectUntagged("* 1 RECENT"));
+
         await other.Send($"b2 SELECT {box}");
         await other.Expect("b2 OK");
         await other.Send("b3 STORE 1 +FLAGS.SILENT (\\Flagged)");

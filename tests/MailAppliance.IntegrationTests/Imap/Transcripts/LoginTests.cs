@@ -53,6 +53,31 @@ public sealed class LoginTests(TranscriptFixture app) : IClassFixture<Transcript
     }
 
     [Fact]
+    public async Task A_new_password_set_by_the_cli_takes_effect_for_a_login_remembered_by_serve()
+    {
+        await app.Ok("user add cache@example.test --password-stdin", "first\n");
+        for (var i = 0; i < 2; i++)
+        {
+            // The second login is answered from the verified-credentials cache.
+            await using var ok = await ImapClientScript.LoginAsync(app.ImapPort, "cache@example.test", "first");
+        }
+
+        // `user passwd` runs in another process: serve hears of it by directory_changed, and a cached login still
+        // reads the user's current hash, so the old password fails at once.
+        await app.Ok("user passwd cache@example.test --password-stdin", "second\n");
+        await using var imap = await ImapClientScript.ConnectAsync(app.ImapPort);
+        await imap.Send("l1 LOGIN cache@example.test first");
+        await imap.Expect("l1 NO [AUTHENTICATIONFAILED]");
+        await imap.Send("l2 LOGIN cache@example.test second");
+        await imap.Expect("l2 OK");
+
+        await app.Ok("user remove cache@example.test");
+        await using var gone = await ImapClientScript.ConnectAsync(app.ImapPort);
+        await gone.Send("l3 LOGIN cache@example.test second");
+        await gone.Expect("l3 NO [AUTHENTICATIONFAILED]");
+    }
+
+    [Fact]
     public async Task Login_twice_is_refused()
     {
         await using var imap = await app.LoginAsync();

@@ -66,9 +66,9 @@ public sealed class SearchTests(TranscriptFixture app) : IClassFixture<Transcrip
     [InlineData("UNKEYWORD $Label", "1 3")]
     [InlineData("LARGER 1500", "3")]
     [InlineData("SMALLER 1500", "1 2")]
-    [InlineData("NEW", "")]
-    [InlineData("OLD", "1 2 3")]
-    [InlineData("RECENT", "")]
+    [InlineData("NEW", "2 3")]   // this session is the first to see them: \Recent (RFC 3501 §2.3.2), and NEW is RECENT UNSEEN
+    [InlineData("OLD", "")]
+    [InlineData("RECENT", "1 2 3")]
     [InlineData("SEEN", "1")]
     [InlineData("UNSEEN", "2 3")]
     [InlineData("SENTBEFORE 1-Jan-2021", "1")]
@@ -142,7 +142,11 @@ public sealed class SearchTests(TranscriptFixture app) : IClassFixture<Transcrip
     {
         await using var imap = await SelectedAsync();
         await imap.Send("m1 FETCH 3 (MODSEQ)");
-        var fetched = Assert.Single(await imap.Expect("m1 OK"));
+        var reply = await imap.Expect("m1 OK");
+
+        // RFC 7162 §3.1: FETCH MODSEQ enables CONDSTORE, which tells HIGHESTMODSEQ once.
+        Assert.Matches(@"^\* OK \[HIGHESTMODSEQ \d+\]", reply[0]);
+        var fetched = reply[1];
         var modseq = long.Parse(fetched[(fetched.IndexOf("MODSEQ (", StringComparison.Ordinal) + 8)..].TrimEnd(')'));
         await imap.Send("m2 STORE 1 +FLAGS.SILENT (\\Flagged)");
         await imap.Expect("m2 OK");

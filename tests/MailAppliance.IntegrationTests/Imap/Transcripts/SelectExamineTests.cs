@@ -70,6 +70,21 @@ public sealed partial class SelectExamineTests(TranscriptFixture app) : IClassFi
         await imap.Expect("a3 BAD");
     }
 
+    [Theory]
+    [InlineData("~foo")]
+    [InlineData("!#$&'+,-.0123456789:;<=>?@^_`|[}")]
+    [InlineData("\"bad&name\"")]
+    public async Task A_name_that_cannot_be_a_mailbox_is_a_missing_mailbox_not_bad_syntax(string name)
+    {
+        await using var imap = await app.LoginAsync();
+        await imap.Send($"n1 SELECT {name}");
+        await imap.Expect("n1 NO [NONEXISTENT]");
+        await imap.Send($"n2 LIST \"\" {name}");
+        await imap.Expect("n2 OK");
+        await imap.Send("n3 NOOP");
+        await imap.Expect("n3 OK");
+    }
+
     [Fact]
     public async Task Select_is_case_insensitive_for_inbox_only()
     {

@@ -28,8 +28,14 @@ public sealed class TranscriptFixture : ApplianceFixture
     public static string Message(string subject, string body = "Hello.", string from = "sender@example.net") =>
         $"From: {from}\r\nTo: alice@example.test\r\nSubject: {subject}\r\nDate: Mon, 7 Feb 1994 21:52:25 -0800\r\nMessage-ID: <{Guid.NewGuid():N}@example.net>\r\n\r\n{body}\r\n";
 
-    /// <summary>Creates <paramref name="mailbox"/> (unless INBOX) and appends the messages to it in a session of its own.</summary>
-    public async Task SeedAsync(string mailbox, params string[] messages)
+    /// <summary>
+    /// Creates <paramref name="mailbox"/> (unless INBOX) and appends the messages to it in a session of its own, which
+    /// then selects the mailbox once: the messages are no longer \Recent for the test's own session (RFC 3501 §2.3.2).
+    /// </summary>
+    public Task SeedAsync(string mailbox, params string[] messages) => SeedAsync(mailbox, keepRecent: false, messages);
+
+    /// <summary>As <see cref="SeedAsync(string, string[])"/>; with <paramref name="keepRecent"/> the messages stay \Recent.</summary>
+    public async Task SeedAsync(string mailbox, bool keepRecent, params string[] messages)
     {
         await using var imap = await LoginAsync();
         if (!mailbox.Equals("INBOX", StringComparison.OrdinalIgnoreCase))
@@ -43,6 +49,14 @@ public sealed class TranscriptFixture : ApplianceFixture
         {
             await imap.SendLiteral($"s{++i} APPEND \"{mailbox}\" ", message, synchronizing: false);
             await imap.Expect($"s{i} OK");
+        }
+
+        if (!keepRecent)
+        {
+            await imap.Send($"r1 SELECT \"{mailbox}\"");
+            await imap.Expect("r1 OK");
+            await imap.Send("r2 UNSELECT");
+            await imap.Expect("r2 OK");
         }
     }
 }
