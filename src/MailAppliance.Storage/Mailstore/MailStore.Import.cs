@@ -175,7 +175,7 @@ public sealed partial class MailStore
         {
             // Messages that arrived otherwise (delivered, appended): their Message-ID from the cached ENVELOPE.
             foreach (var (uid, envelope) in await connection.QueryAsync<(long Uid, byte[] Envelope)>(new CommandDefinition(
-                "SELECT uid, envelope FROM messages WHERE mailbox_id = @id AND envelope IS NOT NULL", new { id }, cancellationToken: cancellationToken, flags: CommandFlags.None)))
+                "SELECT uid, envelope FROM message_views WHERE mailbox_id = @id AND envelope IS NOT NULL", new { id }, cancellationToken: cancellationToken, flags: CommandFlags.None)))
             {
                 if (EnvelopeMessageId.Read(envelope) is { } messageId)
                 {
@@ -311,13 +311,10 @@ public sealed partial class MailStore
             insert.BatchCommands.Add(Command("UPDATE quota_usage SET bytes = bytes + $2, messages = messages + $3 WHERE user_id = $1",
                 import.User.Id, rows.Sum(s => s.Index!.Size), (long)rows.Count));
             insert.BatchCommands.Add(Command("""
-                INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending,
-                                      envelope, body, bodystructure, structure, search)
-                SELECT $1, r.uid, r.base_name, r.file_name, r.size, r.crlf_size, r.internal_date, r.flags, string_to_array(r.keywords, ' '), $2, true,
-                       r.envelope, r.body, r.bodystructure, r.structure, r.search
-                FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::integer[], $10::text[],
-                            $11::bytea[], $12::bytea[], $13::bytea[], $14::bytea[], $15::tsvector[])
-                     AS r (uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, envelope, body, bodystructure, structure, search)
+                INSERT INTO messages (mailbox_id, uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords, modseq, pending)
+                SELECT $1, r.uid, r.base_name, r.file_name, r.size, r.crlf_size, r.internal_date, r.flags, string_to_array(r.keywords, ' '), $2, true
+                FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::integer[], $10::text[])
+                     AS r (uid, base_name, file_name, size, crlf_size, internal_date, flags, keywords)
                 """,
                 mailbox.Id, modseq,
                 rows.Select(s => (long)s.Uid).ToArray(),
@@ -328,12 +325,34 @@ public sealed partial class MailStore
                 rows.Select(s => s.StoredDate.UtcDateTime).ToArray(),
                 rows.Select(s => (int)s.Flags).ToArray(),
                 // IMAP keywords are atoms (RFC 3501 §9: flag-keyword = atom): a space cannot occur in one.
-                rows.Select(s => string.Join(' ', s.Keywords)).ToArray(),
+                rows.Select(s => string.Join(' ', s.Keywords)).ToArray()));
+            insert.BatchCommands.Add(Command("""
+                INSERT INTO message_views (mailbox_id, uid, envelope, body, bodystructure, structure, sort_keys)
+                SELECT $1, r.uid, r.envelope, r.body, r.bodystructure, r.structure, r.sort_keys
+                FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[])
+                     AS r (uid, envelope, body, bodystructure, structure, sort_keys)
+                """,
+                mailbox.Id,
+                rows.Select(s => (long)s.Uid).ToArray(),
                 rows.Select(s => s.Index!.Envelope).ToArray(),
                 rows.Select(s => s.Index!.Body).ToArray(),
                 rows.Select(s => s.Index!.BodyStructure).ToArray(),
                 rows.Select(s => s.Index!.Structure).ToArray(),
-                rows.Select(s => s.Index!.SearchVector).ToArray()));
+                rows.Select(s => s.Index!.SortKeys).ToArray()));
+
+            // The search text waits for the indexer, as a delivery's does (migration 0020).
+            insert.BatchCommands.Add(Command("""
+                INSERT INTO search_pending (mailbox_id, uid, header, mime, addresses, body, complete)
+                SELECT $1, r.uid, r.header, r.mime, r.addresses, r.body, r.complete
+                FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS r (uid, header, mime, addresses, body, complete)
+                """,
+                mailbox.Id,
+                rows.Select(s => (long)s.Uid).ToArray(),
+                rows.Select(s => s.Index!.Search.Header).ToArray(),
+                rows.Select(s => s.Index!.Search.Mime).ToArray(),
+                rows.Select(s => s.Index!.Search.Addresses).ToArray(),
+                rows.Select(s => s.Index!.Search.Body).ToArray(),
+                rows.Select(s => s.Index!.Search.Complete).ToArray()));
             insert.BatchCommands.Add(Command("""
                 INSERT INTO imported_messages (mailbox_id, content_hash, dedupe_key, uid)
                 SELECT $1, r.hash, r.key, r.uid FROM unnest($2::bytea[], $3::text[], $4::bigint[]) AS r (hash, key, uid)
