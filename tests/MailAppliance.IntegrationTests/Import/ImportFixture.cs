@@ -68,3 +68,15 @@ public sealed class ImportFixture : ApplianceFixture
         }
     }
 }
+
+/// <summary>
+/// Imported messages are new to the mailbox, so the first session to select it sees them \Recent (RFC 3501 §2.3.2,
+/// as after Dovecot's doveadm import); tests of the imported flags compare without it.
+/// </summary>
+internal static class Recent
+{
+    public static string Strip(string text) =>
+        text.Replace(" \\Recent", "", StringComparison.Ordinal).Replace("\\Recent ", "", StringComparison.Ordinal).Replace("(\\Recent)", "()", StringComparison.Ordinal);
+
+    public static List<string> Strip(IEnumerable<string> lines) => lines.Select(Strip).ToList();
+}

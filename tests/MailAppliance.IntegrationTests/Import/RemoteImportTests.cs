@@ -78,7 +78,7 @@ public sealed partial class RemoteImportTests(ImportFixture app) : IClassFixture
         var select = await imap.Expect("s OK");
         Assert.True(select.Contains($"* OK [UIDVALIDITY {validity}] UIDs valid"), string.Join("\n", select));
         await imap.Send("f UID FETCH 1:* (FLAGS INTERNALDATE)");
-        var fetch = (await imap.Expect("f OK")).ToList();
+        var fetch = Recent.Strip(await imap.Expect("f OK"));
         Assert.Equal(2, fetch.Count);
         Assert.Matches(@"^\* 1 FETCH \(UID 1 FLAGS \((?=.*\\Seen)(?=.*\$Label1)[^)]*\) INTERNALDATE ""01-Feb-2024 09:00:00 \+0000""\)$", fetch[0]);
         Assert.Equal("* 2 FETCH (UID 2 FLAGS (\\Flagged) INTERNALDATE \"02-Feb-2024 10:00:00 +0000\")", fetch[1]);
@@ -88,7 +88,7 @@ public sealed partial class RemoteImportTests(ImportFixture app) : IClassFixture
             await imap.Send($"e EXAMINE \"{folder}\"");
             Assert.Contains("* 1 EXISTS", await imap.Expect("e OK"));
             await imap.Send("g FETCH 1 (FLAGS)");
-            Assert.Contains($"* 1 FETCH (FLAGS ({flags}))", await imap.Expect("g OK"));
+            Assert.Contains($"* 1 FETCH (FLAGS ({flags}))", Recent.Strip(await imap.Expect("g OK")));
         }
 
         // Resumable: nothing twice.
