@@ -190,6 +190,39 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
     }
 
     [Fact]
+    public async Task A_forward_the_target_refuses_bounces_to_the_original_sender_naming_the_forwarding_user_not_the_target()
+    {
+        await using var home = _app.Sink("dsn-home.test");
+        await using var refusing = _app.Sink("refuse.test", new SmtpSinkOptions
+        {
+            Reply = (verb, _) => verb == "RCPT" ? "550 5.1.1 <friend@refuse.test>: Recipient address rejected: User unknown in local recipient table" : null,
+        });
+        await _app.Ok("user add bouncy@example.test");
+        await _app.Ok("user forward bouncy@example.test friend@refuse.test");
+        var reply = await SendAsync("dave@dsn-home.test", "bouncy@example.test", "will bounce");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+
+        // The DSN goes to the original sender (where the SRS sender leads back), from <>.
+        var dsn = Assert.Single(await home.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<>", dsn.MailFrom, StringComparison.Ordinal);
+        Assert.StartsWith("RCPT TO:<dave@dsn-home.test>", Assert.Single(dsn.RcptTo), StringComparison.Ordinal);
+        var text = dsn.Text;
+        Assert.Contains("Content-Type: message/delivery-status", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Final-Recipient: rfc822; bouncy@example.test", text, StringComparison.Ordinal);
+        Assert.Contains("Original-Recipient: rfc822; bouncy@example.test", text, StringComparison.Ordinal);
+        Assert.Contains("Action: failed", text, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.1.1", text, StringComparison.Ordinal);
+        Assert.Contains("User unknown", text, StringComparison.Ordinal);
+        // Where the user sends their mail on stays theirs: neither the target nor its domain's MX is named.
+        Assert.DoesNotContain("refuse.test", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Subject: will bounce", text, StringComparison.Ordinal);
+
+        var show = await WaitAsync(QueueId(reply), s => Settled(s, "friend@refuse.test"));
+        Assert.Equal("forwarded", Row(show, "bouncy@example.test").GetProperty("status").GetString());
+        Assert.Equal("bounced", Row(show, "friend@refuse.test").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task The_way_back_accepts_a_valid_SRS_address_and_refuses_forged_and_expired_ones()
     {
         // A bounce to a valid SRS address of ours is relayed to the original sender's MX, still from <>.
