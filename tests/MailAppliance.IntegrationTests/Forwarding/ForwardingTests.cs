@@ -43,14 +43,14 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
 
     public ForwardingTests(ForwardingFixture app) => _app = app;
 
-    private async Task<string> SendAsync(string from, string to, string subject, string body = "Hello there, see you soon.", string extraHeaders = "")
+    private async Task<string> SendAsync(string from, string to, string subject, string body = "Hello there, see you soon.", string extraHeaders = "", string rcptOptions = "")
     {
         await using var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
         await smtp.Send("EHLO client.sender.test");
         await smtp.Expect("250");
         await smtp.Send($"MAIL FROM:<{from}>");
         await smtp.Expect("250");
-        await smtp.Send($"RCPT TO:<{to}>");
+        await smtp.Send($"RCPT TO:<{to}>{rcptOptions}");
         var rcpt = await smtp.ReadReplyAsync();
         if (!rcpt.StartsWith("250", StringComparison.Ordinal))
         {
@@ -220,6 +220,45 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
         var show = await WaitAsync(QueueId(reply), s => Settled(s, "friend@refuse.test"));
         Assert.Equal("forwarded", Row(show, "bouncy@example.test").GetProperty("status").GetString());
         Assert.Equal("bounced", Row(show, "friend@refuse.test").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Sieve_reject_and_a_Delivered_To_loop_send_the_sender_a_DSN_unless_the_sender_is_null_or_asked_for_none()
+    {
+        await using var home = _app.Sink("dsn-sieve.test");
+        await _app.Ok("user add rejecting@example.test");
+        await _app.Ok("user add looping@example.test");
+        var script = Path.Combine(_app.Root, $"reject-{Guid.NewGuid():N}.sieve");
+        await File.WriteAllTextAsync(script, "require \"reject\";\nif header :contains \"subject\" \"offer\" { reject \"No offers, thank you.\"; }\n");
+        await _app.Ok($"sieve put rejecting@example.test main {script}");
+        await _app.Ok("sieve activate rejecting@example.test main");
+
+        // RFC 5429 §2.1: reject refuses with a DSN to the envelope sender.
+        var reply = await SendAsync("frank@dsn-sieve.test", "rejecting@example.test", "A great offer");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+        var dsn = Assert.Single(await home.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<>", dsn.MailFrom, StringComparison.Ordinal);
+        Assert.Contains("Final-Recipient: rfc822; rejecting@example.test", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("Action: failed", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.7.1", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("No offers, thank you.", dsn.Text, StringComparison.Ordinal);
+
+        // Neither from the null sender nor with NOTIFY=NEVER: settled as bounced, no DSN.
+        var fromNull = QueueId(await SendAsync("", "looping@example.test", "null loop", extraHeaders: "Delivered-To: looping@example.test\r\n"));
+        var never = QueueId(await SendAsync("frank@dsn-sieve.test", "looping@example.test", "never loop", extraHeaders: "Delivered-To: looping@example.test\r\n", rcptOptions: " NOTIFY=NEVER"));
+        await WaitAsync(fromNull, s => Has(s, "looping@example.test", "bounced"));
+        await WaitAsync(never, s => Has(s, "looping@example.test", "bounced"));
+
+        // A Delivered-To loop (the message came back to a mailbox it was delivered to) bounces with 5.4.6.
+        reply = await SendAsync("frank@dsn-sieve.test", "looping@example.test", "came back", extraHeaders: "Delivered-To: looping@example.test\r\n");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+        var messages = await home.WaitForMessagesAsync(2);
+        Assert.Equal(2, messages.Count);
+        var loop = messages[1].Text;
+        Assert.Contains("Final-Recipient: rfc822; looping@example.test", loop, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.4.6", loop, StringComparison.Ordinal);
+        Assert.Contains("Subject: came back", loop, StringComparison.Ordinal);
+        Assert.DoesNotContain(messages, m => m.Text.Contains("never loop", StringComparison.Ordinal) || m.Text.Contains("null loop", StringComparison.Ordinal));
     }
 
     [Fact]
