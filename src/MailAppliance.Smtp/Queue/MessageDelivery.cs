@@ -23,7 +23,8 @@ internal sealed class MessageDelivery(
     DeliveryNotifier notifier,
     DeliveryOptions options,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    ForwardOutcomes? forwards = null)
 {
     // INTERFACE.md: a local delivery held back by a database or disk outage is tried again within 30 s of its end.
     internal static readonly TimeSpan OutageRetry = TimeSpan.FromSeconds(30);
@@ -159,6 +160,11 @@ internal sealed class MessageDelivery(
         var results = await smtp!.SendAsync(message, sender, domain, [.. jobs.Select(j => j.Recipient)], cancellationToken);
         for (var i = 0; i < jobs.Count; i++)
         {
+            if (forwards is not null)
+            {
+                await forwards.RecordAsync(jobs[i].Plan.Row, results[i], cancellationToken);
+            }
+
             await CompleteAsync(jobs[i], results[i], held, cancellationToken);
         }
     }

@@ -27,7 +27,7 @@ public sealed class ForwardingFixture : ApplianceFixture
         File.WriteAllText(rules, "header SCORE_THREE Subject =~ /score three/\nscore SCORE_THREE 3.0\n");
         config["Srs"] = new { SecretFile = secretFile };
         config["Spam"] = new { RulesFile = rules };
-        config["Forwarding"] = new { DiscardThreshold = 6.0, DiscardThresholds = new Dictionary<string, double> { ["hotmail.test"] = 1.0 } };
+        config["Forwarding"] = new { DiscardThreshold = 6.0, PauseAfter = 2, DiscardThresholds = new Dictionary<string, double> { ["hotmail.test"] = 1.0 } };
     }
 }
 
@@ -259,6 +259,37 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
         Assert.Contains("Status: 5.4.6", loop, StringComparison.Ordinal);
         Assert.Contains("Subject: came back", loop, StringComparison.Ordinal);
         Assert.DoesNotContain(messages, m => m.Text.Contains("never loop", StringComparison.Ordinal) || m.Text.Contains("null loop", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_forward_its_destination_refuses_as_spam_PauseAfter_times_in_a_row_pauses_and_mail_stays_in_the_mailbox()
+    {
+        await using var strict = _app.Sink("spamcheck.test", new SmtpSinkOptions
+        {
+            Reply = (verb, _) => verb == "." ? "550 5.7.1 Message rejected as spam by content filter" : null,
+        });
+        await _app.Ok("user add pausing@example.test");
+        await _app.Ok("user forward pausing@example.test friend@spamcheck.test");
+
+        // Forwarding:PauseAfter is 2 here: two refusals as spam (5.7.x) in a row pause the forward.
+        for (var i = 1; i <= 2; i++)
+        {
+            var sent = QueueId(await SendAsync("gina@sender-p.test", "pausing@example.test", $"refused {i}"));
+            await WaitAsync(sent, s => Has(s, "friend@spamcheck.test", "bounced"));
+        }
+
+        Assert.Equal(2, strict.Commands.Count(c => c.StartsWith("MAIL FROM:<SRS0=", StringComparison.OrdinalIgnoreCase)));
+        var shown = JsonDocument.Parse((await _app.Cli.RunAsync("user forward pausing@example.test --json")).Output).RootElement;
+        Assert.True(shown.GetProperty("paused").GetBoolean(), shown.ToString());
+        Assert.Contains("2 refusals as spam in a row", shown.GetProperty("pausedReason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("5.7.1 Message rejected as spam", shown.GetProperty("pausedReason").GetString(), StringComparison.Ordinal);
+
+        // Paused: the next message stays in the user's mailbox and is not forwarded.
+        var kept = QueueId(await SendAsync("gina@sender-p.test", "pausing@example.test", "kept while paused"));
+        var show = await WaitAsync(kept, s => Settled(s, "pausing@example.test"));
+        Assert.Equal("delivered", Row(show, "pausing@example.test").GetProperty("status").GetString());
+        Assert.Equal(1, show.GetProperty("recipients").GetArrayLength());
+        Assert.Contains("Subject: kept while paused", await File.ReadAllTextAsync(Assert.Single(await _app.MessagesAsync("pausing", 1))), StringComparison.Ordinal);
     }
 
     [Fact]
