@@ -44,13 +44,14 @@ public sealed class DeliveryScheduler : BackgroundService
     /// <param name="options">The retry schedule, lifetime and delay warning (<c>Delivery:*</c>); null: the defaults.</param>
     /// <param name="smtp">Delivery to other servers; null: remote recipients wait (4.3.2).</param>
     /// <param name="signing">DKIM signing of outgoing mail; null: none.</param>
+    /// <param name="forwards">What forwards' destinations said (<c>Forwarding:PauseAfter</c>); null: not recorded.</param>
     public DeliveryScheduler(
         MessageQueue queue, RecipientRouter router, LocalTransport local, ChannelListener? notifications, TimeProvider time, ILogger<DeliveryScheduler> logger,
-        DeliveryOptions? options = null, SmtpTransport? smtp = null, OutboundSigning? signing = null)
+        DeliveryOptions? options = null, SmtpTransport? smtp = null, OutboundSigning? signing = null, ForwardOutcomes? forwards = null)
     {
         _queue = queue;
         options ??= new DeliveryOptions();
-        _delivery = new MessageDelivery(queue, router, local, smtp, signing, new DeliveryNotifier(queue, options, time, logger), options, time, logger);
+        _delivery = new MessageDelivery(queue, router, local, smtp, signing, new DeliveryNotifier(queue, options, time, logger), options, time, logger, forwards);
         _notifications = notifications;
         _time = time;
         _logger = logger;

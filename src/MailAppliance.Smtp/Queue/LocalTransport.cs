@@ -46,7 +46,7 @@ public sealed class LocalTransport
         if (HasDeliveredTo(message, user.Address))
         {
             // It was delivered to this mailbox before and came back (a forward through another system): a loop.
-            return new TransportResult(RecipientStatus.Bounced, $"5.4.6 {user.Address}: mail forwarding loop (Delivered-To: {user.Address} already present)");
+            return new TransportResult(RecipientStatus.Bounced, $"5.4.6 {user.Address}: mail forwarding loop (Delivered-To: {user.Address} already present)") { StatusCode = "5.4.6" };
         }
 
         try

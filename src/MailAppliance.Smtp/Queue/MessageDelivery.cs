@@ -23,7 +23,8 @@ internal sealed class MessageDelivery(
     DeliveryNotifier notifier,
     DeliveryOptions options,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    ForwardOutcomes? forwards = null)
 {
     // INTERFACE.md: a local delivery held back by a database or disk outage is tried again within 30 s of its end.
     internal static readonly TimeSpan OutageRetry = TimeSpan.FromSeconds(30);
@@ -159,6 +160,11 @@ internal sealed class MessageDelivery(
         var results = await smtp!.SendAsync(message, sender, domain, [.. jobs.Select(j => j.Recipient)], cancellationToken);
         for (var i = 0; i < jobs.Count; i++)
         {
+            if (forwards is not null)
+            {
+                await forwards.RecordAsync(jobs[i].Plan.Row, results[i], cancellationToken);
+            }
+
             await CompleteAsync(jobs[i], results[i], held, cancellationToken);
         }
     }
@@ -245,14 +251,14 @@ internal sealed class MessageDelivery(
             case RecipientStatus.Bounced:
                 foreach (var (result, route) in routes.Where(r => r.Result.Status == RecipientStatus.Bounced || (plan.Expired && r.Result.Status == RecipientStatus.Deferred)))
                 {
-                    notices.Add(new DeliveryNotice(row, DsnAction.Failed, result, result.FinalRecipient ?? row.Recipient));
+                    notices.Add(Notice(row, DsnAction.Failed, result, result.FinalRecipient ?? row.Recipient));
                 }
 
                 break;
             case RecipientStatus.Deferred when options.DelayWarning > TimeSpan.Zero && !row.DelayWarned
                                                && time.GetUtcNow() >= row.ReceivedAt + options.DelayWarning:
                 plan.DelayWarned = true;
-                notices.Add(new DeliveryNotice(row, DsnAction.Delayed, outcome, row.Recipient));
+                notices.Add(Notice(row, DsnAction.Delayed, outcome, row.Recipient));
                 break;
             case RecipientStatus.Delivered:
                 foreach (var (result, route) in routes.Where(r => r.Result.Status == RecipientStatus.Delivered))
@@ -264,7 +270,7 @@ internal sealed class MessageDelivery(
                     }
                     else if (!result.DsnPassedOn)
                     {
-                        notices.Add(new DeliveryNotice(row, DsnAction.Relayed, result, result.FinalRecipient ?? row.Recipient));
+                        notices.Add(Notice(row, DsnAction.Relayed, result, result.FinalRecipient ?? row.Recipient));
                     }
                 }
 
@@ -272,6 +278,31 @@ internal sealed class MessageDelivery(
         }
 
         return [.. notices.Where(n => DeliveryNotifier.Wants(row, n.Action))];
+    }
+
+    /// <summary>
+    /// A notice about <paramref name="row"/>. A forward's own row (or a sieve redirect's: a row with a parent) reports
+    /// the recipient the sender addressed, not where the user sends their mail on: Final-Recipient is the parent
+    /// (RFC 3464 §2.3.2 requires the field, not the forward's target; the sender's ORCPT stays in Original-Recipient),
+    /// Remote-MTA (optional, §2.3.5) is left out, and the target's address and domain are masked in the diagnostic.
+    /// The report goes to the message's sender, as the SRS sender would reverse to.
+    /// </summary>
+    private static DeliveryNotice Notice(QueueRecipient row, DsnAction action, TransportResult result, string finalRecipient)
+    {
+        if (row.Parent is not { } parent)
+        {
+            return new DeliveryNotice(row, action, result, finalRecipient);
+        }
+
+        return new DeliveryNotice(row, action, result with { Result = MaskTarget(result.Result, row.Recipient), RemoteMta = null }, parent);
+    }
+
+    /// <summary>The text with the forward target's address, then its domain, replaced.</summary>
+    internal static string MaskTarget(string text, string target)
+    {
+        var masked = text.Replace(target, "forward-target", StringComparison.OrdinalIgnoreCase);
+        var at = target.LastIndexOf('@');
+        return at < 0 || at == target.Length - 1 ? masked : masked.Replace(target[(at + 1)..], "forward-target.invalid", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Queues the DSNs the held recipients owe (one per kind of news), then settles them.</summary>

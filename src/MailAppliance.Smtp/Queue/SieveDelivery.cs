@@ -153,7 +153,7 @@ public sealed class SieveDelivery
             // RFC 5429 §2.1: after acceptance a reject is a report to the sender; a null sender gets nothing.
             return string.IsNullOrEmpty(message.Envelope.MailFrom)
                 ? new TransportResult(RecipientStatus.Discarded, $"{address}: rejected by the recipient's filter (null sender, no report)")
-                : new TransportResult(RecipientStatus.Bounced, $"5.7.1 {address}: rejected by the recipient's filter: {reject.Reason.ReplaceLineEndings(" ")}");
+                : new TransportResult(RecipientStatus.Bounced, $"5.7.1 {address}: rejected by the recipient's filter: {reject.Reason.ReplaceLineEndings(" ")}") { StatusCode = "5.7.1" };
         }
 
         if (!stored && !redirected)

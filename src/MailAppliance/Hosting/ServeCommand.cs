@@ -172,7 +172,8 @@ public static class ServeCommand
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
             new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
             TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>(),
-            options.Delivery, sp.GetRequiredService<SmtpTransport>(), sp.GetRequiredService<OutboundSigning>()));
+            options.Delivery, sp.GetRequiredService<SmtpTransport>(), sp.GetRequiredService<OutboundSigning>(),
+            new ForwardOutcomes(sp.GetRequiredService<AccountDirectory>(), options.Forwarding.PauseAfter, sp.GetRequiredService<ILogger<ForwardOutcomes>>())));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),

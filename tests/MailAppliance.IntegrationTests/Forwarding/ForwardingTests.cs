@@ -27,7 +27,7 @@ public sealed class ForwardingFixture : ApplianceFixture
         File.WriteAllText(rules, "header SCORE_THREE Subject =~ /score three/\nscore SCORE_THREE 3.0\n");
         config["Srs"] = new { SecretFile = secretFile };
         config["Spam"] = new { RulesFile = rules };
-        config["Forwarding"] = new { DiscardThreshold = 6.0, DiscardThresholds = new Dictionary<string, double> { ["hotmail.test"] = 1.0 } };
+        config["Forwarding"] = new { DiscardThreshold = 6.0, PauseAfter = 2, DiscardThresholds = new Dictionary<string, double> { ["hotmail.test"] = 1.0 } };
     }
 }
 
@@ -43,14 +43,14 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
 
     public ForwardingTests(ForwardingFixture app) => _app = app;
 
-    private async Task<string> SendAsync(string from, string to, string subject, string body = "Hello there, see you soon.", string extraHeaders = "")
+    private async Task<string> SendAsync(string from, string to, string subject, string body = "Hello there, see you soon.", string extraHeaders = "", string rcptOptions = "")
     {
         await using var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort);
         await smtp.Send("EHLO client.sender.test");
         await smtp.Expect("250");
         await smtp.Send($"MAIL FROM:<{from}>");
         await smtp.Expect("250");
-        await smtp.Send($"RCPT TO:<{to}>");
+        await smtp.Send($"RCPT TO:<{to}>{rcptOptions}");
         var rcpt = await smtp.ReadReplyAsync();
         if (!rcpt.StartsWith("250", StringComparison.Ordinal))
         {
@@ -187,6 +187,109 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
         Assert.Equal("forwarded", Row(show, "relayed@example.test").GetProperty("status").GetString());
         Assert.Equal("delivered", Row(show, "friend@peer.test").GetProperty("status").GetString());
         Assert.Empty(await _app.MessagesAsync("relayed", 0));
+    }
+
+    [Fact]
+    public async Task A_forward_the_target_refuses_bounces_to_the_original_sender_naming_the_forwarding_user_not_the_target()
+    {
+        await using var home = _app.Sink("dsn-home.test");
+        await using var refusing = _app.Sink("refuse.test", new SmtpSinkOptions
+        {
+            Reply = (verb, _) => verb == "RCPT" ? "550 5.1.1 <friend@refuse.test>: Recipient address rejected: User unknown in local recipient table" : null,
+        });
+        await _app.Ok("user add bouncy@example.test");
+        await _app.Ok("user forward bouncy@example.test friend@refuse.test");
+        var reply = await SendAsync("dave@dsn-home.test", "bouncy@example.test", "will bounce");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+
+        // The DSN goes to the original sender (where the SRS sender leads back), from <>.
+        var dsn = Assert.Single(await home.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<>", dsn.MailFrom, StringComparison.Ordinal);
+        Assert.StartsWith("RCPT TO:<dave@dsn-home.test>", Assert.Single(dsn.RcptTo), StringComparison.Ordinal);
+        var text = dsn.Text;
+        Assert.Contains("Content-Type: message/delivery-status", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Final-Recipient: rfc822; bouncy@example.test", text, StringComparison.Ordinal);
+        Assert.Contains("Original-Recipient: rfc822; bouncy@example.test", text, StringComparison.Ordinal);
+        Assert.Contains("Action: failed", text, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.1.1", text, StringComparison.Ordinal);
+        Assert.Contains("User unknown", text, StringComparison.Ordinal);
+        // Where the user sends their mail on stays theirs: neither the target nor its domain's MX is named.
+        Assert.DoesNotContain("refuse.test", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Subject: will bounce", text, StringComparison.Ordinal);
+
+        var show = await WaitAsync(QueueId(reply), s => Settled(s, "friend@refuse.test"));
+        Assert.Equal("forwarded", Row(show, "bouncy@example.test").GetProperty("status").GetString());
+        Assert.Equal("bounced", Row(show, "friend@refuse.test").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Sieve_reject_and_a_Delivered_To_loop_send_the_sender_a_DSN_unless_the_sender_is_null_or_asked_for_none()
+    {
+        await using var home = _app.Sink("dsn-sieve.test");
+        await _app.Ok("user add rejecting@example.test");
+        await _app.Ok("user add looping@example.test");
+        var script = Path.Combine(_app.Root, $"reject-{Guid.NewGuid():N}.sieve");
+        await File.WriteAllTextAsync(script, "require \"reject\";\nif header :contains \"subject\" \"offer\" { reject \"No offers, thank you.\"; }\n");
+        await _app.Ok($"sieve put rejecting@example.test main {script}");
+        await _app.Ok("sieve activate rejecting@example.test main");
+
+        // RFC 5429 §2.1: reject refuses with a DSN to the envelope sender.
+        var reply = await SendAsync("frank@dsn-sieve.test", "rejecting@example.test", "A great offer");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+        var dsn = Assert.Single(await home.WaitForMessagesAsync(1));
+        Assert.StartsWith("MAIL FROM:<>", dsn.MailFrom, StringComparison.Ordinal);
+        Assert.Contains("Final-Recipient: rfc822; rejecting@example.test", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("Action: failed", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.7.1", dsn.Text, StringComparison.Ordinal);
+        Assert.Contains("No offers, thank you.", dsn.Text, StringComparison.Ordinal);
+
+        // Neither from the null sender nor with NOTIFY=NEVER: settled as bounced, no DSN.
+        var fromNull = QueueId(await SendAsync("", "looping@example.test", "null loop", extraHeaders: "Delivered-To: looping@example.test\r\n"));
+        var never = QueueId(await SendAsync("frank@dsn-sieve.test", "looping@example.test", "never loop", extraHeaders: "Delivered-To: looping@example.test\r\n", rcptOptions: " NOTIFY=NEVER"));
+        await WaitAsync(fromNull, s => Has(s, "looping@example.test", "bounced"));
+        await WaitAsync(never, s => Has(s, "looping@example.test", "bounced"));
+
+        // A Delivered-To loop (the message came back to a mailbox it was delivered to) bounces with 5.4.6.
+        reply = await SendAsync("frank@dsn-sieve.test", "looping@example.test", "came back", extraHeaders: "Delivered-To: looping@example.test\r\n");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+        var messages = await home.WaitForMessagesAsync(2);
+        Assert.Equal(2, messages.Count);
+        var loop = messages[1].Text;
+        Assert.Contains("Final-Recipient: rfc822; looping@example.test", loop, StringComparison.Ordinal);
+        Assert.Contains("Status: 5.4.6", loop, StringComparison.Ordinal);
+        Assert.Contains("Subject: came back", loop, StringComparison.Ordinal);
+        Assert.DoesNotContain(messages, m => m.Text.Contains("never loop", StringComparison.Ordinal) || m.Text.Contains("null loop", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_forward_its_destination_refuses_as_spam_PauseAfter_times_in_a_row_pauses_and_mail_stays_in_the_mailbox()
+    {
+        await using var strict = _app.Sink("spamcheck.test", new SmtpSinkOptions
+        {
+            Reply = (verb, _) => verb == "." ? "550 5.7.1 Message rejected as spam by content filter" : null,
+        });
+        await _app.Ok("user add pausing@example.test");
+        await _app.Ok("user forward pausing@example.test friend@spamcheck.test");
+
+        // Forwarding:PauseAfter is 2 here: two refusals as spam (5.7.x) in a row pause the forward.
+        for (var i = 1; i <= 2; i++)
+        {
+            var sent = QueueId(await SendAsync("gina@sender-p.test", "pausing@example.test", $"refused {i}"));
+            await WaitAsync(sent, s => Has(s, "friend@spamcheck.test", "bounced"));
+        }
+
+        Assert.Equal(2, strict.Commands.Count(c => c.StartsWith("MAIL FROM:<SRS0=", StringComparison.OrdinalIgnoreCase)));
+        var shown = JsonDocument.Parse((await _app.Cli.RunAsync("user forward pausing@example.test --json")).Output).RootElement;
+        Assert.True(shown.GetProperty("paused").GetBoolean(), shown.ToString());
+        Assert.Contains("2 refusals as spam in a row", shown.GetProperty("pausedReason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("5.7.1 Message rejected as spam", shown.GetProperty("pausedReason").GetString(), StringComparison.Ordinal);
+
+        // Paused: the next message stays in the user's mailbox and is not forwarded.
+        var kept = QueueId(await SendAsync("gina@sender-p.test", "pausing@example.test", "kept while paused"));
+        var show = await WaitAsync(kept, s => Settled(s, "pausing@example.test"));
+        Assert.Equal("delivered", Row(show, "pausing@example.test").GetProperty("status").GetString());
+        Assert.Equal(1, show.GetProperty("recipients").GetArrayLength());
+        Assert.Contains("Subject: kept while paused", await File.ReadAllTextAsync(Assert.Single(await _app.MessagesAsync("pausing", 1))), StringComparison.Ordinal);
     }
 
     [Fact]
