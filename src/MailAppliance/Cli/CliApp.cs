@@ -25,7 +25,8 @@ public static class CliApp
         (["domain", "add"], "domain add DOMAIN", DirectoryVerbs.DomainAdd),
         (["domain", "remove"], "domain remove DOMAIN", DirectoryVerbs.DomainRemove),
         (["domain", "list"], "domain list", DirectoryVerbs.DomainList),
-        (["user", "add"], "user add ADDRESS [--password-stdin] [--quota SIZE]", DirectoryVerbs.UserAdd),
+        (["user", "add"], "user add ADDRESS [--password-stdin] [--quota SIZE] [--admin]", DirectoryVerbs.UserAdd),
+        (["user", "admin"], "user admin ADDRESS on|off", DirectoryVerbs.UserAdmin),
         (["user", "passwd"], "user passwd ADDRESS --password-stdin", DirectoryVerbs.UserPasswd),
         (["user", "remove"], "user remove ADDRESS", DirectoryVerbs.UserRemove),
         (["user", "list"], "user list [DOMAIN]", DirectoryVerbs.UserList),
@@ -39,6 +40,7 @@ public static class CliApp
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
         (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
         (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
+        (["report"], ReportVerbs.Usage, ReportVerbs.Report),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)

@@ -7,8 +7,8 @@ namespace MailAppliance.Cli;
 public sealed class CommandLine
 {
     // Options that take a value; all others are flags.
-    private static readonly HashSet<string> ValueOptions = ["--config", "--quota", "--user", "--selector", "--algorithm"];
-    private static readonly HashSet<string> FlagOptions = ["--json", "--password-stdin", "--help", "-h", "--version", "--all"];
+    private static readonly HashSet<string> ValueOptions = ["--config", "--quota", "--user", "--selector", "--algorithm", "--domain", "--since"];
+    private static readonly HashSet<string> FlagOptions = ["--json", "--password-stdin", "--help", "-h", "--version", "--all", "--admin", "--follow"];
 
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);

@@ -41,6 +41,9 @@ public sealed class Output
 
     public void Line(string text) => _writer.WriteLine(text);
 
+    /// <summary>Pushes what was written out now (a followed report prints each line as it comes).</summary>
+    public void Flush() => _writer.Flush();
+
     /// <summary>The result of a change: one human line, or a small JSON object.</summary>
     public void Done(string message, object result)
     {
