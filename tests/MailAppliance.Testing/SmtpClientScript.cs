@@ -8,8 +8,8 @@ namespace MailAppliance.Testing;
 public sealed class SmtpClientScript : IAsyncDisposable
 {
     private readonly TcpClient _client;
-    private readonly NetworkStream _stream;
-    private readonly StreamReader _reader;
+    private Stream _stream;
+    private StreamReader _reader;
 
     private SmtpClientScript(TcpClient client)
     {
@@ -52,6 +52,17 @@ public sealed class SmtpClientScript : IAsyncDisposable
                 return string.Join("\n", lines);
             }
         }
+    }
+
+    /// <summary>After the server's 220 to STARTTLS: the TLS handshake (any certificate), then a fresh reader.</summary>
+    public async Task UpgradeToTlsAsync()
+    {
+#pragma warning disable CA5359 // the appliance under test has a self-signed certificate
+        var tls = new System.Net.Security.SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+#pragma warning restore CA5359
+        await tls.AuthenticateAsClientAsync("mx.example.test");
+        _stream = tls;
+        _reader = new StreamReader(_stream, Encoding.Latin1);
     }
 
     public async ValueTask DisposeAsync()

@@ -162,10 +162,65 @@ public static class SmtpCommandParser
                 return SmtpParseResult.Fail(SmtpReplies.ParametersNotRecognized);
             }
 
-            accepted[key] = value;
+            var valid = key == "NOTIFY" ? NotifyValue(value) : IsOriginalRecipient(value) ? value : null;
+            if (valid is null)
+            {
+                return SmtpParseResult.Fail(SmtpReplies.SyntaxError.WithText($"Invalid {key} parameter"));
+            }
+
+            accepted[key] = valid;
         }
 
         return SmtpParseResult.Ok(new SmtpCommand.Rcpt(to, accepted));
+    }
+
+    /// <summary>
+    /// RFC 3461 §4.1: <c>NOTIFY=NEVER</c>, or a comma list of SUCCESS, FAILURE and DELAY (each once); upper-cased.
+    /// </summary>
+    private static string? NotifyValue(string value)
+    {
+        var words = value.ToUpperInvariant().Split(',');
+        if (words is ["NEVER"])
+        {
+            return "NEVER";
+        }
+
+        return words.Length is >= 1 and <= 3 && words.All(w => w is "SUCCESS" or "FAILURE" or "DELAY") && words.Distinct().Count() == words.Length
+            ? string.Join(',', words)
+            : null;
+    }
+
+    /// <summary>RFC 3461 §4.2: <c>ORCPT=addr-type;xtext</c>, kept as given (at most 500 characters, printable ASCII).</summary>
+    private static bool IsOriginalRecipient(string value)
+    {
+        var semicolon = value.IndexOf(';', StringComparison.Ordinal);
+        if (value.Length > 500 || semicolon <= 0 || semicolon == value.Length - 1 || !value[..semicolon].All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            return false;
+        }
+
+        // xtext: "!".."~" except "+" and "=", or "+" and two upper-case hex digits.
+        var text = value.AsSpan(semicolon + 1);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '+')
+            {
+                if (i + 2 >= text.Length || !char.IsAsciiHexDigitUpper(text[i + 1]) && !char.IsAsciiDigit(text[i + 1])
+                    || !char.IsAsciiHexDigitUpper(text[i + 2]) && !char.IsAsciiDigit(text[i + 2]))
+                {
+                    return false;
+                }
+
+                i += 2;
+            }
+            else if (c is < '!' or > '~' or '=')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static SmtpParseResult Bdat(string argument)

@@ -55,4 +55,11 @@ public static class SmtpReplies
     public static readonly SmtpReply SmtpUtf8Required = new(553, "5.6.7", "Address needs SMTPUTF8");
     public static readonly SmtpReply AuthCancelled = new(501, "5.0.0", "Authentication cancelled");
     public static readonly SmtpReply BareLineFeed = new(550, "5.6.0", "Message contains bare CR or LF characters in its line ends");
+    public static readonly SmtpReply TransactionOpen = new(503, "5.5.1", "Transaction in progress; it is discarded");
+
+    // Policy: what checks of the intake pipeline decide (the reason a check gives replaces the text).
+    public static readonly SmtpReply PolicyRejected = new(550, "5.7.1", "Rejected by policy");
+    public static readonly SmtpReply PolicyTemporaryFailure = new(451, "4.7.1", "Try again later");
+    public static readonly SmtpReply ConnectionRejected = new(554, "5.7.1", "Connection rejected by policy");
+    public static readonly SmtpReply ConnectionTemporaryFailure = new(421, "4.7.1", "Try again later, closing transmission channel");
 }

@@ -19,7 +19,7 @@ public static class ReceivedHeader
 
         if (envelope.Recipients.Count == 1)
         {
-            text += $"\r\n\tfor <{envelope.Recipients[0]}>";
+            text += $"\r\n\tfor <{envelope.Recipients[0].Address}>";
         }
 
         return text + "; " + envelope.ReceivedAt.ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture) + "\r\n";

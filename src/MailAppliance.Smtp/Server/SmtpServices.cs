@@ -1,20 +1,21 @@
 using MailAppliance.Core.Security;
 using MailAppliance.Core.Tls;
-using MailAppliance.Smtp.Queue;
+using MailAppliance.Pipeline.Stages;
 using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Queue;
-using MailAppliance.Storage.Spool;
 
 namespace MailAppliance.Smtp.Server;
 
-/// <summary>What every SMTP session shares: the directory (and what RCPT remembers of it), authentication, TLS, the spool and the queue.</summary>
+/// <summary>
+/// What every SMTP session shares: the directory (and what RCPT remembers of it), authentication, TLS, the intake
+/// checks, and the queue messages are submitted to.
+/// </summary>
 public sealed record SmtpServices(
     AccountDirectory Directory,
     RecipientCache Recipients,
     Authenticator Authenticator,
     AuthThrottle Throttle,
     TlsCertificateProvider? Tls,
-    MessageSpool Spool,
-    QueueStore Queue,
-    DeliveryWorker? Worker,
+    MessageQueue Queue,
+    StagePipeline Checks,
     TimeProvider Time);

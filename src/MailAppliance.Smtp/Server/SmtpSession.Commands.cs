@@ -1,11 +1,11 @@
-using MailAppliance.Storage.Database;
-using System.Diagnostics;
 using System.Globalization;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Core.Net;
 using MailAppliance.Core.Sasl;
+using MailAppliance.Pipeline.Stages;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Storage.Accounts;
+using MailAppliance.Storage.Database;
 using MailAppliance.Storage.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -13,30 +13,60 @@ namespace MailAppliance.Smtp.Server;
 
 public sealed partial class SmtpSession
 {
-    private Task HandleAsync(SmtpCommand command, CancellationToken cancellationToken) => command switch
+    /// <summary>
+    /// Every command, the states it may run in, and what a client hears when it sends it in another state (STYLE.md
+    /// rule 2). BDAT runs in every state because its chunk must be read (and discarded) whatever the answer.
+    /// </summary>
+    private static readonly Dictionary<Type, CommandRule> Commands = new()
     {
-        SmtpCommand.Ehlo ehlo => EhloAsync(ehlo.Domain, esmtp: true),
-        SmtpCommand.Helo helo => EhloAsync(helo.Domain, esmtp: false),
-        SmtpCommand.StartTls => StartTlsAsync(cancellationToken),
-        SmtpCommand.Auth auth => AuthAsync(auth, cancellationToken),
-        SmtpCommand.Mail mail => MailAsync(mail),
-        SmtpCommand.Rcpt rcpt => RcptAsync(rcpt, cancellationToken),
-        SmtpCommand.Data => DataAsync(cancellationToken),
-        SmtpCommand.Bdat bdat => BdatAsync(bdat, cancellationToken),
-        SmtpCommand.Rset => RsetAsync(),
-        SmtpCommand.Noop => ReplyAsync(SmtpReplies.Ok),
-        SmtpCommand.Quit => QuitAsync(),
-        SmtpCommand.Vrfy => ReplyAsync(SmtpReplies.CannotVerify), // RFC 5321 §3.5.3: VRFY disabled, 252
-        SmtpCommand.Expn => ErrorAsync(SmtpReplies.NotImplemented),
-        SmtpCommand.Help => ReplyAsync(SmtpReplies.Help),
-        _ => ErrorAsync(SmtpReplies.CommandUnrecognized),
+        [typeof(SmtpCommand.Ehlo)] = new(AllowedIn.Any, (s, c, t) => s.EhloAsync(((SmtpCommand.Ehlo)c).Domain, esmtp: true, t)),
+        [typeof(SmtpCommand.Helo)] = new(AllowedIn.Any, (s, c, t) => s.EhloAsync(((SmtpCommand.Helo)c).Domain, esmtp: false, t)),
+        [typeof(SmtpCommand.StartTls)] = new(AllowedIn.Any, (s, _, t) => s.StartTlsAsync(t)),
+        [typeof(SmtpCommand.Auth)] = new(AllowedIn.Greeted, (s, c, t) => s.AuthAsync((SmtpCommand.Auth)c, t), Refused: NotInGreeted),
+        [typeof(SmtpCommand.Mail)] = new(AllowedIn.Greeted, (s, c, t) => s.MailAsync((SmtpCommand.Mail)c, t),
+            Refused: state => state is SessionState.InTransaction ? SmtpReplies.BadSequence.WithText("Nested MAIL command") : SmtpReplies.NeedHelo),
+        [typeof(SmtpCommand.Rcpt)] = new(AllowedIn.InTransaction, (s, c, t) => s.RcptAsync((SmtpCommand.Rcpt)c, t), Refused: _ => SmtpReplies.NeedMail),
+        [typeof(SmtpCommand.Data)] = new(AllowedIn.InTransaction, (s, _, t) => s.DataAsync(t), Refused: _ => SmtpReplies.NeedMail),
+        [typeof(SmtpCommand.Bdat)] = new(AllowedIn.Any, (s, c, t) => s.BdatAsync((SmtpCommand.Bdat)c, t)),
+        [typeof(SmtpCommand.Rset)] = new(AllowedIn.Any, (s, _, _) => s.RsetAsync()),
+        [typeof(SmtpCommand.Noop)] = new(AllowedIn.Any, (s, _, _) => s.ReplyAsync(SmtpReplies.Ok)),
+        [typeof(SmtpCommand.Quit)] = new(AllowedIn.Any, (s, _, _) => s.QuitAsync()),
+        [typeof(SmtpCommand.Vrfy)] = new(AllowedIn.Any, (s, _, _) => s.ReplyAsync(SmtpReplies.CannotVerify)), // RFC 5321 §3.5.3: VRFY disabled, 252
+        [typeof(SmtpCommand.Expn)] = new(AllowedIn.Any, (s, _, _) => s.ErrorAsync(SmtpReplies.NotImplemented)),
+        [typeof(SmtpCommand.Help)] = new(AllowedIn.Any, (s, _, _) => s.ReplyAsync(SmtpReplies.Help)),
     };
 
-    private async Task EhloAsync(string domain, bool esmtp)
+    private static SmtpReply NotInGreeted(SessionState state) => state is SessionState.Connected ? SmtpReplies.NeedHelo : SmtpReplies.BadSequence;
+
+    private Task HandleAsync(SmtpCommand command, CancellationToken cancellationToken)
     {
-        _helo = Printable(domain);
-        _esmtp = esmtp;
-        _transaction = null; // RFC 5321 §4.1.4: EHLO resets the transaction
+        if (!Commands.TryGetValue(command.GetType(), out var rule))
+        {
+            return ErrorAsync(SmtpReplies.CommandUnrecognized);
+        }
+
+        var current = _state switch
+        {
+            SessionState.Connected => AllowedIn.Connected,
+            SessionState.Greeted => AllowedIn.Greeted,
+            _ => AllowedIn.InTransaction,
+        };
+        return (rule.Allowed & current) != 0 ? rule.Handler(this, command, cancellationToken) : ErrorAsync(rule.Refused!(_state));
+    }
+
+    private async Task EhloAsync(string domain, bool esmtp, CancellationToken cancellationToken)
+    {
+        var helo = Printable(domain);
+        var user = AuthenticatedUser;
+        await EndTransactionAsync(); // RFC 5321 §4.1.4: EHLO resets the transaction
+        var checks = await _services.Checks.RunAsync(SmtpStage.Helo, Context() with { Helo = helo, AuthenticatedUser = user }, cancellationToken);
+        if (checks.Action != CheckAction.Accept)
+        {
+            await ErrorAsync(PolicyReply(checks));
+            return;
+        }
+
+        _state = new SessionState.Greeted(helo, esmtp, user, checks);
         if (!esmtp)
         {
             await ReplyAsync(new SmtpReply(250, null, $"{_options.Hostname}"));
@@ -45,7 +75,7 @@ public sealed partial class SmtpSession
 
         var lines = new List<string>
         {
-            $"{_options.Hostname} greets {_helo}",
+            $"{_options.Hostname} greets {helo}",
             "PIPELINING",
             $"SIZE {_options.MaxMessageSize.ToString(CultureInfo.InvariantCulture)}",
             "8BITMIME",
@@ -58,7 +88,7 @@ public sealed partial class SmtpSession
             lines.Add("STARTTLS");
         }
 
-        if (AuthOffered && _authenticatedUser is null)
+        if (AuthOffered && user is null)
         {
             lines.Add("AUTH " + string.Join(' ', SaslExchange.SupportedMechanisms));
         }
@@ -69,6 +99,14 @@ public sealed partial class SmtpSession
 
     private async Task StartTlsAsync(CancellationToken cancellationToken)
     {
+        if (_state is SessionState.InTransaction)
+        {
+            // INTERFACE.md: refused inside a transaction, and whatever the transaction received goes with it.
+            await EndTransactionAsync();
+            await ErrorAsync(SmtpReplies.TransactionOpen);
+            return;
+        }
+
         if (_connection.IsTls || _services.Tls is null)
         {
             await ErrorAsync(_connection.IsTls ? SmtpReplies.BadSequence : SmtpReplies.TlsNotAvailable);
@@ -82,23 +120,21 @@ public sealed partial class SmtpSession
         _lines = new BoundedLineReader(_options.MaxCommandLength);
 
         // RFC 3207 §4.2: forget everything learned before TLS; the client starts again with EHLO.
-        _helo = null;
-        _esmtp = false;
-        _transaction = null;
-        _authenticatedUser = null;
+        _state = SessionState.Connected.Instance;
     }
 
     private async Task AuthAsync(SmtpCommand.Auth auth, CancellationToken cancellationToken)
     {
+        var greeting = (SessionState.Greeted)_state;
         if (!_connection.IsTls && !_options.AllowPlaintextAuth)
         {
             await ErrorAsync(SmtpReplies.EncryptionRequiredForAuth);
             return;
         }
 
-        if (_helo is null || !_esmtp || _authenticatedUser is not null || _transaction is not null)
+        if (!greeting.Esmtp || greeting.AuthenticatedUser is not null)
         {
-            await ErrorAsync(_authenticatedUser is not null ? SmtpReplies.AlreadyAuthenticated : SmtpReplies.BadSequence);
+            await ErrorAsync(greeting.AuthenticatedUser is not null ? SmtpReplies.AlreadyAuthenticated : SmtpReplies.BadSequence);
             return;
         }
 
@@ -146,25 +182,14 @@ public sealed partial class SmtpSession
             return;
         }
 
-        _authenticatedUser = result.Address!.ToString();
+        _state = greeting with { AuthenticatedUser = result.Address!.ToString() };
         await ReplyAsync(SmtpReplies.AuthSucceeded);
     }
 
-    private async Task MailAsync(SmtpCommand.Mail mail)
+    private async Task MailAsync(SmtpCommand.Mail mail, CancellationToken cancellationToken)
     {
-        if (_helo is null)
-        {
-            await ErrorAsync(SmtpReplies.NeedHelo);
-            return;
-        }
-
-        if (_transaction is not null)
-        {
-            await ErrorAsync(SmtpReplies.BadSequence.WithText("Nested MAIL command"));
-            return;
-        }
-
-        if (_role != SmtpRole.Mx && _authenticatedUser is null)
+        var greeting = (SessionState.Greeted)_state;
+        if (_role != SmtpRole.Mx && greeting.AuthenticatedUser is null)
         {
             await ErrorAsync(_connection.IsTls || _options.AllowPlaintextAuth ? SmtpReplies.AuthRequired : SmtpReplies.MustUseTls);
             return;
@@ -182,20 +207,22 @@ public sealed partial class SmtpSession
             return;
         }
 
-        _transaction = new SmtpTransaction(mail.From, mail.Parameters);
+        var checks = await _services.Checks.RunAsync(SmtpStage.Mail, Context() with { MailFrom = mail.From.Address?.ToString() ?? "" }, cancellationToken);
+        if (checks.Action != CheckAction.Accept)
+        {
+            await ErrorAsync(PolicyReply(checks));
+            return;
+        }
+
+        _state = new SessionState.InTransaction(greeting, new SmtpTransaction(mail.From, mail.Parameters, checks.After(greeting.HeloChecks)));
         await ReplyAsync(SmtpReplies.SenderOk);
     }
 
     private async Task RcptAsync(SmtpCommand.Rcpt rcpt, CancellationToken cancellationToken)
     {
-        if (_transaction is null)
-        {
-            await ErrorAsync(SmtpReplies.NeedMail);
-            return;
-        }
-
-        var reply = await DecideRecipientAsync(rcpt.To, cancellationToken);
-        _transaction.RecipientResults.Add($"{rcpt.To} {reply.Code} {reply.Enhanced}");
+        var transaction = ((SessionState.InTransaction)_state).Transaction;
+        var reply = await DecideRecipientAsync(transaction, rcpt, cancellationToken);
+        transaction.RecipientResults.Add($"{rcpt.To} {reply.Code} {reply.Enhanced}");
         if (reply.IsPositive)
         {
             await ReplyAsync(reply);
@@ -206,10 +233,10 @@ public sealed partial class SmtpSession
         }
     }
 
-    /// <summary>The RCPT decision: relay rules first, then the directory (RFC 5321 §3.6; no catch-all, ever).</summary>
-    private async Task<SmtpReply> DecideRecipientAsync(ForwardPath to, CancellationToken cancellationToken)
+    /// <summary>The RCPT decision: relay rules first, then the directory (RFC 5321 §3.6; no catch-all, ever), then the checks.</summary>
+    private async Task<SmtpReply> DecideRecipientAsync(SmtpTransaction transaction, SmtpCommand.Rcpt rcpt, CancellationToken cancellationToken)
     {
-        var transaction = _transaction!;
+        var to = rcpt.To;
         if (transaction.AcceptedRecipients >= _options.MaxRecipients)
         {
             return SmtpReplies.TooManyRecipients;
@@ -257,10 +284,19 @@ public sealed partial class SmtpSession
         }
 
         var text = address.ToString();
-        transaction.AcceptedRecipients++;
-        if (!transaction.Recipients.Contains(text, StringComparer.OrdinalIgnoreCase))
+        var checks = await _services.Checks.RunAsync(SmtpStage.Rcpt, Context() with { MailFrom = transaction.From.Address?.ToString() ?? "", Recipient = text }, cancellationToken);
+        if (checks.Action != CheckAction.Accept)
         {
-            transaction.Recipients.Add(text);
+            return PolicyReply(checks);
+        }
+
+        transaction.Checks = checks.After(transaction.Checks);
+        transaction.AcceptedRecipients++;
+        if (!transaction.Recipients.Any(r => string.Equals(r.Address, text, StringComparison.OrdinalIgnoreCase)))
+        {
+            rcpt.Parameters.TryGetValue("NOTIFY", out var notify);
+            rcpt.Parameters.TryGetValue("ORCPT", out var orcpt);
+            transaction.Recipients.Add(new SpoolRecipient(text, notify, orcpt));
         }
 
         return SmtpReplies.RecipientOk;
@@ -301,216 +337,30 @@ public sealed partial class SmtpSession
     private static bool IsFull(LocalUser user, long declaredSize) =>
         (user.QuotaBytes is { } bytes && user.UsedBytes + declaredSize > bytes) || (user.QuotaMessages is { } count && user.UsedMessages >= count);
 
-    private async Task DataAsync(CancellationToken cancellationToken)
+    /// <summary>The reply to a check's reject or tempfail wish: the catalogue's code, the check's reason as its text.</summary>
+    private static SmtpReply PolicyReply(StageOutcome checks)
     {
-        if (!await ReadyForContentAsync())
+        var reply = checks.Action == CheckAction.Reject ? SmtpReplies.PolicyRejected : SmtpReplies.PolicyTemporaryFailure;
+        if (checks.Action == CheckAction.Reject && checks.Code is { } code and >= 500 and < 600)
         {
-            return;
+            reply = reply with { Code = code };
         }
 
-        await ReplyAsync(SmtpReplies.StartMailInput);
-        await FlushAsync(cancellationToken);
-        await ReceiveAsync(body => ReadDataAsync(body, _options.MaxMessageSize + 1, cancellationToken), cancellationToken);
+        return checks.Reason is null ? reply : reply.WithText(Printable(checks.Reason));
     }
 
-    private SpoolWriter? _chunked;
-    private long _chunkedLength;
-
-    private async Task BdatAsync(SmtpCommand.Bdat bdat, CancellationToken cancellationToken)
+    /// <summary>What checks see of the session so far.</summary>
+    private CheckContext Context() => new()
     {
-        // The chunk follows the command at once: it is read (or discarded) whatever the answer (RFC 3030 §2).
-        if (_chunked is null && (_transaction is null || _transaction.Recipients.Count == 0))
-        {
-            await ReadChunkAsync(bdat.Size, null, cancellationToken);
-            await ErrorAsync(_transaction is null ? SmtpReplies.NeedMail : SmtpReplies.NeedRecipient);
-            return;
-        }
-
-        if (_chunked is null)
-        {
-            _chunked = await BeginSpoolAsync(cancellationToken);
-            _chunkedLength = 0;
-        }
-
-        var tooBig = _chunkedLength + bdat.Size > _options.MaxMessageSize;
-        var complete = await ReadChunkAsync(bdat.Size, tooBig ? null : _chunked.Body, cancellationToken);
-        _chunkedLength += bdat.Size;
-        if (!complete)
-        {
-            await AbortChunkedAsync();
-            _closing = true;
-            return;
-        }
-
-        if (tooBig)
-        {
-            await AbortChunkedAsync();
-            _transaction = null;
-            await ErrorAsync(SmtpReplies.MessageTooBig);
-            return;
-        }
-
-        if (!bdat.Last)
-        {
-            await ReplyAsync(new SmtpReply(250, "2.0.0", $"{bdat.Size} octets received"));
-            return;
-        }
-
-        var writer = _chunked;
-        _chunked = null;
-        await CommitAsync(writer, _chunkedLength, cancellationToken);
-    }
-
-    private async Task AbortChunkedAsync()
-    {
-        if (_chunked is not null)
-        {
-            await _chunked.DisposeAsync();
-            _chunked = null;
-        }
-    }
-
-    private async Task<bool> ReadyForContentAsync()
-    {
-        if (_transaction is null)
-        {
-            await ErrorAsync(SmtpReplies.NeedMail);
-            return false;
-        }
-
-        if (_transaction.Recipients.Count == 0)
-        {
-            await ErrorAsync(SmtpReplies.NeedRecipient);
-            return false;
-        }
-
-        if (_transaction.Parameters.Body == "BINARYMIME")
-        {
-            // RFC 3030 §3: BINARYMIME content can only travel in BDAT chunks.
-            await ErrorAsync(SmtpReplies.BadSequence.WithText("BINARYMIME requires BDAT"));
-            return false;
-        }
-
-        return true;
-    }
-
-    private async Task ReceiveAsync(Func<Stream, Task<(bool Complete, long Length, IOException? WriteError)>> read, CancellationToken cancellationToken)
-    {
-        SpoolWriter writer;
-        try
-        {
-            writer = await BeginSpoolAsync(cancellationToken);
-        }
-        catch (IOException e)
-        {
-            _logger.LogError(e, "Cannot open a spool file");
-            await ReadDataAsync(Stream.Null, 0, cancellationToken);
-            _transaction = null;
-            await ReplyAsync(IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
-            return;
-        }
-
-        var (complete, length, writeError) = await read(writer.Body);
-        if (!complete)
-        {
-            await writer.DisposeAsync();
-            _closing = true;
-            return;
-        }
-
-        if (writeError is not null)
-        {
-            // The spool could not take it (disk full, I/O error): no half file stays, the sender keeps the message.
-            await writer.DisposeAsync();
-            _transaction = null;
-            _logger.LogError(writeError, "Spooling failed while receiving");
-            await ReplyAsync(IsDiskFull(writeError) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
-            return;
-        }
-
-        if (length > _options.MaxMessageSize)
-        {
-            await writer.DisposeAsync();
-            _transaction = null;
-            await ErrorAsync(SmtpReplies.MessageTooBig);
-            return;
-        }
-
-        await CommitAsync(writer, length, cancellationToken);
-    }
-
-    private async Task<SpoolWriter> BeginSpoolAsync(CancellationToken cancellationToken)
-    {
-        var transaction = _transaction!;
-        var envelope = new SpoolEnvelope
-        {
-            QueueId = _services.Spool.NewQueueId(),
-            ReceivedAt = _services.Time.GetUtcNow(),
-            MailFrom = transaction.From.Address?.ToString() ?? "",
-            Recipients = [.. transaction.Recipients],
-            ClientAddress = _connection.RemoteEndPoint.Address.ToString(),
-            Helo = _helo,
-            Tls = _connection.TlsInfo?.ToString(),
-            AuthenticatedUser = _authenticatedUser,
-            SmtpUtf8 = transaction.Parameters.SmtpUtf8,
-            Body = transaction.Parameters.Body,
-        };
-        var writer = await _services.Spool.BeginAsync(envelope, cancellationToken);
-        try
-        {
-            await writer.Body.WriteAsync(Ascii(ReceivedHeader.Format(envelope, _options.Hostname, _esmtp, _connection.TlsInfo)), cancellationToken);
-        }
-        catch
-        {
-            await writer.DisposeAsync();
-            throw;
-        }
-
-        return writer;
-    }
-
-    /// <summary>The spool file is made durable, and only then does the client hear 250.</summary>
-    private async Task CommitAsync(SpoolWriter writer, long length, CancellationToken cancellationToken)
-    {
-        var transaction = _transaction!;
-        _transaction = null;
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await writer.CommitAsync(cancellationToken);
-        }
-        catch (IOException e)
-        {
-            await writer.DisposeAsync();
-            _logger.LogError(e, "Spooling failed");
-            await ReplyAsync(IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
-            return;
-        }
-
-        var queueId = writer.Envelope.QueueId;
-        try
-        {
-            await _services.Queue.EnqueueAsync(writer.Envelope, length, cancellationToken);
-        }
-        catch (Exception e) when (StorageFailures.IsTemporary(e))
-        {
-            // The spool file is durable and is the source of truth: the worker registers it when the database is back.
-            _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
-            _services.Worker?.RegisterLater(queueId);
-        }
-
-        await ReplyAsync(new SmtpReply(250, "2.0.0", $"Ok: queued as {queueId}"));
-        _services.Worker?.Wake();
-        _logger.LogInformation(
-            "Accepted {QueueId} from {MailFrom} for {Recipients} ({Size} octets) helo={Helo} tls={Tls} user={User} rcpt=[{Results}] in {Milliseconds} ms",
-            queueId, writer.Envelope.MailFrom, transaction.Recipients, length, _helo, _connection.TlsInfo?.ToString() ?? "none", _authenticatedUser ?? "-",
-            string.Join("; ", transaction.RecipientResults), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
+        ClientAddress = _connection.RemoteEndPoint.Address.IsIPv4MappedToIPv6 ? _connection.RemoteEndPoint.Address.MapToIPv4() : _connection.RemoteEndPoint.Address,
+        Helo = _state.CurrentGreeting?.Helo,
+        AuthenticatedUser = AuthenticatedUser,
+        IsTls = _connection.IsTls,
+    };
 
     private async Task RsetAsync()
     {
-        _transaction = null;
-        await AbortChunkedAsync();
+        await EndTransactionAsync();
         await ReplyAsync(SmtpReplies.ResetOk);
     }
 
@@ -520,5 +370,5 @@ public sealed partial class SmtpSession
         _closing = true;
     }
 
-    private static bool IsDiskFull(IOException e) => e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+    private sealed record CommandRule(AllowedIn Allowed, Func<SmtpSession, SmtpCommand, CancellationToken, Task> Handler, Func<SessionState, SmtpReply>? Refused = null);
 }

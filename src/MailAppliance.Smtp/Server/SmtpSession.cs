@@ -20,10 +20,7 @@ public sealed partial class SmtpSession
     private readonly SmtpServices _services;
     private readonly ILogger _logger;
     private BoundedLineReader _lines;
-    private string? _helo;
-    private bool _esmtp;
-    private string? _authenticatedUser;
-    private SmtpTransaction? _transaction;
+    private SessionState _state = SessionState.Connected.Instance;
     private int _errors;
     private bool _closing;
 
@@ -39,7 +36,9 @@ public sealed partial class SmtpSession
 
     private bool IsTrustedClient => _options.TrustedNetworks.Any(n => n.Contains(_connection.RemoteEndPoint.Address.IsIPv4MappedToIPv6 ? _connection.RemoteEndPoint.Address.MapToIPv4() : _connection.RemoteEndPoint.Address));
 
-    private bool MayRelay => _authenticatedUser is not null || IsTrustedClient;
+    private string? AuthenticatedUser => _state.CurrentGreeting?.AuthenticatedUser;
+
+    private bool MayRelay => AuthenticatedUser is not null || IsTrustedClient;
 
     /// <summary>AUTH is offered on every port, but only where passwords cannot cross in clear text.</summary>
     private bool AuthOffered => _connection.IsTls || _options.AllowPlaintextAuth;
@@ -53,6 +52,11 @@ public sealed partial class SmtpSession
         });
         try
         {
+            if (!await ConnectChecksAsync(cancellationToken))
+            {
+                return;
+            }
+
             await ReplyAsync(new SmtpReply(220, null, $"{_options.Hostname} ESMTP MailAppliance"));
             while (!_closing && !cancellationToken.IsCancellationRequested)
             {
@@ -94,7 +98,38 @@ public sealed partial class SmtpSession
         }
         finally
         {
+            await EndTransactionAsync();
             await TryFlushAsync();
+        }
+    }
+
+    /// <summary>The checks of the CONNECT stage: a rejection closes the connection before the greeting.</summary>
+    private async Task<bool> ConnectChecksAsync(CancellationToken cancellationToken)
+    {
+        if (!_services.Checks.HasChecksFor(Pipeline.Stages.SmtpStage.Connect))
+        {
+            return true;
+        }
+
+        var outcome = await _services.Checks.RunAsync(Pipeline.Stages.SmtpStage.Connect, Context(), cancellationToken);
+        if (outcome.Action == Pipeline.Stages.CheckAction.Accept)
+        {
+            return true;
+        }
+
+        var reply = outcome.Action == Pipeline.Stages.CheckAction.Reject ? SmtpReplies.ConnectionRejected : SmtpReplies.ConnectionTemporaryFailure;
+        _logger.LogInformation("Connection refused by policy: {Reason}", outcome.Reason);
+        await ReplyAsync(outcome.Reason is null ? reply : reply.WithText(outcome.Reason));
+        return false;
+    }
+
+    /// <summary>Leaves an open transaction, discarding whatever it received (a BDAT message in progress).</summary>
+    private async Task EndTransactionAsync()
+    {
+        if (_state is SessionState.InTransaction open)
+        {
+            _state = open.Greeting;
+            await open.Transaction.DisposeAsync();
         }
     }
 

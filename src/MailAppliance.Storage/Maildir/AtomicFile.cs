@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Security.Cryptography;
 using System.Text;
 

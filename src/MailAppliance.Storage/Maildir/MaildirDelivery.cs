@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 namespace MailAppliance.Storage.Maildir;
 
 /// <summary>
@@ -65,7 +66,7 @@ public sealed class MaildirDelivery : IDisposable, IAsyncDisposable
     /// <see cref="SealAsync(DateTimeOffset?, CancellationToken)"/>; with a <paramref name="barrier"/>, the bytes are
     /// made durable by a file system flush shared with other writers instead of an fsync of this file.
     /// </summary>
-    public async Task<MaildirFileName> SealAsync(DateTimeOffset? internalDate, FileSystemBarrier? barrier, CancellationToken cancellationToken)
+    public async Task<MaildirFileName> SealAsync(DateTimeOffset? internalDate, IFileSystemBarrier? barrier, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         if (_sealedName is not null)

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 namespace MailAppliance.Storage.Maildir;
 
 /// <summary>

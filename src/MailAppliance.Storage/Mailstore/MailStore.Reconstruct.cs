@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using Dapper;
 using MailAppliance.Storage.Maildir;
 using Microsoft.Extensions.Logging;

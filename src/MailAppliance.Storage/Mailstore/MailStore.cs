@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using MailAppliance.Storage.Database;
 using Dapper;
 using MailAppliance.Storage.Maildir;
@@ -24,7 +25,7 @@ public sealed partial class MailStore
     private readonly MaildirNameGenerator _names;
 
     // Null: every file and directory is fsync'd on its own (SyncMode.Fsync).
-    private readonly FileSystemBarrier? _barrier;
+    private readonly IFileSystemBarrier? _barrier;
 
     // Users whose index is known to exist (saves a query per delivery), and one in-process gate per folder so that
     // this process's writers queue for the uidlist without polling its file lock.
@@ -42,7 +43,7 @@ public sealed partial class MailStore
         _logger = logger;
         _layout = new MaildirLayout(options.DataDirectory);
         _names = MaildirNameGenerator.ForCurrentProcess(time);
-        _barrier = FileSystemBarrier.For(options.SyncMode);
+        _barrier = FileSystemBarrier.For(options.SyncMode, options.Barrier);
     }
 
     /// <summary>Tests stop a delivery after a step with this, as a crash would.</summary>

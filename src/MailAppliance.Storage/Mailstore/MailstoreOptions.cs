@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using MailAppliance.Storage.Maildir;
 
 namespace MailAppliance.Storage.Mailstore;
@@ -15,6 +16,9 @@ public sealed record MailstoreOptions(string DataDirectory)
 
     /// <summary>How deliveries are made durable: one shared syncfs per group (default on Linux) or an fsync per file.</summary>
     public SyncMode SyncMode { get; init; } = SyncMode.Auto;
+
+    /// <summary>The process's barrier for <see cref="SyncMode.SyncFs"/> (shared with the spool); null: one of its own.</summary>
+    public IFileSystemBarrier? Barrier { get; init; }
 
     /// <summary>Mailboxes with at least this many messages keep their SELECT snapshot per process (see LoadSnapshotAsync).</summary>
     public int SnapshotCacheThreshold { get; init; } = 10_000;

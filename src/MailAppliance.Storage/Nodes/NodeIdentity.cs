@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
@@ -17,8 +18,9 @@ public sealed class NodeIdentity : IDisposable
     private const int LockNonBlocking = 4;
     private readonly SafeFileHandle _marker;
 
-    private NodeIdentity(string id, string markerPath, SafeFileHandle marker)
+    private NodeIdentity(string dataDirectory, string id, string markerPath, SafeFileHandle marker)
     {
+        DataDirectory = dataDirectory;
         Id = id;
         MarkerPath = markerPath;
         _marker = marker;
@@ -28,6 +30,12 @@ public sealed class NodeIdentity : IDisposable
     public string Id { get; }
 
     public string MarkerPath { get; }
+
+    /// <summary>The data directory this node shares with its peers.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Whether the node <paramref name="nodeId"/> (this one included) is alive.</summary>
+    public bool IsPeerAlive(string nodeId) => nodeId == Id || IsAlive(DataDirectory, nodeId);
 
     /// <summary>The directory of node markers under a data directory.</summary>
     public static string MarkerDirectory(string dataDirectory) => Path.Combine(dataDirectory, "nodes");
@@ -48,7 +56,7 @@ public sealed class NodeIdentity : IDisposable
             throw new IOException($"cannot lock the node marker {path} (errno {errno})", errno);
         }
 
-        return new NodeIdentity(id, path, handle);
+        return new NodeIdentity(dataDirectory, id, path, handle);
     }
 
     /// <summary>

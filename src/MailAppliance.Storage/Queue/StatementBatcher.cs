@@ -7,18 +7,32 @@ namespace MailAppliance.Storage.Queue;
 /// </summary>
 internal sealed class StatementBatcher<T>
 {
-    private readonly Func<List<T>, Task> _write;
-    private readonly Lock _gate = new();
-    private List<(T Item, TaskCompletionSource Done)> _pending = [];
-    private bool _running;
+    private readonly StatementBatcher<T, bool> _inner;
 
-    public StatementBatcher(Func<List<T>, Task> write) => _write = write;
+    public StatementBatcher(Func<List<T>, Task> write) => _inner = new StatementBatcher<T, bool>(async batch =>
+    {
+        await write(batch);
+        return new bool[batch.Count];
+    });
 
     /// <summary>Completes when the batch holding <paramref name="item"/> is written. A caller's cancellation stops its
     /// wait, never a statement that carries other callers' items too.</summary>
-    public Task AddAsync(T item, CancellationToken cancellationToken)
+    public Task AddAsync(T item, CancellationToken cancellationToken) => _inner.AddAsync(item, cancellationToken);
+}
+
+/// <summary>The same, for a statement that answers each item (the write returns one result per item, in order).</summary>
+internal sealed class StatementBatcher<T, TResult>
+{
+    private readonly Func<List<T>, Task<IReadOnlyList<TResult>>> _write;
+    private readonly Lock _gate = new();
+    private List<(T Item, TaskCompletionSource<TResult> Done)> _pending = [];
+    private bool _running;
+
+    public StatementBatcher(Func<List<T>, Task<IReadOnlyList<TResult>>> write) => _write = write;
+
+    public Task<TResult> AddAsync(T item, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var start = false;
         lock (_gate)
         {
@@ -42,7 +56,7 @@ internal sealed class StatementBatcher<T>
     {
         while (true)
         {
-            List<(T Item, TaskCompletionSource Done)> batch;
+            List<(T Item, TaskCompletionSource<TResult> Done)> batch;
             lock (_gate)
             {
                 if (_pending.Count == 0)
@@ -57,8 +71,11 @@ internal sealed class StatementBatcher<T>
 
             try
             {
-                await _write(batch.Select(p => p.Item).ToList());
-                batch.ForEach(p => p.Done.SetResult());
+                var results = await _write(batch.Select(p => p.Item).ToList());
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.SetResult(results[i]);
+                }
             }
             catch (Exception e)
             {

@@ -1,5 +1,6 @@
-using MailAppliance.Storage.Maildir;
 using System.Security.Cryptography;
+using MailAppliance.Storage.Durability;
+using MailAppliance.Storage.Nodes;
 
 namespace MailAppliance.Storage.Spool;
 
@@ -31,18 +32,27 @@ public sealed class MessageSpool
 
     private readonly SpoolSealer _sealer;
     private readonly TimeProvider _time;
+    private readonly NodeIdentity? _node;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _free = new();
     private int _freeCount;
 
-    public MessageSpool(string spoolDirectory, TimeProvider time, SyncMode syncMode = SyncMode.Auto)
+    /// <param name="spoolDirectory">The spool (<c>&lt;DataDirectory&gt;/spool</c>).</param>
+    /// <param name="time">The clock queue ids are made from.</param>
+    /// <param name="syncMode">How files are made durable.</param>
+    /// <param name="barrier">The process's barrier for <see cref="SyncMode.SyncFs"/> (shared with the mail store).</param>
+    /// <param name="node">This process as a node: its files in <c>spool/tmp</c> carry its id, so start-up removes
+    /// only what dead nodes left there, never a live peer's message in progress. Null: a single process, whose
+    /// start-up removes everything in <c>spool/tmp</c>.</param>
+    public MessageSpool(string spoolDirectory, TimeProvider time, SyncMode syncMode = SyncMode.Auto, IFileSystemBarrier? barrier = null, NodeIdentity? node = null)
     {
         Directory = spoolDirectory;
         TmpDirectory = Path.Combine(spoolDirectory, "tmp");
         FreeDirectory = Path.Combine(spoolDirectory, "free");
         System.IO.Directory.CreateDirectory(TmpDirectory);
         System.IO.Directory.CreateDirectory(FreeDirectory);
-        _sealer = new SpoolSealer(spoolDirectory, mode: syncMode);
+        _sealer = new SpoolSealer(spoolDirectory, mode: syncMode, barrier: barrier);
         _time = time;
+        _node = node;
     }
 
     public string Directory { get; }
@@ -88,11 +98,12 @@ public sealed class MessageSpool
     /// <summary>Starts a spool file; write the message to <see cref="SpoolWriter.Body"/>, then commit.</summary>
     public async Task<SpoolWriter> BeginAsync(SpoolEnvelope envelope, CancellationToken cancellationToken)
     {
-        var tmp = Path.Combine(TmpDirectory, envelope.QueueId + Extension);
+        var tmp = Path.Combine(TmpDirectory, (_node is null ? "" : _node.Id + ".") + envelope.QueueId + Extension);
         var file = Recycled(tmp) ?? OpenForWriting(tmp, FileMode.CreateNew);
+        var header = SpoolFormat.Header(envelope);
         try
         {
-            await file.WriteAsync(SpoolFormat.Header(envelope), cancellationToken);
+            await file.WriteAsync(header, cancellationToken);
         }
         catch
         {
@@ -101,7 +112,7 @@ public sealed class MessageSpool
             throw;
         }
 
-        return new SpoolWriter(this, envelope, tmp, file);
+        return new SpoolWriter(this, envelope, tmp, file, header.Length);
     }
 
     /// <summary>A spool file to write: a new one (owner-only) or a recycled one, emptied.</summary>
@@ -179,8 +190,8 @@ public sealed class MessageSpool
     public IReadOnlyList<string> List() =>
         System.IO.Directory.EnumerateFiles(Directory, "*" + Extension).Select(p => Path.GetFileNameWithoutExtension(p)!).Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>Opens a spool file: its envelope, and a stream positioned at the message; null if gone or unreadable.</summary>
-    public (SpoolEnvelope Envelope, Stream Message)? Open(string queueId)
+    /// <summary>Opens a spool file: its envelope, verdict, and a stream of the message; null if gone or unreadable.</summary>
+    public SpooledMessage? Open(string queueId)
     {
         FileStream stream;
         try
@@ -192,15 +203,43 @@ public sealed class MessageSpool
             return null;
         }
 
-        var envelope = SpoolFormat.ReadHeader(stream);
-        if (envelope is null || !string.Equals(envelope.QueueId, queueId, StringComparison.OrdinalIgnoreCase))
+        try
         {
-            // Unreadable, or another message's bytes under this name: never delivered as this message.
+            var envelope = SpoolFormat.ReadHeader(stream, out var version);
+            if (envelope is null || !string.Equals(envelope.QueueId, queueId, StringComparison.OrdinalIgnoreCase))
+            {
+                // Unreadable, or another message's bytes under this name: never delivered as this message.
+                stream.Dispose();
+                return null;
+            }
+
+            var start = stream.Position;
+            var end = stream.Length;
+            var verdict = SpoolVerdict.None;
+            if (version >= 2)
+            {
+                if (SpoolFormat.ReadTrailer(stream, start, end) is not { } trailer)
+                {
+                    stream.Dispose();
+                    return null;
+                }
+
+                (end, verdict) = trailer;
+            }
+
+            stream.Position = start;
+            return new SpooledMessage(envelope, verdict, new SpoolMessageView(stream, start, end));
+        }
+        catch (EndOfStreamException)
+        {
             stream.Dispose();
             return null;
         }
-
-        return (envelope, new BoundedReadStream(stream, stream.Position));
+        catch (IOException)
+        {
+            stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Removes a message whose recipients are all settled.</summary>
@@ -274,107 +313,27 @@ public sealed class MessageSpool
         }
     }
 
-    /// <summary>Start-up: tmp files are messages that never got their 250; the client still has them.</summary>
+    /// <summary>
+    /// Start-up: tmp files are messages that never got their 250 (the client still has them). Only this node's and
+    /// dead nodes' files go: a live peer's file is a message it is receiving right now.
+    /// </summary>
     public int DeleteUncommitted()
     {
         var count = 0;
         foreach (var file in System.IO.Directory.EnumerateFiles(TmpDirectory))
         {
+            var name = Path.GetFileName(file);
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            var owner = dot > 0 && name.IndexOf('.', dot + 1) > 0 ? name[..dot] : null;
+            if (_node is not null && owner is not null && owner != _node.Id && _node.IsPeerAlive(owner))
+            {
+                continue;
+            }
+
             File.Delete(file);
             count++;
         }
 
         return count;
-    }
-
-    /// <summary>A read-only view of the message part of a spool file, which reports its own length.</summary>
-    private sealed class BoundedReadStream(FileStream inner, long start) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => inner.Length - start;
-
-        public override long Position
-        {
-            get => inner.Position - start;
-            set => inner.Position = start + value;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => origin switch
-        {
-            SeekOrigin.Begin => inner.Seek(start + offset, SeekOrigin.Begin) - start,
-            SeekOrigin.Current => inner.Seek(offset, SeekOrigin.Current) - start,
-            _ => inner.Seek(offset, SeekOrigin.End) - start,
-        };
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-    }
-}
-
-/// <summary>One message being spooled: write to <see cref="Body"/>, then <see cref="CommitAsync"/>; dispose aborts.</summary>
-public sealed class SpoolWriter : IAsyncDisposable
-{
-    private readonly MessageSpool _spool;
-    private readonly string _tmpPath;
-    private readonly FileStream _file;
-    private bool _done;
-
-    internal SpoolWriter(MessageSpool spool, SpoolEnvelope envelope, string tmpPath, FileStream file)
-    {
-        _spool = spool;
-        Envelope = envelope;
-        _tmpPath = tmpPath;
-        _file = file;
-    }
-
-    public SpoolEnvelope Envelope { get; }
-
-    public Stream Body => _file;
-
-    /// <summary>Makes the message durable: file flushed to disk, renamed into the spool, directory fsync'd. Only then 250.</summary>
-    public async Task CommitAsync(CancellationToken cancellationToken)
-    {
-        await _file.FlushAsync(cancellationToken);
-        await _spool.SealAsync(_file, _tmpPath, Envelope.QueueId);
-        _done = true;
-        await _file.DisposeAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_done)
-        {
-            return;
-        }
-
-        _done = true;
-        await _file.DisposeAsync();
-        File.Delete(_tmpPath);
     }
 }

@@ -2,7 +2,7 @@ namespace MailAppliance.Storage.Spool;
 
 /// <summary>
 /// What the SMTP transaction said about a message, stored at the head of its spool file: enough to deliver it
-/// (sender, recipients, parameters) and to tell its story in the logs.
+/// (sender, recipients, their DSN parameters) and to tell its story in the logs.
 /// </summary>
 public sealed record SpoolEnvelope
 {
@@ -13,7 +13,7 @@ public sealed record SpoolEnvelope
     /// <summary>The reverse-path without brackets; empty for the null sender (bounces).</summary>
     public required string MailFrom { get; init; }
 
-    public required IReadOnlyList<string> Recipients { get; init; }
+    public required IReadOnlyList<SpoolRecipient> Recipients { get; init; }
 
     public string? ClientAddress { get; init; }
 
@@ -26,4 +26,21 @@ public sealed record SpoolEnvelope
     public bool SmtpUtf8 { get; init; }
 
     public string Body { get; init; } = "7BIT";
+
+    /// <summary>RFC 3461 §4.3 RET: FULL or HDRS (what a DSN returns); null when not given.</summary>
+    public string? Ret { get; init; }
+
+    /// <summary>RFC 3461 §4.4 ENVID, as given (xtext).</summary>
+    public string? EnvelopeId { get; init; }
+}
+
+/// <summary>
+/// One recipient as accepted at RCPT, with its RFC 3461 parameters: <paramref name="Notify"/> (NEVER, or a comma list
+/// of SUCCESS, FAILURE, DELAY; null when not given) and <paramref name="OriginalRecipient"/> (ORCPT, as given).
+/// </summary>
+public sealed record SpoolRecipient(string Address, string? Notify = null, string? OriginalRecipient = null)
+{
+    public static implicit operator SpoolRecipient(string address) => new(address);
+
+    public override string ToString() => Address;
 }

@@ -4,13 +4,24 @@ using System.Text;
 namespace MailAppliance.Storage.Spool;
 
 /// <summary>
-/// The spool file: a small text header (one <c>Name: value</c> per line, UTF-8, values never contain CR or LF),
-/// an empty line, then the message bytes exactly as received.
+/// The spool file: a small text header (one <c>Name: value</c> per line, UTF-8, values never contain CR or LF), an
+/// empty line, the message bytes exactly as received, then (version 2) the verdict as a trailer and a fixed-size
+/// footer that says how long the trailer is. The verdict is only known once the whole message has been read and
+/// checked, so it goes after the message rather than in the header, and the message is still written as it arrives.
+/// Version 1 files (no DSN parameters, no trailer) are still read.
 /// </summary>
 public static class SpoolFormat
 {
-    public const string Magic = "MailAppliance-Spool: 1";
+    public const string Magic = "MailAppliance-Spool: 2";
+    private const string MagicV1 = "MailAppliance-Spool: 1";
+    private const string TrailerMagic = "MailAppliance-Verdict: 1";
     private const int MaxHeaderBytes = 1024 * 1024;
+    private const int MaxTrailerBytes = 4 * 1024 * 1024;
+
+    // "\nMailAppliance-Trailer: 0000000123\n": a line the reader finds at a fixed distance from the end.
+    private const string FooterPrefix = "\nMailAppliance-Trailer: ";
+    private const int FooterDigits = 10;
+    public const int FooterLength = 1 + 23 + FooterDigits + 1;
 
     public static byte[] Header(SpoolEnvelope envelope)
     {
@@ -28,7 +39,19 @@ public static class SpoolFormat
         Add("Mail-From", envelope.MailFrom);
         foreach (var recipient in envelope.Recipients)
         {
-            Add("Rcpt-To", recipient);
+            // Tab-separated parameters: an SMTP address never holds a tab (RFC 5321 qtextSMTP), nor does xtext.
+            var line = new StringBuilder(Clean(recipient.Address));
+            if (recipient.Notify is not null)
+            {
+                line.Append("\tNOTIFY=").Append(Clean(recipient.Notify));
+            }
+
+            if (recipient.OriginalRecipient is not null)
+            {
+                line.Append("\tORCPT=").Append(Clean(recipient.OriginalRecipient));
+            }
+
+            Add("Rcpt-To", line.ToString());
         }
 
         Add("Client", envelope.ClientAddress);
@@ -37,12 +60,42 @@ public static class SpoolFormat
         Add("Auth", envelope.AuthenticatedUser);
         Add("SmtpUtf8", envelope.SmtpUtf8 ? "yes" : null);
         Add("Body", envelope.Body);
+        Add("Ret", envelope.Ret);
+        Add("Envid", envelope.EnvelopeId);
         return Encoding.UTF8.GetBytes(sb.Append('\n').ToString());
     }
 
-    /// <summary>Reads the header of a spool file; the stream is left at the first byte of the message.</summary>
-    public static SpoolEnvelope? ReadHeader(Stream stream)
+    /// <summary>The verdict trailer and the footer that closes the file.</summary>
+    public static byte[] Trailer(SpoolVerdict verdict)
     {
+        var sb = new StringBuilder().Append(TrailerMagic).Append('\n');
+        if (verdict.Score is { } score)
+        {
+            sb.Append("Score: ").Append(score.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        foreach (var symbol in verdict.Symbols)
+        {
+            sb.Append("Symbol: ").Append(Clean(symbol.Name).Replace(' ', '_')).Append(' ').Append(symbol.Score.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        foreach (var header in verdict.Headers)
+        {
+            sb.Append("Add-Header: ").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(header))).Append('\n');
+        }
+
+        var trailer = Encoding.UTF8.GetBytes(sb.ToString());
+        var footer = Encoding.ASCII.GetBytes(FooterPrefix + trailer.Length.ToString("D" + FooterDigits, CultureInfo.InvariantCulture) + "\n");
+        return [.. trailer, .. footer];
+    }
+
+    /// <summary>Reads the header of a spool file; the stream is left at the first byte of the message.</summary>
+    public static SpoolEnvelope? ReadHeader(Stream stream) => ReadHeader(stream, out _);
+
+    /// <summary>Reads the header; <paramref name="version"/> says whether a trailer follows the message (2) or not (1).</summary>
+    public static SpoolEnvelope? ReadHeader(Stream stream, out int version)
+    {
+        version = 0;
         var fields = new List<(string Name, string Value)>();
         var line = new List<byte>();
         var total = 0;
@@ -65,7 +118,8 @@ public static class SpoolFormat
             line.Clear();
             if (first)
             {
-                if (text != Magic)
+                version = text switch { Magic => 2, MagicV1 => 1, _ => 0 };
+                if (version == 0)
                 {
                     return null;
                 }
@@ -100,14 +154,93 @@ public static class SpoolFormat
             QueueId = queueId,
             ReceivedAt = receivedAt,
             MailFrom = from,
-            Recipients = fields.Where(f => f.Name == "Rcpt-To").Select(f => f.Value).ToList(),
+            Recipients = fields.Where(f => f.Name == "Rcpt-To").Select(f => ParseRecipient(f.Value)).ToList(),
             ClientAddress = One("Client"),
             Helo = One("Helo"),
             Tls = One("Tls"),
             AuthenticatedUser = One("Auth"),
             SmtpUtf8 = One("SmtpUtf8") == "yes",
             Body = One("Body") ?? "7BIT",
+            Ret = One("Ret"),
+            EnvelopeId = One("Envid"),
         };
+    }
+
+    private static SpoolRecipient ParseRecipient(string value)
+    {
+        var parts = value.Split('\t');
+        string? Parameter(string name) => parts.Skip(1).FirstOrDefault(p => p.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+        return new SpoolRecipient(parts[0], Parameter("NOTIFY"), Parameter("ORCPT"));
+    }
+
+    /// <summary>
+    /// Where the message ends in a version 2 file of <paramref name="fileLength"/> octets, and its verdict; null when
+    /// the footer or trailer is damaged (the file is then not read as a message).
+    /// </summary>
+    public static (long MessageEnd, SpoolVerdict Verdict)? ReadTrailer(Stream stream, long messageStart, long fileLength)
+    {
+        if (fileLength - messageStart < FooterLength)
+        {
+            return null;
+        }
+
+        var footer = new byte[FooterLength];
+        stream.Position = fileLength - FooterLength;
+        stream.ReadExactly(footer);
+        var footerText = Encoding.ASCII.GetString(footer);
+        if (!footerText.StartsWith(FooterPrefix, StringComparison.Ordinal) || footerText[^1] != '\n'
+            || !int.TryParse(footerText.AsSpan(FooterPrefix.Length, FooterDigits), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            || length > MaxTrailerBytes || fileLength - FooterLength - length < messageStart)
+        {
+            return null;
+        }
+
+        var trailer = new byte[length];
+        var messageEnd = fileLength - FooterLength - length;
+        stream.Position = messageEnd;
+        stream.ReadExactly(trailer);
+        var lines = Encoding.UTF8.GetString(trailer).Split('\n');
+        if (lines[0] != TrailerMagic)
+        {
+            return null;
+        }
+
+        double? score = null;
+        var symbols = new List<VerdictSymbol>();
+        var headers = new List<string>();
+        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var colon = line.IndexOf(": ", StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                return null;
+            }
+
+            var value = line[(colon + 2)..];
+            switch (line[..colon])
+            {
+                case "Score" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s):
+                    score = s;
+                    break;
+                case "Symbol" when value.LastIndexOf(' ') is > 0 and var space
+                    && double.TryParse(value.AsSpan(space + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var symbolScore):
+                    symbols.Add(new VerdictSymbol(value[..space], symbolScore));
+                    break;
+                case "Add-Header" when TryBase64(value) is { } bytes:
+                    headers.Add(Encoding.UTF8.GetString(bytes));
+                    break;
+                default:
+                    break; // a field of a later version: ignored
+            }
+        }
+
+        return (messageEnd, new SpoolVerdict { Score = score, Symbols = symbols, Headers = headers });
+    }
+
+    private static byte[]? TryBase64(string value)
+    {
+        var bytes = new byte[value.Length];
+        return Convert.TryFromBase64String(value, bytes, out var written) ? bytes[..written] : null;
     }
 
     private static string Clean(string value) => value.Replace('\r', ' ').Replace('\n', ' ');

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Runtime.InteropServices;
 using MailAppliance.Storage.Maildir;
 using Microsoft.Win32.SafeHandles;
@@ -30,16 +31,18 @@ public sealed class SpoolSealer
 
     // With a barrier (SyncMode.SyncFs) no file or directory is fsync'd on its own: one syncfs makes the bytes of
     // every file waiting durable, another one their renames.
-    private readonly FileSystemBarrier? _barrier;
+    private readonly IFileSystemBarrier? _barrier;
 
     /// <param name="directory">The directory the files are renamed into.</param>
     /// <param name="threads">How many files may be flushed at once.</param>
-    public SpoolSealer(string directory, int threads = 16, SyncMode mode = SyncMode.Auto)
+    /// <param name="mode">How durability is reached.</param>
+    /// <param name="barrier">The process's barrier for <see cref="SyncMode.SyncFs"/>; null: one of its own.</param>
+    public SpoolSealer(string directory, int threads = 16, SyncMode mode = SyncMode.Auto, IFileSystemBarrier? barrier = null)
     {
         _directory = new DirectorySyncBatcher(directory);
         _directoryPath = directory;
         _threads = threads;
-        _barrier = FileSystemBarrier.For(mode);
+        _barrier = FileSystemBarrier.For(mode, barrier);
     }
 
     /// <summary>Whether the spool's changes are made durable by the shared file system barrier.</summary>

@@ -7,8 +7,30 @@ namespace MailAppliance.Cli;
 public sealed class CommandLine
 {
     // Options that take a value; all others are flags.
-    private static readonly HashSet<string> ValueOptions = ["--config", "--quota", "--user", "--selector", "--algorithm", "--domain", "--since"];
-    private static readonly HashSet<string> FlagOptions = ["--json", "--password-stdin", "--help", "-h", "--version", "--all", "--admin", "--follow"];
+    // One per line, in order: branches that add options then rarely touch the same lines.
+    private static readonly HashSet<string> ValueOptions =
+    [
+        "--algorithm",
+        "--config",
+        "--domain",
+        "--quota",
+        "--selector",
+        "--since",
+        "--user",
+    ];
+
+    private static readonly HashSet<string> FlagOptions =
+    [
+        "--admin",
+        "--all",
+        "--follow",
+        "--help",
+        "--json",
+        "--password-stdin",
+        "--remote",
+        "--version",
+        "-h",
+    ];
 
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);

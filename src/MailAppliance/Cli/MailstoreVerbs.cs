@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Globalization;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Accounts;

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Net;
 
 namespace MailAppliance.Configuration;
@@ -29,7 +30,7 @@ public sealed record ApplianceOptions
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
 {
     /// <summary><c>Storage:SyncMode</c>: how the spool and the mail store make writes durable.</summary>
-    public MailAppliance.Storage.Maildir.SyncMode SyncMode { get; init; } = MailAppliance.Storage.Maildir.SyncMode.Auto;
+    public MailAppliance.Storage.Durability.SyncMode SyncMode { get; init; } = MailAppliance.Storage.Durability.SyncMode.Auto;
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Globalization;
 using System.Net;
 using MailAppliance.Core.Addresses;
@@ -80,21 +81,21 @@ public static class OptionsReader
         };
     }
 
-    private static MailAppliance.Storage.Maildir.SyncMode ReadSyncMode(IConfiguration configuration)
+    private static MailAppliance.Storage.Durability.SyncMode ReadSyncMode(IConfiguration configuration)
     {
         const string Key = "Storage:SyncMode";
         var value = Blank(configuration[Key]);
         if (value is null)
         {
-            return MailAppliance.Storage.Maildir.SyncMode.Auto;
+            return MailAppliance.Storage.Durability.SyncMode.Auto;
         }
 
-        if (!Enum.TryParse<MailAppliance.Storage.Maildir.SyncMode>(value, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || value.Any(char.IsDigit))
+        if (!Enum.TryParse<MailAppliance.Storage.Durability.SyncMode>(value, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || value.Any(char.IsDigit))
         {
             throw new ConfigurationException(Key, $"'{value}' is not Auto, SyncFs or Fsync");
         }
 
-        if (mode == MailAppliance.Storage.Maildir.SyncMode.SyncFs && !MailAppliance.Storage.Maildir.FileSystemBarrier.IsSupported)
+        if (mode == MailAppliance.Storage.Durability.SyncMode.SyncFs && !MailAppliance.Storage.Durability.FileSystemBarrier.IsSupported)
         {
             throw new ConfigurationException(Key, "SyncFs needs Linux on x64 or arm64");
         }

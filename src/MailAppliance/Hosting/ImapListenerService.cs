@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Nodes;
 using MailAppliance.Configuration;
 using MailAppliance.Core.Net;
 using MailAppliance.Core.Security;
@@ -18,6 +19,7 @@ public sealed class ImapListenerService : IHostedService
     private const int MaxConnectionsPerIp = 200;
     private static readonly byte[] TooManyConnections = "* BYE Too many connections, try again later\r\n"u8.ToArray();
     private readonly ApplianceOptions _options;
+    private readonly NodeIdentity _node;
     private readonly ImapServices _services;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ImapListenerService> _logger;
@@ -30,10 +32,12 @@ public sealed class ImapListenerService : IHostedService
         AuthThrottle throttle,
         TlsCertificateProvider tls,
         MailboxChangeListener changes,
+        NodeIdentity node,
         TimeProvider time,
         ILoggerFactory loggers)
     {
         _options = options;
+        _node = node;
         _services = new ImapServices(store, authenticator, throttle, tls, changes, time);
         _loggers = loggers;
         _logger = loggers.CreateLogger<ImapListenerService>();
@@ -46,16 +50,9 @@ public sealed class ImapListenerService : IHostedService
             Hostname = _options.Hostname,
             AllowPlaintextAuth = _options.Auth.AllowPlaintextWithoutTls,
             MaxAppendSize = _options.Smtp.MaxMessageSize,
-            TempDirectory = Path.Combine(_options.Storage.DataDirectory, "tmp", "imap"),
+            // Literals of sessions of this node; what dead nodes' sessions left goes (a live peer's stays).
+            TempDirectory = NodeScratch.Prepare(Path.Combine(_options.Storage.DataDirectory, "tmp", "imap"), _node),
         };
-        if (Directory.Exists(server.TempDirectory))
-        {
-            // Literals of sessions that ended with the last process: nothing refers to them any more.
-            foreach (var stale in Directory.EnumerateFiles(server.TempDirectory))
-            {
-                File.Delete(stale);
-            }
-        }
 
         var sessionLogger = _loggers.CreateLogger("MailAppliance.Imap.Server.ImapSession");
         foreach (var (name, endpoints, implicitTls) in new[] { ("imap", _options.Listeners.Imap, false), ("imaps", _options.Listeners.Imaps, true) })

@@ -1,3 +1,7 @@
+using MailAppliance.Pipeline.Stages;
+using MailAppliance.Pipeline.Routing;
+using MailAppliance.Pipeline.Checks;
+using MailAppliance.Storage.Durability;
 using MailAppliance.Configuration;
 using MailAppliance.Core.Security;
 using MailAppliance.Database;
@@ -65,15 +69,16 @@ public static class ServeCommand
         builder.Services.AddSingleton(sp => new MaildropLocks(database.Database, node, options.Storage.DataDirectory, TimeProvider.System, sp.GetRequiredService<ILogger<MaildropLocks>>()));
         builder.Services.AddSingleton(new PasswordHasher(options.Auth.Pbkdf2Iterations));
         builder.Services.AddSingleton<AccountDirectory>();
-        builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory) { SyncMode = options.Storage.SyncMode });
+
+        // One barrier for the process: the spool and the mail store share its flushes.
+        var barrier = FileSystemBarrier.For(options.Storage.SyncMode);
+        builder.Services.AddSingleton(new MailstoreOptions(options.Storage.DataDirectory) { SyncMode = options.Storage.SyncMode, Barrier = barrier });
         builder.Services.AddSingleton<MailStore>();
         builder.Services.AddHostedService<MailstoreRecoveryService>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton(new AuthThrottle());
-        builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode));
-        builder.Services.AddSingleton<QueueStore>();
-        builder.Services.AddSingleton<DeliveryWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode, barrier, node));
+        builder.Services.AddSingleton<MessageQueue>();
         builder.Services.AddSingleton(sp => new TlsCertificateProvider(
             new TlsCertificateOptions
             {
@@ -85,10 +90,20 @@ public static class ServeCommand
             TimeProvider.System,
             (message, exception) => sp.GetRequiredService<ILoggerFactory>().CreateLogger("MailAppliance.Core.Tls").LogWarning(exception, "{Message}", message)));
         builder.Services.AddSingleton<RecipientCache>();
+
+        // The flow of a message: intake checks → queue → routing → transports (docs/architecture.md).
+        builder.Services.AddSingleton(sp => new StagePipeline(
+            [new HeloCheck(), new HeaderCheck()], TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>()));
+        builder.Services.AddSingleton<RecipientRouter>();
+        builder.Services.AddSingleton<LocalTransport>();
+        builder.Services.AddSingleton(sp => new DeliveryScheduler(
+            sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
+            new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
+            TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
-            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageSpool>(), sp.GetRequiredService<QueueStore>(),
-            sp.GetRequiredService<DeliveryWorker>(), TimeProvider.System));
+            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System));
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();

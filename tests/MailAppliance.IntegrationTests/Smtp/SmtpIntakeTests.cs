@@ -33,7 +33,8 @@ public sealed class SmtpIntakeTests : IClassFixture<ApplianceFixture>
         Assert.Contains("250 2.0.0 Ok: queued as", output, StringComparison.Ordinal);
 
         var stored = await File.ReadAllTextAsync(Assert.Single(await _app.MessagesAsync("swaks")));
-        Assert.StartsWith("Received: from ", stored, StringComparison.Ordinal);
+        // RFC 5321 §4.4: the delivering MTA adds Return-Path first; Delivered-To names the mailbox; then our trace field.
+        Assert.StartsWith($"Return-Path: <sender@example.net>\r\nDelivered-To: {user}\r\nReceived: from ", stored, StringComparison.Ordinal);
         Assert.Contains("by mx.example.test (MailAppliance) with ESMTP id ", stored, StringComparison.Ordinal);
         Assert.Contains($"for <{user}>", stored, StringComparison.Ordinal);
         // swaks stuffs the dot line itself (so it arrives as written) and ends DATA with one more CRLF before the dot.

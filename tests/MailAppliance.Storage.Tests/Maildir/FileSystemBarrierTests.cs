@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using MailAppliance.Storage.Maildir;
 
 namespace MailAppliance.Storage.Tests.Maildir;

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Security.Cryptography;
 using MailAppliance.Storage.Mailstore;
 using MailAppliance.Storage.Maildir;
@@ -73,8 +74,8 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         var user = await _f.UserAsync($"carol-{mode}@example.test");
         await _f.Store.EnsureUserAsync(user, CancellationToken.None);
-        var stores = Enumerable.Range(0, 8).Select(_ => _f.NewStore(options: new MailstoreOptions(_f.DataDirectory) { SyncMode = mode })).ToList();
-        var flushesBefore = FileSystemBarrier.Shared.Flushes;
+        var barrier = new FileSystemBarrier(); // one per process, shared by every store of that process
+        var stores = Enumerable.Range(0, 8).Select(_ => _f.NewStore(options: new MailstoreOptions(_f.DataDirectory) { SyncMode = mode, Barrier = barrier })).ToList();
         var results = await Task.WhenAll(stores.Select((store, worker) => Task.Run(async () =>
         {
             var uids = new List<uint>();
@@ -101,7 +102,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal(121u, list.NextUid);
         if (mode == SyncMode.SyncFs)
         {
-            Assert.True(FileSystemBarrier.Shared.Flushes > flushesBefore); // durable by the shared syncfs
+            Assert.True(barrier.Flushes > 0); // durable by the shared syncfs
         }
     }
 

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Security.Cryptography;
 using MailAppliance.Storage.Maildir;
 using MailAppliance.Storage.Spool;
@@ -19,7 +20,7 @@ public sealed class MessageSpoolTests : IDisposable
         QueueId = _spool.NewQueueId(),
         ReceivedAt = DateTimeOffset.UtcNow,
         MailFrom = "sender@example.net",
-        Recipients = recipients,
+        Recipients = [.. recipients.Select(r => new SpoolRecipient(r))],
         ClientAddress = "192.0.2.1",
         Helo = "client.example\r\nInjected: header",
         Tls = "TLSv1.3",
@@ -35,15 +36,16 @@ public sealed class MessageSpoolTests : IDisposable
         await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
         {
             await writer.Body.WriteAsync(message);
-            await writer.CommitAsync(CancellationToken.None);
+            await writer.CommitAsync(SpoolVerdict.None, CancellationToken.None);
         }
 
         Assert.Equal([envelope.QueueId], _spool.List());
         Assert.Empty(Directory.GetFiles(_spool.TmpDirectory));
-        var (read, stream) = _spool.Open(envelope.QueueId)!.Value;
+        var (read, _, stream) = _spool.Open(envelope.QueueId)!;
         await using (stream)
         {
             Assert.Equal(envelope.Recipients, read.Recipients);
+            Assert.Equal(["a@example.test", "b@example.test"], read.Recipients.Select(r => r.Address));
             Assert.Equal("sender@example.net", read.MailFrom);
             Assert.Equal("client.example  Injected: header", read.Helo); // no header injection through the envelope
             Assert.True(read.SmtpUtf8);
@@ -53,6 +55,93 @@ public sealed class MessageSpoolTests : IDisposable
             await stream.CopyToAsync(copy);
             Assert.Equal(message, copy.ToArray());
         }
+    }
+
+    [Fact]
+    public async Task The_verdict_and_the_DSN_parameters_are_kept_with_the_message_and_the_message_ends_where_it_ended()
+    {
+        var message = RandomNumberGenerator.GetBytes(5000);
+        var envelope = Envelope("a@example.test") with
+        {
+            Recipients = [new SpoolRecipient("a@example.test", "SUCCESS,DELAY", "rfc822;a+40example.test"), new SpoolRecipient("b@example.test", "NEVER")],
+            Ret = "HDRS",
+            EnvelopeId = "QQ314159",
+        };
+        var verdict = new SpoolVerdict
+        {
+            Score = 3.5,
+            Symbols = [new VerdictSymbol("MISSING_DATE", 1.0), new VerdictSymbol("HELO_NOT_FQDN", 2.5)],
+            Headers = ["X-Test: one", "Authentication-Results: mx.example.test;\r\n\tspf=pass smtp.mailfrom=example.net"],
+        };
+        await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
+        {
+            await writer.Body.WriteAsync(message);
+            await using (var view = await writer.OpenWrittenAsync(CancellationToken.None))
+            {
+                var seen = new MemoryStream();
+                await view.CopyToAsync(seen);
+                Assert.Equal(message, seen.ToArray()); // what the checks read before the 250
+            }
+
+            await writer.CommitAsync(verdict, CancellationToken.None);
+        }
+
+        await using var opened = _spool.Open(envelope.QueueId)!;
+        Assert.Equal(envelope.Recipients, opened.Envelope.Recipients);
+        Assert.Equal("HDRS", opened.Envelope.Ret);
+        Assert.Equal("QQ314159", opened.Envelope.EnvelopeId);
+        Assert.Equal(3.5, opened.Verdict.Score);
+        Assert.Equal(verdict.Symbols, opened.Verdict.Symbols);
+        Assert.Equal(verdict.Headers, opened.Verdict.Headers);
+        Assert.Equal(message.Length, opened.Message.Length);
+        var copy = new MemoryStream();
+        await opened.Message.CopyToAsync(copy);
+        Assert.Equal(message, copy.ToArray()); // the trailer is not part of the message
+    }
+
+    [Fact]
+    public async Task A_spool_file_whose_trailer_is_damaged_is_not_read_as_a_message()
+    {
+        var queueId = await CommitAsync(_spool, RandomNumberGenerator.GetBytes(100));
+        await using (var file = new FileStream(_spool.PathOf(queueId), FileMode.Open))
+        {
+            file.SetLength(file.Length - 3); // a torn write at the end
+        }
+
+        Assert.Null(_spool.Open(queueId));
+    }
+
+    [Fact]
+    public async Task A_version_1_spool_file_is_still_read()
+    {
+        var queueId = _spool.NewQueueId();
+        await File.WriteAllTextAsync(_spool.PathOf(queueId),
+            $"MailAppliance-Spool: 1\nQueue-Id: {queueId}\nReceived-At: 2026-11-30T10:00:00.0000000Z\nMail-From: s@example.net\nRcpt-To: a@example.test\nBody: 7BIT\n\nSubject: old\r\n\r\nbody\r\n");
+        await using var opened = _spool.Open(queueId)!;
+        Assert.Equal("a@example.test", Assert.Single(opened.Envelope.Recipients).Address);
+        Assert.Same(SpoolVerdict.None, opened.Verdict);
+        Assert.Equal("Subject: old\r\n\r\nbody\r\n".Length, opened.Message.Length);
+    }
+
+    [Fact]
+    public async Task Start_up_leaves_a_live_peers_message_in_progress_and_removes_a_dead_ones()
+    {
+        var data = Path.Combine(_root, "nodes-data");
+        using var me = MailAppliance.Storage.Nodes.NodeIdentity.Register(data);
+        using var peer = MailAppliance.Storage.Nodes.NodeIdentity.Register(data);
+        var dead = MailAppliance.Storage.Nodes.NodeIdentity.Register(data);
+        var spoolDir = Path.Combine(_root, "shared-spool");
+        var peerWriter = await new MessageSpool(spoolDir, TimeProvider.System, node: peer).BeginAsync(Envelope("a@example.test"), CancellationToken.None);
+        await peerWriter.Body.FlushAsync();
+        var deadWriter = await new MessageSpool(spoolDir, TimeProvider.System, node: dead).BeginAsync(Envelope("b@example.test"), CancellationToken.None);
+        await deadWriter.Body.FlushAsync();
+        dead.Dispose(); // the process is gone
+
+        Assert.Equal(1, new MessageSpool(spoolDir, TimeProvider.System, node: me).DeleteUncommitted());
+        var left = Assert.Single(Directory.GetFiles(Path.Combine(spoolDir, "tmp")));
+        Assert.StartsWith(peer.Id + ".", Path.GetFileName(left), StringComparison.Ordinal);
+        await peerWriter.DisposeAsync();
+        await deadWriter.DisposeAsync();
     }
 
     [Theory]
@@ -67,14 +156,14 @@ public sealed class MessageSpoolTests : IDisposable
         {
             await using var writer = await spool.BeginAsync(m.Envelope, CancellationToken.None);
             await writer.Body.WriteAsync(m.Bytes);
-            await writer.CommitAsync(CancellationToken.None);
+            await writer.CommitAsync(SpoolVerdict.None, CancellationToken.None);
         })));
 
         Assert.Equal(messages.Select(m => m.Envelope.QueueId).Order(StringComparer.Ordinal), _spool.List());
         Assert.Empty(Directory.GetFiles(_spool.TmpDirectory));
         foreach (var (envelope, bytes) in messages)
         {
-            var (_, stream) = _spool.Open(envelope.QueueId)!.Value;
+            var (_, _, stream) = _spool.Open(envelope.QueueId)!;
             await using (stream)
             {
                 var copy = new MemoryStream();
@@ -97,12 +186,11 @@ public sealed class MessageSpoolTests : IDisposable
         var envelope = Envelope("a@example.test") with { MailFrom = "" };
         await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
         {
-            await writer.CommitAsync(CancellationToken.None);
+            await writer.CommitAsync(SpoolVerdict.None, CancellationToken.None);
         }
 
-        var (read, stream) = _spool.Open(envelope.QueueId)!.Value;
-        await stream.DisposeAsync();
-        Assert.Equal("", read.MailFrom);
+        await using var opened = _spool.Open(envelope.QueueId)!;
+        Assert.Equal("", opened.Envelope.MailFrom);
     }
 
     [Fact]
@@ -135,7 +223,7 @@ public sealed class MessageSpoolTests : IDisposable
             var envelope = Envelope($"r{i}@example.test");
             await using var writer = await _spool.BeginAsync(envelope, CancellationToken.None);
             await writer.Body.WriteAsync(new byte[512]);
-            await writer.CommitAsync(CancellationToken.None);
+            await writer.CommitAsync(SpoolVerdict.None, CancellationToken.None);
             return envelope.QueueId;
         })));
 
@@ -159,7 +247,7 @@ public sealed class MessageSpoolTests : IDisposable
         var envelope = Envelope("a@example.test");
         await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
         {
-            await writer.CommitAsync(CancellationToken.None);
+            await writer.CommitAsync(SpoolVerdict.None, CancellationToken.None);
         }
 
         _spool.Delete(envelope.QueueId);
@@ -173,13 +261,13 @@ public sealed class MessageSpoolTests : IDisposable
         envelope = envelope with { QueueId = spool.NewQueueId() };
         await using var writer = await spool.BeginAsync(envelope, CancellationToken.None);
         await writer.Body.WriteAsync(message);
-        await writer.CommitAsync(CancellationToken.None);
+        await writer.CommitAsync(SpoolVerdict.None, CancellationToken.None);
         return envelope.QueueId;
     }
 
     private static async Task<byte[]> ReadAsync(MessageSpool spool, string queueId)
     {
-        var (_, stream) = spool.Open(queueId)!.Value;
+        var (_, _, stream) = spool.Open(queueId)!;
         await using (stream)
         {
             var copy = new MemoryStream();

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Durability;
 using System.Net;
 using MailAppliance.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -30,14 +31,14 @@ public class OptionsReaderTests
         Assert.Equal(100, options.Smtp.MaxRecipients);
         Assert.Empty(options.Smtp.TrustedNetworks);
         Assert.False(string.IsNullOrEmpty(options.Hostname));
-        Assert.Equal(MailAppliance.Storage.Maildir.SyncMode.Auto, options.Storage.SyncMode);
+        Assert.Equal(MailAppliance.Storage.Durability.SyncMode.Auto, options.Storage.SyncMode);
     }
 
     [Theory]
-    [InlineData("syncfs", MailAppliance.Storage.Maildir.SyncMode.SyncFs)]
-    [InlineData("Fsync", MailAppliance.Storage.Maildir.SyncMode.Fsync)]
-    [InlineData("AUTO", MailAppliance.Storage.Maildir.SyncMode.Auto)]
-    public void Sync_mode_is_read_without_regard_to_case(string value, MailAppliance.Storage.Maildir.SyncMode mode) =>
+    [InlineData("syncfs", MailAppliance.Storage.Durability.SyncMode.SyncFs)]
+    [InlineData("Fsync", MailAppliance.Storage.Durability.SyncMode.Fsync)]
+    [InlineData("AUTO", MailAppliance.Storage.Durability.SyncMode.Auto)]
+    public void Sync_mode_is_read_without_regard_to_case(string value, MailAppliance.Storage.Durability.SyncMode mode) =>
         Assert.Equal(mode, Read(("Storage:SyncMode", value)).Storage.SyncMode);
 
     [Fact]

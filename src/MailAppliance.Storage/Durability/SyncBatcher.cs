@@ -1,4 +1,4 @@
-namespace MailAppliance.Storage.Maildir;
+namespace MailAppliance.Storage.Durability;
 
 /// <summary>
 /// Group commit for one flush operation (a directory fsync, a file system's syncfs): every caller needs "what I did

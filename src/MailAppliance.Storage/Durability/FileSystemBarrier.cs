@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
-namespace MailAppliance.Storage.Maildir;
+namespace MailAppliance.Storage.Durability;
 
 /// <summary>How writes are made durable (<c>Storage:SyncMode</c>).</summary>
 public enum SyncMode
@@ -27,10 +27,10 @@ public enum SyncMode
 /// <c>syncfs</c> reports write-back errors of the file system since the last call (Linux 5.8 and later), and an
 /// error fails every caller of that round, as a failed fsync would. It also writes back what other programs left
 /// dirty on the same file system, which is why <see cref="SyncMode.Fsync"/> remains for a data directory on a file
-/// system shared with heavy writers. One barrier serves the whole process (<see cref="Shared"/>), so the spool and
-/// the mail store share flushes when they share a file system.
+/// system shared with heavy writers. The host makes one barrier for the process and gives it to the spool and the mail
+/// store, so they share flushes when they share a file system.
 /// </remarks>
-public sealed class FileSystemBarrier
+public sealed class FileSystemBarrier : IFileSystemBarrier
 {
     private const int MaxCachedDirectories = 65_536;
 
@@ -38,15 +38,15 @@ public sealed class FileSystemBarrier
     private readonly ConcurrentDictionary<ulong, SyncBatcher> _batchers = new();
     private readonly Lock _create = new();
 
-    /// <summary>The process's barrier.</summary>
-    public static FileSystemBarrier Shared { get; } = new();
-
     /// <summary>Whether <c>syncfs</c> can be used here: Linux, 64-bit x86 or ARM (where <c>st_dev</c> leads <c>struct stat</c>).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
-    /// <summary>The barrier to use for <paramref name="mode"/>, or null when each file is fsync'd on its own.</summary>
-    public static FileSystemBarrier? For(SyncMode mode) => Resolve(mode) == SyncMode.SyncFs ? Shared : null;
+    /// <summary>
+    /// The barrier to use for <paramref name="mode"/>: <paramref name="shared"/> (the process's one, so every writer
+    /// shares its flushes) or a new one; null when each file is fsync'd on its own.
+    /// </summary>
+    public static IFileSystemBarrier? For(SyncMode mode, IFileSystemBarrier? shared = null) => Resolve(mode) == SyncMode.SyncFs ? shared ?? new FileSystemBarrier() : null;
 
     /// <summary><see cref="SyncMode.Auto"/> made concrete for this system.</summary>
     public static SyncMode Resolve(SyncMode mode) => mode switch

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace MailAppliance.Storage.Maildir;
+namespace MailAppliance.Storage.Durability;
 
 /// <summary>
 /// Durability primitives. A rename (tmp/ → new/, temp file → dovecot-uidlist) is only durable once the directory

@@ -1,0 +1,240 @@
+using System.Threading.Channels;
+using MailAppliance.Pipeline.Routing;
+using MailAppliance.Storage.Database;
+using MailAppliance.Storage.Queue;
+using MailAppliance.Storage.Spool;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailAppliance.Smtp.Queue;
+
+/// <summary>
+/// Delivers what the queue holds, on any node: claims due recipients (a lease, so a dead node's work is taken over),
+/// routes each (<see cref="RecipientRouter"/>), hands each route to its transport, and settles the outcome with a
+/// guarded status change. A message's spool file goes once every recipient is settled, by whichever node settles
+/// the last. Woken by submissions in this process, by <c>queue_changed</c> from any node, and by a poll for retries.
+/// </summary>
+public sealed class DeliveryScheduler : BackgroundService
+{
+    // Messages delivered side by side. The store commits concurrent deliveries as one group (one transaction, one
+    // flush), so more in flight means larger groups, not more contention.
+    internal const int Parallelism = 32;
+
+    private const int RoundSize = 1000;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(15);
+
+    // After a failed round (the database away), or while spool files wait for their rows, look again soon.
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+
+    // INTERFACE.md: a local delivery held back by a database or disk outage is tried again within 30 s of its end.
+    private static readonly TimeSpan OutageRetry = TimeSpan.FromSeconds(30);
+
+    private readonly MessageQueue _queue;
+    private readonly RecipientRouter _router;
+    private readonly LocalTransport _local;
+    private readonly ChannelListener? _notifications;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeliveryScheduler> _logger;
+    private readonly IntakePace _intake;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <param name="queue">The queue.</param>
+    /// <param name="router">Where recipients go.</param>
+    /// <param name="local">Delivery into local mailboxes.</param>
+    /// <param name="notifications">A listener on <c>queue_changed</c> (other nodes' submissions, admin retries); null: none.</param>
+    /// <param name="time">The one clock of every timer here.</param>
+    /// <param name="logger">Where each attempt is logged.</param>
+    public DeliveryScheduler(MessageQueue queue, RecipientRouter router, LocalTransport local, ChannelListener? notifications, TimeProvider time, ILogger<DeliveryScheduler> logger)
+    {
+        _queue = queue;
+        _router = router;
+        _local = local;
+        _notifications = notifications;
+        _time = time;
+        _logger = logger;
+        _intake = new IntakePace(time);
+        _queue.Submitted += _ =>
+        {
+            _intake.Count();
+            Wake();
+        };
+        if (_notifications is not null)
+        {
+            _notifications.Notified += _ => Wake();
+            _notifications.Connected += Wake;
+        }
+    }
+
+    /// <summary>The intake-first policy (how many deliveries may run while messages arrive).</summary>
+    internal IntakePace Intake => _intake;
+
+    /// <summary>Asks for a delivery round now.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _notifications?.EnsureStarted();
+        await RecoverAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var failed = false;
+            try
+            {
+                while (await RunOnceAsync(stoppingToken) > 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "Delivery round failed; retrying");
+                failed = true;
+            }
+
+            using var timeout = new CancellationTokenSource(failed || _queue.HasUnregistered ? RetryInterval : PollInterval, _time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Poll interval elapsed: look for due retries.
+            }
+        }
+    }
+
+    /// <summary>Start-up: the queue takes up what a crash left (see <see cref="MessageQueue.RecoverAsync"/>), retried until the database answers.</summary>
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await _queue.RecoverAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (StorageFailures.IsTemporary(e))
+            {
+                _logger.LogWarning(e, "Queue recovery failed; retrying");
+                await Task.Delay(RetryInterval, _time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>One round: every recipient claimed now, each tried once. Returns how many were claimed.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await _queue.RegisterPendingAsync(cancellationToken);
+        var claimed = await _queue.ClaimAsync(RoundSize, cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        var messages = claimed.GroupBy(r => r.QueueId, StringComparer.Ordinal).ToList();
+        var oldest = claimed.Min(r => r.ReceivedAt);
+        var started = _time.GetTimestamp();
+        var inFlight = new List<Task>();
+        try
+        {
+            foreach (var message in messages)
+            {
+                // Intake first: while a burst comes in, wait (bounded by the oldest message's age and by this round's).
+                while (inFlight.Count >= _intake.Parallelism(oldest, _time.GetElapsedTime(started)))
+                {
+                    if (inFlight.Count == 0)
+                    {
+                        await Task.Delay(IntakePace.PausePoll, _time, cancellationToken);
+                        continue;
+                    }
+
+                    var finished = await Task.WhenAny(inFlight);
+                    inFlight.Remove(finished);
+                    await finished;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                inFlight.Add(DeliverMessageAsync(message.Key, message.ToList(), cancellationToken));
+            }
+        }
+        catch
+        {
+            // Never leave deliveries running behind a failed round: their outcomes are still being settled.
+            await Task.WhenAll(inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        await Task.WhenAll(inFlight);
+        await _queue.RemoveSettledAsync(messages.Select(m => m.Key).ToList(), cancellationToken);
+        return claimed.Count;
+    }
+
+    private async Task DeliverMessageAsync(string queueId, IReadOnlyList<QueueRecipient> rows, CancellationToken cancellationToken)
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["QueueId"] = queueId });
+        var opened = _queue.Open(queueId);
+        if (opened is null)
+        {
+            // Rows waiting for a file that is gone: never "delivered", never silently dropped. The administrator
+            // decides (queue show / delete); the row stays visible in queue list.
+            foreach (var row in rows)
+            {
+                await SettleAsync(row, new TransportResult(RecipientStatus.Deferred, "spool file missing or unreadable"), null, cancellationToken);
+            }
+
+            return;
+        }
+
+        await using (opened)
+        {
+            foreach (var row in rows)
+            {
+                var (result, route) = await DeliverRecipientAsync(queueId, row, opened, cancellationToken);
+                await SettleAsync(row, result, route, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<(TransportResult Result, string? Route)> DeliverRecipientAsync(string queueId, QueueRecipient row, SpooledMessage message, CancellationToken cancellationToken)
+    {
+        var routing = await _router.RouteAsync(row.Recipient, message.Envelope, cancellationToken);
+        if (routing.TemporaryFailure is { } reason)
+        {
+            return (new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)), null);
+        }
+
+        var results = new List<TransportResult>();
+        foreach (var route in routing.Routes)
+        {
+            results.Add(route switch
+            {
+                RecipientRoute.Local local => await _local.DeliverAsync(queueId, row.Recipient, message, local, cancellationToken),
+                RecipientRoute.Discard discard => new TransportResult(RecipientStatus.Discarded, discard.Reason),
+                // Outbound delivery (relay, forwards) and DSNs come with their transports; until then such recipients
+                // wait in the queue with a clear reason, never dropped.
+                RecipientRoute.Forward forward => new TransportResult(RecipientStatus.Deferred, $"forward to {forward.Target}: outbound delivery not available yet"),
+                RecipientRoute.Relay => new TransportResult(RecipientStatus.Deferred, "outbound delivery not available yet"),
+                RecipientRoute.Bounce bounce => new TransportResult(RecipientStatus.Deferred, $"{bounce.Status} {bounce.Reason} (DSN not available yet)"),
+                _ => new TransportResult(RecipientStatus.Deferred, "unknown route"),
+            });
+        }
+
+        var kind = routing.Routes.Count == 0 ? null : string.Join(",", routing.Routes.Select(r => r.Kind).Distinct());
+        var status = results.Count == 0 ? RecipientStatus.Deferred
+            : results.Any(r => r.Status == RecipientStatus.Deferred) ? RecipientStatus.Deferred
+            : results.All(r => r.Status == RecipientStatus.Discarded) ? RecipientStatus.Discarded
+            : RecipientStatus.Delivered;
+        return (new TransportResult(status, string.Join("; ", results.Select(r => r.Result)), results.Any(r => r.Outage)), kind);
+    }
+
+    private async Task SettleAsync(QueueRecipient row, TransportResult result, string? route, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? next = result.Status == RecipientStatus.Deferred ? _time.GetUtcNow() + (result.Outage ? OutageRetry : Backoff(row.Attempts)) : null;
+        await _queue.SettleAsync(new RecipientOutcome(row.QueueId, row.Recipient, row.Status, result.Status, result.Result, next) { Route = route }, cancellationToken);
+        _logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
+    }
+
+    /// <summary>After a temporary failure: 5 minutes, then twice as long each time, never more than an hour apart (Postfix's schedule).</summary>
+    internal static TimeSpan Backoff(int attempts) => TimeSpan.FromMinutes(Math.Min(60, 5 * Math.Pow(2, Math.Min(attempts, 10))));
+}

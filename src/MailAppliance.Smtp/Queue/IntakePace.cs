@@ -1,0 +1,72 @@
+namespace MailAppliance.Smtp.Queue;
+
+/// <summary>
+/// Intake first. A sender waiting for its 250 matters more than a message already safe in the spool reaching its
+/// mailbox a few seconds sooner, and on a small machine intake and delivery share the cores. So:
+/// <list type="bullet">
+/// <item>while messages arrive at a trickle (one accepted in the last window), delivery keeps to a couple at a time;</item>
+/// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current or the last window), delivery waits: a
+/// burst is taken into the spool at full speed and delivered right after it, at full parallelism, where deliveries
+/// share their flushes and transactions;</item>
+/// <item>a round whose oldest message has waited <see cref="MaxIntakeDeferral"/> (or that has itself waited that
+/// long) goes at full parallelism whatever arrives, so a flood cannot starve delivery.</item>
+/// </list>
+/// Every time comes from one <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class IntakePace
+{
+    internal const int ParallelismDuringIntake = 2;
+    internal const int HeavyIntake = 64;
+    internal static readonly TimeSpan MaxIntakeDeferral = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan PausePoll = TimeSpan.FromMilliseconds(50);
+
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private long _window = long.MinValue / 2;
+    private int _inWindow;
+    private int _inLastWindow;
+
+    public IntakePace(TimeProvider time) => _time = time;
+
+    /// <summary>The window intake is counted in (tests lengthen it so a slow machine cannot end a burst early).</summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A message was accepted.</summary>
+    public void Count()
+    {
+        lock (_gate)
+        {
+            var window = CurrentWindow();
+            if (window != _window)
+            {
+                _inLastWindow = window == _window + 1 ? _inWindow : 0;
+                _inWindow = 0;
+                _window = window;
+            }
+
+            _inWindow++;
+        }
+    }
+
+    /// <summary>How many deliveries may be in flight now; 0: wait while a burst is taken in.</summary>
+    public int Parallelism(DateTimeOffset oldestReceived, TimeSpan roundWaited)
+    {
+        if (roundWaited >= MaxIntakeDeferral || _time.GetUtcNow() - oldestReceived >= MaxIntakeDeferral)
+        {
+            return DeliveryScheduler.Parallelism;
+        }
+
+        int recent;
+        lock (_gate)
+        {
+            var window = CurrentWindow();
+            recent = window == _window ? Math.Max(_inWindow, _inLastWindow)
+                : window == _window + 1 ? _inWindow
+                : 0;
+        }
+
+        return recent >= HeavyIntake ? 0 : recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
+    }
+
+    private long CurrentWindow() => (long)(_time.GetTimestamp() / (Window.TotalSeconds * _time.TimestampFrequency));
+}
