@@ -66,6 +66,9 @@ public sealed class DeliveryScheduler : BackgroundService
         }
     }
 
+    /// <summary>Where each delivery decision is reported (report events and metrics); the host sets it.</summary>
+    public IDeliveryEvents Events { get; init; } = new ReportingDeliveryEvents(Storage.Reports.NullReportSink.Instance, TimeProvider.System);
+
     /// <summary>The intake-first policy (how many deliveries may run while messages arrive).</summary>
     internal IntakePace Intake => _intake;
 
@@ -201,13 +204,16 @@ public sealed class DeliveryScheduler : BackgroundService
         var routing = await _router.RouteAsync(row.Recipient, message.Envelope, cancellationToken);
         if (routing.TemporaryFailure is { } reason)
         {
-            return (new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)), null);
+            var later = new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal));
+            Report(queueId, row, message, null, later, TimeSpan.Zero);
+            return (later, null);
         }
 
         var results = new List<TransportResult>();
         foreach (var route in routing.Routes)
         {
-            results.Add(route switch
+            var started = _time.GetTimestamp();
+            var result = route switch
             {
                 RecipientRoute.Local local => await _local.DeliverAsync(queueId, row.Recipient, message, local, cancellationToken),
                 RecipientRoute.Discard discard => new TransportResult(RecipientStatus.Discarded, discard.Reason),
@@ -217,7 +223,9 @@ public sealed class DeliveryScheduler : BackgroundService
                 RecipientRoute.Relay => new TransportResult(RecipientStatus.Deferred, "outbound delivery not available yet"),
                 RecipientRoute.Bounce bounce => new TransportResult(RecipientStatus.Deferred, $"{bounce.Status} {bounce.Reason} (DSN not available yet)"),
                 _ => new TransportResult(RecipientStatus.Deferred, "unknown route"),
-            });
+            };
+            results.Add(result);
+            Report(queueId, row, message, route, result, _time.GetElapsedTime(started));
         }
 
         var kind = routing.Routes.Count == 0 ? null : string.Join(",", routing.Routes.Select(r => r.Kind).Distinct());
@@ -234,6 +242,13 @@ public sealed class DeliveryScheduler : BackgroundService
         await _queue.SettleAsync(new RecipientOutcome(row.QueueId, row.Recipient, row.Status, result.Status, result.Result, next) { Route = route }, cancellationToken);
         _logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
     }
+
+    private void Report(string queueId, QueueRecipient row, SpooledMessage message, RecipientRoute? route, TransportResult result, TimeSpan duration) =>
+        Events.Settled(new DeliveryAttempt(queueId, row.Recipient, message.Envelope.MailFrom, route, result, duration)
+        {
+            ClientIp = message.Envelope.ClientAddress,
+            AuthenticatedUser = message.Envelope.AuthenticatedUser,
+        });
 
     /// <summary>After a temporary failure: 5 minutes, then twice as long each time, never more than an hour apart (Postfix's schedule).</summary>
     internal static TimeSpan Backoff(int attempts) => TimeSpan.FromMinutes(Math.Min(60, 5 * Math.Pow(2, Math.Min(attempts, 10))));

@@ -3,12 +3,13 @@ using MailAppliance.Core.Tls;
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Queue;
+using MailAppliance.Storage.Reports;
 
 namespace MailAppliance.Smtp.Server;
 
 /// <summary>
 /// What every SMTP session shares: the directory (and what RCPT remembers of it), authentication, TLS, the intake
-/// checks, and the queue messages are submitted to.
+/// checks, the queue messages are submitted to, and the report sink.
 /// </summary>
 public sealed record SmtpServices(
     AccountDirectory Directory,
@@ -18,4 +19,8 @@ public sealed record SmtpServices(
     TlsCertificateProvider? Tls,
     MessageQueue Queue,
     StagePipeline Checks,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>Where the intake's decisions go as report events (none by default).</summary>
+    public IReportSink Reports { get; init; } = NullReportSink.Instance;
+}

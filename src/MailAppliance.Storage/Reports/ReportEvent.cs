@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MailAppliance.Storage.Reports;
 
 /// <summary>What was decided about a message or a connection (INTERFACE.md "Reports": the <c>kind</c> of an event).</summary>
@@ -78,6 +80,22 @@ public sealed record ReportEvent
     public ReportVerdict? Verdict { get; init; }
 
     public IReadOnlyList<ReportSymbol>? Symbols { get; init; }
+
+    /// <summary>For metrics only, never stored: the transport of a delivery decision (<c>local</c> or <c>smtp</c>).</summary>
+    [JsonIgnore]
+    public string? Transport { get; init; }
+
+    /// <summary>For metrics only, never stored: how long the delivery attempt took.</summary>
+    [JsonIgnore]
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>For metrics only, never stored: why a message was refused, as a short label (<c>unknown_user</c>).</summary>
+    [JsonIgnore]
+    public string? MetricReason { get; init; }
+
+    /// <summary>For metrics only: the refusal was temporary (a 4xx reply), counted as <c>tempfailed</c>.</summary>
+    [JsonIgnore]
+    public bool Temporary { get; init; }
 }
 
 /// <summary>A stored event with its position in the log (ids grow with insertion; followers read "after id N").</summary>
