@@ -32,6 +32,7 @@ public sealed class Authenticator
     private readonly AccountDirectory _directory;
     private readonly PasswordHasher _hasher;
     private readonly string _decoyHash;
+    private readonly Action? _onFailure;
 
     public Authenticator(AccountDirectory directory, PasswordHasher hasher)
     {
@@ -39,6 +40,18 @@ public sealed class Authenticator
         _hasher = hasher;
         _decoyHash = hasher.Hash(Guid.NewGuid().ToString("N"));
     }
+
+    private Authenticator(Authenticator other, Action onFailure)
+    {
+        _directory = other._directory;
+        _hasher = other._hasher;
+        _decoyHash = other._decoyHash;
+        _onFailure = onFailure;
+    }
+
+    /// <summary>The same authenticator, calling <paramref name="onFailure"/> after each failed login (one protocol's
+    /// <c>mailappliance_auth_failures_total</c>). The callback must return at once and not throw.</summary>
+    public Authenticator WithFailureCallback(Action onFailure) => new(this, onFailure);
 
     /// <summary>
     /// A protocol login (SMTP AUTH, POP3 USER/PASS or AUTH, IMAP LOGIN): waits as long as the throttle says for this
@@ -67,6 +80,7 @@ public sealed class Authenticator
             || (credentials.AuthorizationId is { Length: > 0 } authz && !string.Equals(authz, credentials.AuthenticationId, StringComparison.OrdinalIgnoreCase)))
         {
             throttle.RecordFailure(client, credentials.AuthenticationId);
+            _onFailure?.Invoke();
             return AuthenticationResult.Failed;
         }
 

@@ -78,6 +78,64 @@ public static class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
             Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
+            Http = ReadHttp(configuration),
+            Reports = new ReportOptions
+            {
+                Enabled = Boolean(configuration, "Reports:Enabled", true),
+                RetentionDays = (int)Integer(configuration, "Reports:RetentionDays", 30, 1, 3650),
+            },
+        };
+    }
+
+    private static HttpOptions ReadHttp(IConfiguration configuration)
+    {
+        const string ModeKey = "Http:MtaStsMode";
+        var mode = Blank(configuration[ModeKey]) ?? "testing";
+        if (mode is not ("enforce" or "testing" or "none"))
+        {
+            throw new ConfigurationException(ModeKey, $"'{mode}' is not enforce, testing or none");
+        }
+
+        var mx = new List<string>();
+        foreach (var item in ListItems(configuration, "Http:MtaStsMx"))
+        {
+            // RFC 8461 §3.2: an mx pattern is a host name, or "*." and a host name.
+            var host = item.StartsWith("*.", StringComparison.Ordinal) ? item[2..] : item;
+            mx.Add(DomainName.TryParse(host, out _, out var error) ? item : throw new ConfigurationException("Http:MtaStsMx", $"'{item}': {error}"));
+        }
+
+        return new HttpOptions
+        {
+            Listen = Endpoints(configuration, "Http:Listen", "127.0.0.1:8080"),
+            AllowPlaintextLogin = Boolean(configuration, "Http:AllowPlaintextLogin", false),
+            MtaStsMode = mode,
+            MtaStsMaxAge = Duration(configuration, "Http:MtaStsMaxAge", TimeSpan.FromDays(7)),
+            MtaStsMx = mx,
+        };
+    }
+
+    /// <summary>INTERFACE.md: a duration is a number with <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c> (<c>30s</c>, <c>4h</c>).</summary>
+    private static TimeSpan Duration(IConfiguration configuration, string key, TimeSpan defaultValue)
+    {
+        var value = Blank(configuration[key]);
+        if (value is null)
+        {
+            return defaultValue;
+        }
+
+        var unit = value[^1];
+        if (value.Length < 2 || !"smhd".Contains(unit, StringComparison.Ordinal)
+            || !long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > 100L * 365 * 86400)
+        {
+            throw new ConfigurationException(key, $"'{value}' is not a duration (a number with s, m, h or d: 30s, 4h, 7d)");
+        }
+
+        return unit switch
+        {
+            's' => TimeSpan.FromSeconds(count),
+            'm' => TimeSpan.FromMinutes(count),
+            'h' => TimeSpan.FromHours(count),
+            _ => TimeSpan.FromDays(count),
         };
     }
 

@@ -18,6 +18,9 @@ using Microsoft.Extensions.Logging;
 using MailAppliance.Storage.Database;
 using MailAppliance.Storage.Locks;
 using MailAppliance.Storage.Nodes;
+using MailAppliance.Storage.Reports;
+using MailAppliance.Web;
+using MailAppliance.Web.Metrics;
 using Serilog.Extensions.Logging;
 
 namespace MailAppliance.Hosting;
@@ -76,6 +79,21 @@ public static class ServeCommand
         builder.Services.AddSingleton<MailStore>();
         builder.Services.AddHostedService<MailstoreRecoveryService>();
         builder.Services.AddSingleton<Authenticator>();
+
+        // Reports and metrics: every decision is an event, recorded into a bounded buffer that one writer drains in
+        // batches (never on the path to a reply), and counted on its way in.
+        var metrics = new MailMetrics();
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<ReportStore>();
+        builder.Services.AddSingleton<FlowGauges>();
+        builder.Services.AddSingleton(sp => new ReportWriter(sp.GetRequiredService<ReportStore>(), TimeProvider.System, sp.GetRequiredService<ILogger<ReportWriter>>()));
+        builder.Services.AddSingleton<IReportSink>(sp => new MeteredReportSink(
+            options.Reports.Enabled ? sp.GetRequiredService<ReportWriter>() : NullReportSink.Instance, metrics));
+        builder.Services.AddSingleton<ReportFeed>();
+        builder.Services.AddHostedService<ReportMaintenanceService>();
+        var configured = new[] { options.Listeners.Smtp, options.Listeners.Submission, options.Listeners.Submissions, options.Listeners.Imap, options.Listeners.Imaps, options.Listeners.Pop3, options.Listeners.Pop3s }
+            .Count(l => l.Count > 0);
+        builder.Services.AddSingleton(new ListenerRegistry(metrics, configured));
         builder.Services.AddSingleton(new AuthThrottle());
         builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode, barrier, node));
         builder.Services.AddSingleton<MessageQueue>();
@@ -99,15 +117,24 @@ public static class ServeCommand
         builder.Services.AddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
             new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
-            TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>()));
+            TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>())
+        {
+            Events = new ReportingDeliveryEvents(sp.GetRequiredService<IReportSink>(), TimeProvider.System),
+        });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
-            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
-            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System));
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(),
+            sp.GetRequiredService<Authenticator>().WithFailureCallback(() => metrics.AuthFailed("smtp")), sp.GetRequiredService<AuthThrottle>(),
+            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System)
+        {
+            Reports = sp.GetRequiredService<IReportSink>(),
+        });
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();
         builder.Services.AddHostedService<ImapListenerService>();
+        builder.Services.AddSingleton(sp => WebHosting.Create(options, sp, metrics));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebServer>());
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
 
