@@ -37,6 +37,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ImapsPort { get; private set; }
 
+    /// <summary>The HTTP side (<c>Http:Listen</c>): metrics, health, console, autoconfig.</summary>
+    public int HttpPort { get; private set; }
+
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
 
@@ -53,9 +56,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var ports = TestPorts.Take(7);
+        var ports = TestPorts.Take(8);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
-        (ImapPort, ImapsPort) = (ports[5], ports[6]);
+        (ImapPort, ImapsPort, HttpPort) = (ports[5], ports[6], ports[7]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
         var config = new Dictionary<string, object>
@@ -75,6 +78,7 @@ public class ApplianceFixture : IAsyncLifetime
                 Pop3 = $"127.0.0.1:{Pop3Port}",
                 Pop3s = $"127.0.0.1:{Pop3sPort}",
             },
+            ["Http"] = new { Listen = $"127.0.0.1:{HttpPort}" },
         };
         Configure(config);
         Cli = CliRunner.WithConfig(Root, config);

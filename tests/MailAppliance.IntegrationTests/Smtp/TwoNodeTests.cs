@@ -41,6 +41,7 @@ public sealed partial class TwoNodeTests : IClassFixture<ApplianceFixture>
             ["Pop3"] = $"127.0.0.1:{ports[5]}",
             ["Pop3s"] = $"127.0.0.1:{ports[6]}",
         };
+        config["Http"] = new JsonObject { ["Listen"] = "" };
         var file = Path.Combine(_app.Root, "node-b.json");
         File.WriteAllText(file, config.ToJsonString());
         return (file, ports[0]);
