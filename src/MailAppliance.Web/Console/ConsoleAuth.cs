@@ -25,8 +25,12 @@ internal static class ConsoleAuth
 
     public static void Map(IEndpointRouteBuilder app, WebOptions options, WebServices services)
     {
+        // A block body: an expression-bodied async lambda taking only HttpContext binds as a RequestDelegate, and the
+        // redirect it returns would be dropped.
         app.MapGet("/", async (HttpContext http) =>
-            Results.Redirect(await Viewer.OfAsync(http, services) is null ? "/login" : "/reports"));
+        {
+            return Results.Redirect(await Viewer.OfAsync(http, services) is null ? "/login" : "/reports");
+        });
 
         app.MapGet("/login", (HttpContext http) => LoginPage(http, null, StatusCodes.Status200OK));
 

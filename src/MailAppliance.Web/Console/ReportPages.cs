@@ -35,7 +35,7 @@ internal static class ReportPages
             cell(row, e.time);
             cell(row, e.kind, 'kind kind-' + e.kind);
             cell(row, e.stage);
-            var q = cell(row, '');
+            var q = row.insertCell(-1);
             if (e.queueId) { var a = document.createElement('a'); a.href = '/trail/' + encodeURIComponent(e.queueId); a.textContent = e.queueId; q.appendChild(a); } else { q.textContent = '-'; }
             cell(row, e.sender === '' ? '<>' : e.sender);
             cell(row, e.recipient);
