@@ -37,7 +37,8 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
         _capacity = capacity;
         _buffer = Channel.CreateBounded<ReportEvent>(new BoundedChannelOptions(capacity)
         {
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait: TryWrite then says false when full (DropWrite would say true and drop silently), so drops are counted.
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
             AllowSynchronousContinuations = false,
