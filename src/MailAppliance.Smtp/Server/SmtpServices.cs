@@ -1,3 +1,4 @@
+using MailAppliance.Pipeline.Srs;
 using MailAppliance.Core.Security;
 using MailAppliance.Core.Tls;
 using MailAppliance.Pipeline.Stages;
@@ -23,4 +24,6 @@ public sealed record SmtpServices(
 {
     /// <summary>Where the intake's decisions go as report events (none by default).</summary>
     public IReportSink Reports { get; init; } = NullReportSink.Instance;
+    /// <summary>SRS (Srs:*): RCPT accepts a valid address of ours as the way back to a forward's sender.</summary>
+    public SrsRewriter? Srs { get; init; }
 }

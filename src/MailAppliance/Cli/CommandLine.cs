@@ -11,11 +11,17 @@ public sealed class CommandLine
     private static readonly HashSet<string> ValueOptions =
     [
         "--algorithm",
+        "--body-file",
         "--config",
+        "--days",
         "--domain",
+        "--from",
         "--quota",
         "--selector",
         "--since",
+        "--subject",
+        "--to",
+        "--until",
         "--user",
     ];
 
@@ -23,9 +29,12 @@ public sealed class CommandLine
     [
         "--admin",
         "--all",
+        "--clear",
         "--follow",
         "--help",
         "--json",
+        "--keep",
+        "--none",
         "--password-stdin",
         "--remote",
         "--version",
