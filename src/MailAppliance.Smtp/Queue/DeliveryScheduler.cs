@@ -261,6 +261,8 @@ public sealed class DeliveryScheduler : BackgroundService
         {
             ClientIp = message.Envelope.ClientAddress,
             AuthenticatedUser = message.Envelope.AuthenticatedUser,
+            Spam = message.Verdict.For(row.Recipient),
+            Symbols = message.Verdict.Symbols,
         });
 
     /// <summary>After a temporary failure: 5 minutes, then twice as long each time, never more than an hour apart (Postfix's schedule).</summary>

@@ -1,6 +1,7 @@
 using MailAppliance.Pipeline.Routing;
 using MailAppliance.Storage.Queue;
 using MailAppliance.Storage.Reports;
+using MailAppliance.Storage.Spool;
 
 namespace MailAppliance.Smtp.Queue;
 
@@ -21,6 +22,12 @@ public sealed record DeliveryAttempt(string QueueId, string Recipient, string Se
 
     /// <summary>A DSN was sent for this outcome (a bounce).</summary>
     public bool DsnSent { get; init; }
+
+    /// <summary>What scoring at intake decided for this recipient (their score, Junk or not), when it scored.</summary>
+    public RecipientVerdict? Spam { get; init; }
+
+    /// <summary>The rules that fired on the message at intake.</summary>
+    public IReadOnlyList<VerdictSymbol> Symbols { get; init; } = [];
 }
 
 /// <summary>
@@ -77,6 +84,14 @@ public sealed class ReportingDeliveryEvents : IDeliveryEvents
         };
         var local = route as RecipientRoute.Local;
         var forward = route as RecipientRoute.Forward;
+        var discard = route as RecipientRoute.Discard;
+
+        // A forward discarded as spam carries the score against the threshold it met (a product rule: forwarded spam
+        // is discarded and reported); otherwise the recipient's own verdict from intake, when scoring gave one.
+        var score = discard?.Score ?? attempt.Spam?.Score;
+        var verdict = discard?.Score is not null ? ReportVerdict.Spam
+            : attempt.Spam is { } spam ? (spam.Junk ? ReportVerdict.Spam : ReportVerdict.Ham)
+            : (ReportVerdict?)null;
         return new ReportEvent
         {
             Time = now,
@@ -91,13 +106,19 @@ public sealed class ReportingDeliveryEvents : IDeliveryEvents
             Reply = attempt.Result.Result,
             Reason = route switch
             {
-                RecipientRoute.Discard discard => discard.Reason,
+                RecipientRoute.Discard dropped => dropped.Reason,
                 RecipientRoute.Bounce bounce => $"{bounce.Status} {bounce.Reason}",
                 _ => null,
             },
-            Folder = local is null || kind != ReportKind.Delivered ? null : local.Mailbox,
-            Target = forward?.Target ?? (route as RecipientRoute.Relay)?.Recipient,
+            // Where it was stored, as the transport decided (Junk for spam, sieve's folders), else where routing sent it.
+            Folder = local is null || kind != ReportKind.Delivered ? null
+                : attempt.Result.Folders.Count > 0 ? string.Join(",", attempt.Result.Folders) : local.Mailbox,
+            Target = forward?.Target ?? discard?.Target ?? (route as RecipientRoute.Relay)?.Recipient,
             SrsSender = forward?.Sender,
+            Score = score,
+            Threshold = discard?.Threshold,
+            Verdict = verdict,
+            Symbols = verdict == ReportVerdict.Spam && attempt.Symbols.Count > 0 ? attempt.Symbols.Select(s => new ReportSymbol(s.Name, s.Score)).ToList() : null,
             Transport = route is null or RecipientRoute.Local or RecipientRoute.Discard ? "local" : "smtp",
             Duration = attempt.Duration,
             MetricReason = kind == ReportKind.Bounced && attempt.DsnSent ? "dsn_sent" : null,

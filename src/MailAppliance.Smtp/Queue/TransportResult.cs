@@ -7,4 +7,8 @@ namespace MailAppliance.Smtp.Queue;
 /// <paramref name="Outage"/> marks a temporary failure of our own storage (database, disk), retried within 30 s
 /// rather than on the growing schedule.
 /// </summary>
-public sealed record TransportResult(RecipientStatus Status, string Result, bool Outage = false);
+public sealed record TransportResult(RecipientStatus Status, string Result, bool Outage = false)
+{
+    /// <summary>The folders a local delivery stored into (Junk for spam, a sieve script's fileinto targets): what reports show.</summary>
+    public IReadOnlyList<string> Folders { get; init; } = [];
+}

@@ -1,3 +1,4 @@
+using MailAppliance.Pipeline.Checks;
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Storage.Reports;
@@ -31,7 +32,8 @@ public sealed partial class SmtpSession
             ClientIp = ClientIp,
             Reply = text,
             Reason = checks?.Reason,
-            Score = checks is { Symbols.Count: > 0 } ? checks.Score : null,
+            Score = (checks is null ? null : ScoreFor(checks, recipient)?.Score) ?? (checks is { Symbols.Count: > 0 } ? checks.Score : null),
+            Verdict = checks is null ? null : RejectedVerdict(checks, recipient),
             Symbols = checks is { Symbols.Count: > 0 } ? Symbols(checks) : null,
             MetricReason = reason,
             Temporary = reply.Code is >= 400 and < 500,
@@ -55,11 +57,35 @@ public sealed partial class SmtpSession
                 Domain = DomainOf(recipient.Address),
                 ClientIp = ClientIp,
                 Reply = reply,
-                Score = verdict.Symbols.Count > 0 ? verdict.Score : null,
+                // Scoring decides per recipient (their thresholds, lists and classifier): their own score and
+                // whether it is spam to them; the symbols are the message's.
+                Score = ScoreFor(verdict, recipient.Address)?.Score ?? (verdict.Symbols.Count > 0 ? verdict.Score : null),
+                Verdict = ScoreFor(verdict, recipient.Address) is { } scored ? (scored.Junk ? ReportVerdict.Spam : ReportVerdict.Ham) : null,
                 Symbols = verdict.Symbols.Count > 0 ? Symbols(verdict) : null,
                 MetricReason = "accepted",
             });
         }
+    }
+
+    private static RecipientVerdict? ScoreFor(StageOutcome outcome, string? recipient) =>
+        recipient is null ? null : outcome.Recipients.FirstOrDefault(r => string.Equals(r.Recipient, recipient, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A refusal by the checks: a virus, or spam when scoring found the message spam for this recipient (or every one).</summary>
+    private static ReportVerdict? RejectedVerdict(StageOutcome checks, string? recipient)
+    {
+        if (checks.Action == CheckAction.Accept)
+        {
+            return null;
+        }
+
+        if (checks.Reason?.StartsWith(SpamCheck.VirusFound, StringComparison.Ordinal) == true)
+        {
+            return ReportVerdict.Virus;
+        }
+
+        return (ScoreFor(checks, recipient) is { } scored ? scored.Junk : checks.Recipients.Count > 0 && checks.Recipients.All(r => r.Junk))
+            ? ReportVerdict.Spam
+            : null;
     }
 
     private static List<ReportSymbol> Symbols(StageOutcome outcome) => outcome.Symbols.Select(s => new ReportSymbol(s.Name, s.Score)).ToList();
