@@ -21,4 +21,10 @@ public sealed record WebServices(
 {
     /// <summary>True while every configured mail listener is accepting (readiness).</summary>
     public Func<bool> ListenersUp { get; init; } = () => true;
+
+    /// <summary>Spam thresholds and lists per level (global, domain, user): <c>/admin/spam</c>; null when not wired.</summary>
+    public Storage.Spam.SpamSettingsStore? Spam { get; init; }
+
+    /// <summary>The configured global thresholds (<c>Spam:TagThreshold</c>, <c>Spam:RejectThreshold</c>, <c>Forwarding:DiscardThreshold</c>).</summary>
+    public (double Tag, double Reject, double DiscardForward) SpamDefaults { get; init; } = (5.0, 15.0, 6.0);
 }

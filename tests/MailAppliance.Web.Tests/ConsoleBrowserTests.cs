@@ -91,6 +91,34 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task An_admin_sets_spam_thresholds_and_lists_that_the_cli_then_shows()
+    {
+        using var browser = new Browser(_app.BaseUrl);
+        browser.LogIn(WebFixture.Admin, WebFixture.AdminPassword);
+        browser.Wait(d => new Uri(d.Url).AbsolutePath == "/reports");
+
+        browser.Open("/admin/spam");
+        Assert.Equal("5.0", browser.Find("#thresholds tr[data-threshold='tag'] .value").Text);
+        browser.Find("#threshold-value").SendKeys("4.5");
+        browser.Find("#set-threshold button").Click();
+        Assert.Contains("tag threshold 4.5 for global", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
+        Assert.Equal("4.5", browser.Find("#thresholds tr[data-threshold='tag'] .value").Text);
+
+        browser.Find("#list-kind option:nth-child(2)").Click();
+        browser.Find("#list-entry").SendKeys("spammer.test");
+        browser.Find("#list-scope").SendKeys("example.test");
+        browser.Find("#add-entry button").Click();
+        Assert.Contains("block spammer.test for domain example.test", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
+        browser.Screenshot("console-spam");
+
+        // What the console set, the CLI shows.
+        var global = await _app.Cli.RunAsync("spam show");
+        Assert.Contains("4.5", global.Output, StringComparison.Ordinal);
+        var domain = await _app.Cli.RunAsync("spam show --domain example.test");
+        Assert.Contains("spammer.test", domain.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_user_sees_only_their_own_mail_and_is_refused_admin_pages()
     {
         await _app.Ok("user add henry@example.test --password-stdin", "henrypw\n");
@@ -105,6 +133,8 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         browser.Screenshot("console-user-reports");
 
         browser.Open("/admin/users");
+        Assert.NotNull(browser.Find("#forbidden"));
+        browser.Open("/admin/spam");
         Assert.NotNull(browser.Find("#forbidden"));
         browser.Open("/trail/" + toAlice);
         Assert.Contains("No such message", browser.Find("main").Text, StringComparison.Ordinal);

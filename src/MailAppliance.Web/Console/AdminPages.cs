@@ -113,10 +113,11 @@ internal static class AdminPages
         });
         admin.MapPost("/aliases/{alias}/remove", (HttpContext http, string alias) =>
             ChangeAsync(http, services, "/admin/aliases", () => AdminActions.AliasAsync(services, alias, [], add: false, http.RequestAborted)));
+        SpamPages.Map(admin, services);
     }
 
     /// <summary>An admin page: 403 for anyone else; the outcome of the last change shown above the content.</summary>
-    private static async Task<IResult> AsAdminAsync(HttpContext http, WebServices services, string title, Func<Viewer, string, Task<string>> content)
+    internal static async Task<IResult> AsAdminAsync(HttpContext http, WebServices services, string title, Func<Viewer, string, Task<string>> content)
     {
         var viewer = await Viewer.OfAsync(http, services);
         var csrf = ConsoleAuth.CsrfToken(http);
@@ -130,7 +131,7 @@ internal static class AdminPages
         return Page(title, viewer, csrf, note + await content(viewer, csrf));
     }
 
-    private static async Task<IResult> ChangeAsync(HttpContext http, WebServices services, string back, Func<Task<AdminActions.Outcome>> change)
+    internal static async Task<IResult> ChangeAsync(HttpContext http, WebServices services, string back, Func<Task<AdminActions.Outcome>> change)
     {
         var viewer = await Viewer.OfAsync(http, services);
         if (viewer is not { IsAdmin: true })

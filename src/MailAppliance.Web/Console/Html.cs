@@ -34,7 +34,7 @@ internal static class Html
             html.Append("<a href=\"/reports\">Reports</a>");
             if (viewer.IsAdmin)
             {
-                foreach (var (path, name) in new[] { ("queue", "Queue"), ("domains", "Domains"), ("users", "Users"), ("aliases", "Aliases") })
+                foreach (var (path, name) in new[] { ("queue", "Queue"), ("domains", "Domains"), ("users", "Users"), ("aliases", "Aliases"), ("spam", "Spam") })
                 {
                     html.Append("<a href=\"/admin/").Append(path).Append("\">").Append(name).Append("</a>");
                 }

@@ -64,6 +64,8 @@ internal static class WebHosting
             time)
         {
             ListenersUp = () => registry.AllUp,
+            Spam = new Storage.Spam.SpamSettingsStore(sp.GetRequiredService<Storage.Database.StorageDatabase>()),
+            SpamDefaults = (options.Spam.TagThreshold, options.Spam.RejectThreshold, options.Forwarding.DiscardThreshold),
         };
         return new WebServer(web, services, sp.GetRequiredService<ILoggerFactory>());
     }
