@@ -2,12 +2,14 @@
 # Installs what MailAppliance needs on Debian, idempotently: only missing packages, apt-get update only if needed.
 #   scripts/install-deps.sh          what `serve` needs (PostgreSQL server binaries, the Public Suffix List)
 #   scripts/install-deps.sh --test   plus what the test suite drives (real clients, Dovecot and sieve-test oracles, sieve-connect, python3-dkim
-#                                    and python3-spf as DKIM and SPF peers)
+#                                    and python3-spf as DKIM and SPF peers, chromium and chromium-driver for the
+#                                    console's browser tests)
 set -euo pipefail
 
 runtime=(postgresql publicsuffix)
 testing=(postgresql swaks dovecot-core libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd dovecot-pop3d dovecot-sieve sieve-connect uw-mailutils libidn12 libcourier-unicode4 libgamin0 libgdbm6 courier-authlib fetchmail isync getmail6 offlineimap3 python3
-  publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf libmail-srs-perl clamav-daemon postfix)
+  publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf libmail-srs-perl clamav-daemon postfix
+  chromium chromium-driver fonts-dejavu-core)
 
 packages=("${runtime[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -37,6 +37,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ImapsPort { get; private set; }
 
+    /// <summary>The HTTP side (<c>Http:Listen</c>): metrics, health, console, autoconfig.</summary>
+    public int HttpPort { get; private set; }
+
     public int ManageSievePort { get; private set; }
 
     /// <summary>
@@ -68,9 +71,9 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var ports = TestPorts.Take(9);
+        var ports = TestPorts.Take(10);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
-        (ImapPort, ImapsPort, ManageSievePort, DeliveryPort) = (ports[5], ports[6], ports[7], ports[8]);
+        (ImapPort, ImapsPort, ManageSievePort, DeliveryPort, HttpPort) = (ports[5], ports[6], ports[7], ports[8], ports[9]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
         var config = new Dictionary<string, object>
@@ -93,6 +96,7 @@ public class ApplianceFixture : IAsyncLifetime
                 Pop3s = $"127.0.0.1:{Pop3sPort}",
                 ManageSieve = $"127.0.0.1:{ManageSievePort}",
             },
+            ["Http"] = new { Listen = $"127.0.0.1:{HttpPort}" },
         };
         Configure(config);
         Cli = CliRunner.WithConfig(Root, config);

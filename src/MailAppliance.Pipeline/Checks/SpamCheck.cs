@@ -19,6 +19,9 @@ namespace MailAppliance.Pipeline.Checks;
 /// </summary>
 public sealed class SpamCheck : ISmtpCheck
 {
+    /// <summary>How the reason of a refusal for a virus starts (reports tell a virus verdict by it).</summary>
+    public const string VirusFound = "virus found: ";
+
     private readonly SpamScanner _scanner;
     private readonly MessageAuthenticator? _authenticator;
     private readonly Func<MailAddress, CancellationToken, Task<string?>> _userOf;
@@ -89,7 +92,7 @@ public sealed class SpamCheck : ISmtpCheck
         };
         if (scan.IsVirus)
         {
-            return result with { Action = CheckAction.Reject, Code = 554, Reason = $"virus found: {scan.Virus}" };
+            return result with { Action = CheckAction.Reject, Code = 554, Reason = VirusFound + scan.Virus };
         }
 
         return scan.RejectAll ? result with { Action = CheckAction.Reject, Reason = "message refused as spam" } : result;

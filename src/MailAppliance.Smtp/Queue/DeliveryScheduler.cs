@@ -68,6 +68,13 @@ public sealed class DeliveryScheduler : BackgroundService
         }
     }
 
+    /// <summary>Where each delivery decision is reported (report events and metrics); the host sets it.</summary>
+    public IDeliveryEvents Events
+    {
+        get => _delivery.Events;
+        init => _delivery.Events = value;
+    }
+
     /// <summary>The intake-first policy (how many deliveries may run while messages arrive).</summary>
     internal IntakePace Intake => _intake;
 

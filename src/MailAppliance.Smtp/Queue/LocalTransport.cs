@@ -81,7 +81,7 @@ public sealed class LocalTransport
         var where = mailbox.IsInbox ? "" : $" in {mailbox}";
         return result.Status == DeliveryStatus.OverQuota
             ? new TransportResult(RecipientStatus.Deferred, $"{user.Address}: {result.Reason}")
-            : new TransportResult(RecipientStatus.Delivered, $"{user.Address}: uid {result.Uid}{where}");
+            : new TransportResult(RecipientStatus.Delivered, $"{user.Address}: uid {result.Uid}{where}") { Folders = [mailbox.Name] };
     }
 
     /// <summary>The fields a local delivery adds before the message.</summary>

@@ -29,6 +29,9 @@ internal sealed class MessageDelivery(
     // INTERFACE.md: a local delivery held back by a database or disk outage is tried again within 30 s of its end.
     internal static readonly TimeSpan OutageRetry = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where each route's outcome is reported (report events and metrics); the scheduler's host sets it.</summary>
+    public IDeliveryEvents Events { get; set; } = new ReportingDeliveryEvents(Storage.Reports.NullReportSink.Instance, TimeProvider.System);
+
     public async Task DeliverAsync(string queueId, IReadOnlyList<QueueRecipient> rows, CancellationToken cancellationToken)
     {
         var opened = queue.Open(queueId);
@@ -81,11 +84,11 @@ internal sealed class MessageDelivery(
         var routing = await router.RouteAsync(row.Recipient, message.Envelope, message.Verdict, cancellationToken);
         if (routing.TemporaryFailure is { } reason)
         {
-            var plan = new Plan(row, []) { Failure = new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)) };
+            var plan = new Plan(row, []) { Failure = new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)), Message = message, Started = time.GetTimestamp() };
             return plan;
         }
 
-        var result = new Plan(row, routing.Routes);
+        var result = new Plan(row, routing.Routes) { Message = message, Started = time.GetTimestamp() };
         for (var i = 0; i < routing.Routes.Count; i++)
         {
             result.Results[i] = routing.Routes[i] switch
@@ -183,6 +186,7 @@ internal sealed class MessageDelivery(
             return;
         }
 
+        Report(plan);
         var result = Outcome(plan);
         if (Notices(plan, result).Count > 0)
         {
@@ -196,6 +200,36 @@ internal sealed class MessageDelivery(
 
         await SettleAsync(plan, result, null, cancellationToken);
     }
+
+    /// <summary>Reports each route's own result (or the routing failure) once all of the recipient's routes are done.</summary>
+    private void Report(Plan plan)
+    {
+        if (plan.Message is not { } message)
+        {
+            return;
+        }
+
+        var duration = time.GetElapsedTime(plan.Started);
+        if (plan.Failure is { } failure)
+        {
+            Events.Settled(Attempt(plan.Row, message, null, failure, TimeSpan.Zero));
+            return;
+        }
+
+        for (var i = 0; i < plan.Routes.Count; i++)
+        {
+            Events.Settled(Attempt(plan.Row, message, plan.Routes[i], plan.Results[i]!, duration));
+        }
+    }
+
+    private static DeliveryAttempt Attempt(QueueRecipient row, SpooledMessage message, RecipientRoute? route, TransportResult result, TimeSpan duration) =>
+        new(row.QueueId, row.Recipient, message.Envelope.MailFrom, route, result, duration)
+        {
+            ClientIp = message.Envelope.ClientAddress,
+            AuthenticatedUser = message.Envelope.AuthenticatedUser,
+            Spam = message.Verdict.For(row.Recipient),
+            Symbols = message.Verdict.Symbols,
+        };
 
     /// <summary>
     /// The recipient's outcome from its routes' (any deferred: deferred; else any bounced: bounced; all discarded:
@@ -367,6 +401,12 @@ internal sealed class MessageDelivery(
         public bool Expired { get; set; }
 
         public bool DelayWarned { get; set; }
+
+        /// <summary>The message the recipient belongs to (null: its spool file was gone, nothing to report from).</summary>
+        public SpooledMessage? Message { get; init; }
+
+        /// <summary>When routing began (the reported duration runs from here).</summary>
+        public long Started { get; init; }
 
         public void AddPending() => Interlocked.Increment(ref _pending);
 

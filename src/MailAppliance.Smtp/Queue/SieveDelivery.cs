@@ -81,6 +81,7 @@ public sealed class SieveDelivery
         }
 
         var done = new List<string>();
+        var folders = new List<string>();
         var stored = false;
         string? editedFile = null;
         try
@@ -102,6 +103,7 @@ public sealed class SieveDelivery
                 }
 
                 done.Add(outcome.Result);
+                folders.AddRange(outcome.Folders);
                 stored = true;
             }
         }
@@ -161,7 +163,7 @@ public sealed class SieveDelivery
             return new TransportResult(RecipientStatus.Discarded, string.Join("; ", [$"{address}: discarded by the recipient's filter", .. done]));
         }
 
-        return new TransportResult(RecipientStatus.Delivered, string.Join("; ", done));
+        return new TransportResult(RecipientStatus.Delivered, string.Join("; ", done)) { Folders = folders };
     }
 
     /// <summary>

@@ -26,4 +26,6 @@ public sealed record TransportResult(RecipientStatus Status, string Result, bool
 
     /// <summary>A remote server took the message: record the outcome durably (no second copy after a crash).</summary>
     public bool Remote { get; init; }
+    /// <summary>The folders a local delivery stored into (Junk for spam, a sieve script's fileinto targets): what reports show.</summary>
+    public IReadOnlyList<string> Folders { get; init; } = [];
 }

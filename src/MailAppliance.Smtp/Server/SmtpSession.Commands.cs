@@ -7,6 +7,7 @@ using MailAppliance.Pipeline.Stages;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Storage.Accounts;
 using MailAppliance.Storage.Database;
+using MailAppliance.Storage.Reports;
 using MailAppliance.Storage.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -37,6 +38,9 @@ public sealed partial class SmtpSession
         [typeof(SmtpCommand.Help)] = new(AllowedIn.Any, (s, _, _) => s.ReplyAsync(SmtpReplies.Help)),
     };
 
+    // The RCPT checks' outcome when they refused the recipient (its symbols and reason go into the report event).
+    private StageOutcome? _rcptChecks;
+
     private static SmtpReply NotInGreeted(SessionState state) => state is SessionState.Connected ? SmtpReplies.NeedHelo : SmtpReplies.BadSequence;
 
     private Task HandleAsync(SmtpCommand command, CancellationToken cancellationToken)
@@ -63,7 +67,9 @@ public sealed partial class SmtpSession
         var checks = await _services.Checks.RunAsync(SmtpStage.Helo, Context() with { Helo = helo, AuthenticatedUser = user }, cancellationToken);
         if (checks.Action != CheckAction.Accept)
         {
-            await ErrorAsync(PolicyReply(checks));
+            var refusal = PolicyReply(checks);
+            ReportRejected(ReportStage.Helo, refusal, "policy", checks: checks);
+            await ErrorAsync(refusal);
             return;
         }
 
@@ -190,43 +196,57 @@ public sealed partial class SmtpSession
     private async Task MailAsync(SmtpCommand.Mail mail, CancellationToken cancellationToken)
     {
         var greeting = (SessionState.Greeted)_state;
+        var sender = mail.From.Address?.ToString() ?? "";
+        var (refusal, checks) = await DecideSenderAsync(greeting, mail, sender, cancellationToken);
+        if (refusal is not null)
+        {
+            await ErrorAsync(refusal);
+            return;
+        }
+
+        _state = new SessionState.InTransaction(greeting, new SmtpTransaction(mail.From, mail.Parameters, checks!.After(greeting.HeloChecks)));
+        await ReplyAsync(SmtpReplies.SenderOk);
+    }
+
+    /// <summary>The MAIL decision: the refusal (reported), or null with what the checks found.</summary>
+    private async Task<(SmtpReply? Refusal, StageOutcome? Checks)> DecideSenderAsync(SessionState.Greeted greeting, SmtpCommand.Mail mail, string sender, CancellationToken cancellationToken)
+    {
+        SmtpReply? refusal = null;
+        string reason = "policy";
+        StageOutcome? checks = null;
         if (_role != SmtpRole.Mx && greeting.AuthenticatedUser is null)
         {
-            await ErrorAsync(_connection.IsTls || _options.AllowPlaintextAuth ? SmtpReplies.AuthRequired : SmtpReplies.MustUseTls);
-            return;
+            refusal = _connection.IsTls || _options.AllowPlaintextAuth ? SmtpReplies.AuthRequired : SmtpReplies.MustUseTls;
+            reason = "auth_required";
         }
-
-        if (mail.Parameters.Size is { } declared && declared > _options.MaxMessageSize)
+        else if (mail.Parameters.Size is { } declared && declared > _options.MaxMessageSize)
         {
-            await ErrorAsync(SmtpReplies.MessageTooBig);
-            return;
+            (refusal, reason) = (SmtpReplies.MessageTooBig, "size");
         }
-
-        if (mail.From.Address is { RequiresSmtpUtf8: true } && !mail.Parameters.SmtpUtf8)
+        else if (mail.From.Address is { RequiresSmtpUtf8: true } && !mail.Parameters.SmtpUtf8)
         {
-            await ErrorAsync(SmtpReplies.SmtpUtf8Required);
-            return;
+            (refusal, reason) = (SmtpReplies.SmtpUtf8Required, "smtputf8_required");
         }
-
-        if (greeting.AuthenticatedUser is { } user && mail.From.Address is { } from)
+        else if (greeting.AuthenticatedUser is { } user && mail.From.Address is { } from && await SenderOwnedAsync(user, from, cancellationToken) is { } owned)
         {
-            var owned = await SenderOwnedAsync(user, from, cancellationToken);
-            if (owned is not null)
+            (refusal, reason) = (owned, owned == SmtpReplies.TemporaryFailure ? "directory_unavailable" : "sender_not_owned");
+        }
+        else
+        {
+            checks = await _services.Checks.RunAsync(SmtpStage.Mail, Context() with { MailFrom = sender }, cancellationToken);
+            if (checks.Action != CheckAction.Accept)
             {
-                await ErrorAsync(owned);
-                return;
+                refusal = PolicyReply(checks);
             }
         }
 
-        var checks = await _services.Checks.RunAsync(SmtpStage.Mail, Context() with { MailFrom = mail.From.Address?.ToString() ?? "" }, cancellationToken);
-        if (checks.Action != CheckAction.Accept)
+        if (refusal is not null)
         {
-            await ErrorAsync(PolicyReply(checks));
-            return;
+            ReportRejected(ReportStage.Mail, refusal, reason, sender: sender, checks: checks);
+            return (refusal, null);
         }
 
-        _state = new SessionState.InTransaction(greeting, new SmtpTransaction(mail.From, mail.Parameters, checks.After(greeting.HeloChecks)));
-        await ReplyAsync(SmtpReplies.SenderOk);
+        return (null, checks);
     }
 
     /// <summary>
@@ -273,8 +293,11 @@ public sealed partial class SmtpSession
         }
         else
         {
+            ReportRejected(ReportStage.Rcpt, reply, ReasonOf(reply), sender: transaction.From.Address?.ToString() ?? "", recipient: rcpt.To.Address?.ToString() ?? rcpt.To.ToString(), checks: _rcptChecks);
             await ErrorAsync(reply);
         }
+
+        _rcptChecks = null;
     }
 
     /// <summary>The RCPT decision: relay rules first, then the directory (RFC 5321 §3.6; no catch-all, ever), then the checks.</summary>
@@ -339,6 +362,7 @@ public sealed partial class SmtpSession
         var checks = await _services.Checks.RunAsync(SmtpStage.Rcpt, Context() with { MailFrom = transaction.From.Address?.ToString() ?? "", Recipient = text }, cancellationToken);
         if (checks.Action != CheckAction.Accept)
         {
+            _rcptChecks = checks;
             return PolicyReply(checks);
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Storage.Queue;
+using MailAppliance.Storage.Reports;
 using MailAppliance.Storage.Spool;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +29,9 @@ public sealed partial class SmtpSession
             // Nothing is read: the client hears no 354, and keeps its message.
             _logger.LogError(e, "Cannot open a spool file");
             await EndTransactionAsync();
-            await ReplyAsync(MessageQueue.IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
+            var refusal = MessageQueue.IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure;
+            ReportContentRefused(open, refusal, ReasonOf(refusal));
+            await ReplyAsync(refusal);
             return;
         }
 
@@ -48,13 +51,16 @@ public sealed partial class SmtpSession
                 // The spool could not take it (disk full, I/O error): no half file stays, the sender keeps the message.
                 await EndTransactionAsync();
                 _logger.LogError(writeError, "Spooling failed while receiving");
-                await ReplyAsync(MessageQueue.IsDiskFull(writeError) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
+                var refusal = MessageQueue.IsDiskFull(writeError) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure;
+                ReportContentRefused(open, refusal, ReasonOf(refusal));
+                await ReplyAsync(refusal);
                 return;
             }
 
             if (length > _options.MaxMessageSize)
             {
                 await EndTransactionAsync();
+                ReportContentRefused(open, SmtpReplies.MessageTooBig, "size");
                 await ErrorAsync(SmtpReplies.MessageTooBig);
                 return;
             }
@@ -92,7 +98,9 @@ public sealed partial class SmtpSession
                 _logger.LogError(e, "Cannot open a spool file");
                 await ReadChunkAsync(bdat.Size, null, cancellationToken);
                 await EndTransactionAsync();
-                await ReplyAsync(MessageQueue.IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure);
+                var refusal = MessageQueue.IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure;
+                ReportContentRefused(open, refusal, ReasonOf(refusal));
+                await ReplyAsync(refusal);
                 return;
             }
         }
@@ -110,6 +118,7 @@ public sealed partial class SmtpSession
         if (tooBig)
         {
             await EndTransactionAsync();
+            ReportContentRefused(open, SmtpReplies.MessageTooBig, "size");
             await ErrorAsync(SmtpReplies.MessageTooBig);
             return;
         }
@@ -125,6 +134,15 @@ public sealed partial class SmtpSession
         await using (submission)
         {
             await SubmitAsync(open, submission, transaction.ChunkedLength, cancellationToken);
+        }
+    }
+
+    /// <summary>A message refused while it was read (too big): one rejected event per recipient.</summary>
+    private void ReportContentRefused(SessionState.InTransaction open, SmtpReply reply, string reason)
+    {
+        foreach (var recipient in open.Transaction.Recipients)
+        {
+            ReportRejected(ReportStage.Data, reply, reason, open.Transaction.From.Address?.ToString() ?? "", recipient.Address);
         }
     }
 
@@ -213,6 +231,19 @@ public sealed partial class SmtpSession
         }
 
         await ReplyAsync(reply);
+        if (reply.IsPositive)
+        {
+            ReportAccepted(submission.Envelope, verdict, reply.ToString());
+        }
+        else
+        {
+            foreach (var recipient in transaction.Recipients)
+            {
+                ReportRejected(ReportStage.Data, reply, checks.Action != CheckAction.Accept ? "policy" : ReasonOf(reply), submission.Envelope.MailFrom, recipient.Address, queueId,
+                    checks.Action != CheckAction.Accept ? verdict : null);
+            }
+        }
+
         _logger.LogInformation(
             "{Outcome} {QueueId} from {MailFrom} for {Recipients} ({Size} octets) helo={Helo} tls={Tls} user={User} rcpt=[{Results}] score={Score} symbols=[{Symbols}] reply=\"{Reply}\" in {Milliseconds} ms",
             reply.IsPositive ? "Accepted" : "Refused", queueId, submission.Envelope.MailFrom, transaction.Recipients.Select(r => r.Address).ToList(), length, open.Greeting.Helo,

@@ -122,7 +122,9 @@ public sealed partial class SmtpSession
 
         var reply = outcome.Action == Pipeline.Stages.CheckAction.Reject ? SmtpReplies.ConnectionRejected : SmtpReplies.ConnectionTemporaryFailure;
         _logger.LogInformation("Connection refused by policy: {Reason}", outcome.Reason);
-        await ReplyAsync(outcome.Reason is null ? reply : reply.WithText(outcome.Reason));
+        reply = outcome.Reason is null ? reply : reply.WithText(outcome.Reason);
+        ReportRejected(Storage.Reports.ReportStage.Connect, reply, "policy", checks: outcome);
+        await ReplyAsync(reply);
         return false;
     }
 

@@ -66,7 +66,10 @@ public sealed class AccountDirectory
         return rows.Select(r => new DomainEntry(r.Name, DomainName.Parse(r.Name).Unicode, r.Users, r.Aliases, ToOffset(r.CreatedAt))).ToList();
     }
 
-    public async Task<long> AddUserAsync(MailAddress address, string? passwordHash, long? quotaBytes, CancellationToken cancellationToken = default)
+    public async Task<long> AddUserAsync(MailAddress address, string? passwordHash, long? quotaBytes, CancellationToken cancellationToken = default) =>
+        await AddUserAsync(address, passwordHash, quotaBytes, admin: false, cancellationToken);
+
+    public async Task<long> AddUserAsync(MailAddress address, string? passwordHash, long? quotaBytes, bool admin, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -75,8 +78,8 @@ public sealed class AccountDirectory
 
         var id = await InsertAddressAsync(connection, transaction, domainId, address, "user", cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO users (address_id, password_hash, quota_bytes) VALUES (@id, @passwordHash, @quotaBytes)",
-            new { id, passwordHash, quotaBytes }, transaction, cancellationToken: cancellationToken));
+            "INSERT INTO users (address_id, password_hash, quota_bytes, admin) VALUES (@id, @passwordHash, @quotaBytes, @admin)",
+            new { id, passwordHash, quotaBytes, admin }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
@@ -92,6 +95,29 @@ public sealed class AccountDirectory
         {
             throw new DirectoryException(DirectoryError.UnknownUser, $"unknown user {address}");
         }
+    }
+
+    /// <summary>Makes the user an admin, or no longer one.</summary>
+    public async Task SetAdminAsync(MailAddress address, bool admin, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE users u SET admin = @admin, updated_at = now()
+            FROM addresses a WHERE a.id = u.address_id AND a.address_key = @key
+            """, new { admin, key = address.Key }, cancellationToken: cancellationToken));
+        if (changed == 0)
+        {
+            throw new DirectoryException(DirectoryError.UnknownUser, $"unknown user {address}");
+        }
+    }
+
+    /// <summary>True when the user exists, is enabled and is an admin.</summary>
+    public async Task<bool> IsAdminAsync(MailAddress address, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool?>(new CommandDefinition("""
+            SELECT u.admin AND u.enabled FROM addresses a JOIN users u ON u.address_id = a.id WHERE a.address_key = @key
+            """, new { key = address.Key }, cancellationToken: cancellationToken)) ?? false;
     }
 
     /// <summary>Removes the account from the directory. Its maildir stays on disk (adding the user again adopts it).</summary>
@@ -113,13 +139,14 @@ public sealed class AccountDirectory
     public async Task<IReadOnlyList<UserEntry>> ListUsersAsync(DomainName? domain = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Id, string Display, long? QuotaBytes, long? QuotaMessages, bool Enabled, bool HasPassword, DateTime CreatedAt)>(new CommandDefinition("""
-            SELECT a.id, a.display, u.quota_bytes, u.quota_messages, u.enabled, u.password_hash IS NOT NULL, a.created_at
+        var rows = await connection.QueryAsync<UserRow>(new CommandDefinition("""
+            SELECT a.id AS Id, a.display AS Display, u.quota_bytes AS QuotaBytes, u.quota_messages AS QuotaMessages, u.enabled AS Enabled,
+                   u.password_hash IS NOT NULL AS HasPassword, a.created_at AS CreatedAt, u.admin AS Admin
             FROM addresses a JOIN users u ON u.address_id = a.id JOIN domains d ON d.id = a.domain_id
             WHERE @domain::text IS NULL OR d.name = @domain
             ORDER BY d.name, a.address_key
             """, new { domain = domain?.Ascii }, cancellationToken: cancellationToken));
-        return rows.Select(r => new UserEntry(r.Id, r.Display, r.QuotaBytes, r.QuotaMessages, r.Enabled, r.HasPassword, ToOffset(r.CreatedAt))).ToList();
+        return rows.Select(r => new UserEntry(r.Id, r.Display, r.QuotaBytes, r.QuotaMessages, r.Enabled, r.HasPassword, ToOffset(r.CreatedAt)) { Admin = r.Admin }).ToList();
     }
 
     /// <summary>The stored password hash of an enabled user, or null (unknown, disabled, or no password set).</summary>
@@ -476,5 +503,24 @@ public sealed class AccountDirectory
         public long UsedBytes { get; init; }
 
         public long UsedMessages { get; init; }
+    }
+
+    private sealed class UserRow
+    {
+        public long Id { get; init; }
+
+        public string Display { get; init; } = "";
+
+        public long? QuotaBytes { get; init; }
+
+        public long? QuotaMessages { get; init; }
+
+        public bool Enabled { get; init; }
+
+        public bool HasPassword { get; init; }
+
+        public DateTime CreatedAt { get; init; }
+
+        public bool Admin { get; init; }
     }
 }

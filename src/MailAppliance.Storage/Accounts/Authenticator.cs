@@ -33,6 +33,7 @@ public sealed class Authenticator
     private readonly PasswordHasher _hasher;
     private readonly string _decoyHash;
     private readonly VerifiedCredentialsCache? _cache;
+    private readonly Action? _onFailure;
 
     /// <param name="directory">The users and their hashes.</param>
     /// <param name="hasher">Hashing as configured (Auth:Pbkdf2Iterations).</param>
@@ -44,6 +45,19 @@ public sealed class Authenticator
         _cache = cache;
         _decoyHash = hasher.Hash(Guid.NewGuid().ToString("N"));
     }
+
+    private Authenticator(Authenticator other, Action onFailure)
+    {
+        _directory = other._directory;
+        _hasher = other._hasher;
+        _decoyHash = other._decoyHash;
+        _cache = other._cache;
+        _onFailure = onFailure;
+    }
+
+    /// <summary>The same authenticator, calling <paramref name="onFailure"/> after each failed login (one protocol's
+    /// <c>mailappliance_auth_failures_total</c>). The callback must return at once and not throw.</summary>
+    public Authenticator WithFailureCallback(Action onFailure) => new(this, onFailure);
 
     /// <summary>
     /// A protocol login (SMTP AUTH, POP3 USER/PASS or AUTH, IMAP LOGIN): waits as long as the throttle says for this
@@ -72,6 +86,7 @@ public sealed class Authenticator
             || (credentials.AuthorizationId is { Length: > 0 } authz && !string.Equals(authz, credentials.AuthenticationId, StringComparison.OrdinalIgnoreCase)))
         {
             throttle.RecordFailure(client, credentials.AuthenticationId);
+            _onFailure?.Invoke();
             return AuthenticationResult.Failed;
         }
 

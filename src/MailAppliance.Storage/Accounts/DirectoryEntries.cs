@@ -2,7 +2,11 @@ namespace MailAppliance.Storage.Accounts;
 
 public sealed record DomainEntry(string Name, string UnicodeName, long Users, long Aliases, DateTimeOffset CreatedAt);
 
-public sealed record UserEntry(long Id, string Address, long? QuotaBytes, long? QuotaMessages, bool Enabled, bool HasPassword, DateTimeOffset CreatedAt);
+public sealed record UserEntry(long Id, string Address, long? QuotaBytes, long? QuotaMessages, bool Enabled, bool HasPassword, DateTimeOffset CreatedAt)
+{
+    /// <summary>An admin sees every domain in the console, /api and reports (INTERFACE.md "Admins").</summary>
+    public bool Admin { get; init; }
+}
 
 public sealed record AliasEntry(string Address, IReadOnlyList<string> Targets, DateTimeOffset CreatedAt);
 

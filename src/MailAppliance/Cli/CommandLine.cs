@@ -25,6 +25,7 @@ public sealed class CommandLine
         "--protocol",
         "--quota",
         "--selector",
+        "--since",
         "--subject",
         "--to",
         "--until",
@@ -33,11 +34,13 @@ public sealed class CommandLine
 
     private static readonly HashSet<string> FlagOptions =
     [
+        "--admin",
         "--all",
         "--clear",
         "--dedupe",
         "--delete",
         "--dry-run",
+        "--follow",
         "--help",
         "--json",
         "--keep",

@@ -31,7 +31,7 @@ public static class DirectoryVerbs
 
     public static async Task UserAdd(AdminContext c)
     {
-        var address = Address(Single(c, "user add ADDRESS [--password-stdin] [--quota SIZE]"));
+        var address = Address(Single(c, "user add ADDRESS [--password-stdin] [--quota SIZE] [--admin]"));
         long? quota = null;
         if (c.Command.Value("--quota") is { } quotaText)
         {
@@ -39,9 +39,24 @@ public static class DirectoryVerbs
         }
 
         var hash = c.Command.Has("--password-stdin") ? c.Hasher.Hash(ReadPassword(c)) : null;
-        await c.Directory.AddUserAsync(address, hash, quota, c.CancellationToken);
+        var admin = c.Command.Has("--admin");
+        await c.Directory.AddUserAsync(address, hash, quota, admin, c.CancellationToken);
         var note = hash is null ? " (no password: it cannot log in until 'user passwd')" : "";
-        c.Output.Done($"added user {address}{note}", new { added = "user", address = address.ToString(), quotaBytes = quota, hasPassword = hash is not null });
+        c.Output.Done($"added {(admin ? "admin" : "user")} {address}{note}", new { added = "user", address = address.ToString(), quotaBytes = quota, hasPassword = hash is not null, admin });
+    }
+
+    public static async Task UserAdmin(AdminContext c)
+    {
+        const string Usage = "usage: user admin ADDRESS on|off";
+        if (c.Arguments.Count != 2 || c.Arguments[1] is not ("on" or "off"))
+        {
+            throw new UsageException(Usage);
+        }
+
+        var address = Address(c.Arguments[0]);
+        var admin = c.Arguments[1] == "on";
+        await c.Directory.SetAdminAsync(address, admin, c.CancellationToken);
+        c.Output.Done(admin ? $"{address} is an admin" : $"{address} is no longer an admin", new { changed = "admin", address = address.ToString(), admin });
     }
 
     public static async Task UserPasswd(AdminContext c)
@@ -67,8 +82,8 @@ public static class DirectoryVerbs
     {
         var domain = OptionalDomain(c, "user list [DOMAIN]");
         var users = await c.Directory.ListUsersAsync(domain, c.CancellationToken);
-        c.Output.Table(users, ["ADDRESS", "QUOTA", "ENABLED", "PASSWORD", "CREATED"],
-            u => [u.Address, u.QuotaBytes is { } q ? ByteSize.Format(q) : "-", u.Enabled ? "yes" : "no", u.HasPassword ? "set" : "none", u.CreatedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)]);
+        c.Output.Table(users, ["ADDRESS", "QUOTA", "ENABLED", "PASSWORD", "CREATED", "ADMIN"],
+            u => [u.Address, u.QuotaBytes is { } q ? ByteSize.Format(q) : "-", u.Enabled ? "yes" : "no", u.HasPassword ? "set" : "none", u.CreatedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), u.Admin ? "yes" : ""]);
     }
 
     public static async Task AliasAdd(AdminContext c)

@@ -41,6 +41,9 @@ public sealed class Output
 
     public void Line(string text) => _writer.WriteLine(text);
 
+    /// <summary>Pushes what was written out now (a followed report prints each line as it comes).</summary>
+    public void Flush() => _writer.Flush();
+
     /// <summary>Bytes exactly as given: straight to stdout when that is where we write, else as UTF-8 text.</summary>
     public void Raw(byte[] bytes)
     {

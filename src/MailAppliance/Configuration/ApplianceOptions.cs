@@ -40,6 +40,34 @@ public sealed record ApplianceOptions
 
     /// <summary><c>Spam:*</c>: scoring thresholds, rules, network lists, clamd, limits.</summary>
     public required MailAppliance.Pipeline.Scoring.SpamOptions Spam { get; init; }
+
+    /// <summary><c>Http:*</c>: metrics, health, the console, autoconfig.</summary>
+    public HttpOptions Http { get; init; } = new();
+
+    /// <summary><c>Reports:*</c>: the report events.</summary>
+    public ReportOptions Reports { get; init; } = new();
+}
+
+/// <summary><c>Http:Listen</c> (plain HTTP; empty turns the HTTP side off) and what the console and MTA-STS policy say.</summary>
+public sealed record HttpOptions
+{
+    public IReadOnlyList<IPEndPoint> Listen { get; init; } = [new IPEndPoint(IPAddress.Loopback, 8080)];
+
+    public bool AllowPlaintextLogin { get; init; }
+
+    public string MtaStsMode { get; init; } = "testing";
+
+    public TimeSpan MtaStsMaxAge { get; init; } = TimeSpan.FromDays(7);
+
+    public IReadOnlyList<string> MtaStsMx { get; init; } = [];
+}
+
+/// <summary><c>Reports:Enabled</c> (true) and <c>Reports:RetentionDays</c> (30).</summary>
+public sealed record ReportOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    public int RetentionDays { get; init; } = 30;
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)

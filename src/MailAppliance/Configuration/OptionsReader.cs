@@ -87,6 +87,39 @@ public static partial class OptionsReader
             Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
             Spam = ReadSpam(configuration),
             Forwarding = ReadForwarding(configuration),
+            Http = ReadHttp(configuration),
+            Reports = new ReportOptions
+            {
+                Enabled = Boolean(configuration, "Reports:Enabled", true),
+                RetentionDays = (int)Integer(configuration, "Reports:RetentionDays", 30, 1, 3650),
+            },
+        };
+    }
+
+    private static HttpOptions ReadHttp(IConfiguration configuration)
+    {
+        const string ModeKey = "Http:MtaStsMode";
+        var mode = Blank(configuration[ModeKey]) ?? "testing";
+        if (mode is not ("enforce" or "testing" or "none"))
+        {
+            throw new ConfigurationException(ModeKey, $"'{mode}' is not enforce, testing or none");
+        }
+
+        var mx = new List<string>();
+        foreach (var item in ListItems(configuration, "Http:MtaStsMx"))
+        {
+            // RFC 8461 §3.2: an mx pattern is a host name, or "*." and a host name.
+            var host = item.StartsWith("*.", StringComparison.Ordinal) ? item[2..] : item;
+            mx.Add(DomainName.TryParse(host, out _, out var error) ? item : throw new ConfigurationException("Http:MtaStsMx", $"'{item}': {error}"));
+        }
+
+        return new HttpOptions
+        {
+            Listen = Endpoints(configuration, "Http:Listen", "127.0.0.1:8080"),
+            AllowPlaintextLogin = Boolean(configuration, "Http:AllowPlaintextLogin", false),
+            MtaStsMode = mode,
+            MtaStsMaxAge = Duration(configuration, "Http:MtaStsMaxAge", TimeSpan.FromDays(7)),
+            MtaStsMx = mx,
         };
     }
 

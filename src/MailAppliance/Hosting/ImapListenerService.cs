@@ -9,6 +9,8 @@ using MailAppliance.Storage.Mailstore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using MailAppliance.Web.Metrics;
+
 namespace MailAppliance.Hosting;
 
 /// <summary>The IMAP (143, STARTTLS) and IMAPS (993, implicit TLS) listeners.</summary>
@@ -27,6 +29,7 @@ public sealed class ImapListenerService : IHostedService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ImapListenerService> _logger;
     private readonly List<ConnectionListener> _listeners = [];
+    private readonly ListenerRegistry _registry;
 
     public ImapListenerService(
         ApplianceOptions options,
@@ -37,11 +40,14 @@ public sealed class ImapListenerService : IHostedService
         MailboxChangeListener changes,
         NodeIdentity node,
         TimeProvider time,
+        ListenerRegistry registry,
+        MailMetrics metrics,
         ILoggerFactory loggers)
     {
         _options = options;
+        _registry = registry;
         _node = node;
-        _services = new ImapServices(store, authenticator, throttle, tls, changes, time);
+        _services = new ImapServices(store, authenticator.WithFailureCallback(() => metrics.AuthFailed("imap")), throttle, tls, changes, time);
         _loggers = loggers;
         _logger = loggers.CreateLogger<ImapListenerService>();
     }
@@ -63,7 +69,7 @@ public sealed class ImapListenerService : IHostedService
             var listener = await ProtocolListeners.StartAsync(
                 "IMAP", name, endpoints, new ConnectionLimits(MaxConnections, MaxConnectionsPerIp), implicitTls ? _services.Tls.CreateServerOptions : null,
                 (connection, token) => new ImapSession(connection, server, _services, sessionLogger).RunAsync(token),
-                TooManyConnections, _logger, _services.Time, cancellationToken, BodyStreaming);
+                TooManyConnections, _logger, _services.Time, _registry, cancellationToken, BodyStreaming);
             if (listener is not null)
             {
                 _listeners.Add(listener);

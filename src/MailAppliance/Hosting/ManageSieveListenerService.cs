@@ -10,6 +10,7 @@ using MailAppliance.Storage.Sieve;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MailAppliance.Storage.Database;
+using MailAppliance.Web.Metrics;
 
 namespace MailAppliance.Hosting;
 
@@ -22,6 +23,7 @@ public sealed class ManageSieveListenerService : IHostedService
     private readonly ManageSieveServices _services;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<ManageSieveListenerService> _logger;
+    private readonly ListenerRegistry _registry;
     private ConnectionListener? _listener;
 
     public ManageSieveListenerService(
@@ -31,10 +33,15 @@ public sealed class ManageSieveListenerService : IHostedService
         TlsCertificateProvider tls,
         StorageDatabase db,
         TimeProvider time,
+        ListenerRegistry registry,
+        MailMetrics metrics,
         ILoggerFactory loggers)
     {
         _options = options;
-        _services = new ManageSieveServices(new SieveScriptStore(db, options.Storage.DataDirectory), new SieveScriptCache(), authenticator, throttle, tls, time);
+        _registry = registry;
+        _services = new ManageSieveServices(
+            new SieveScriptStore(db, options.Storage.DataDirectory), new SieveScriptCache(),
+            authenticator.WithFailureCallback(() => metrics.AuthFailed("managesieve")), throttle, tls, time);
         _loggers = loggers;
         _logger = loggers.CreateLogger<ManageSieveListenerService>();
     }
@@ -50,7 +57,7 @@ public sealed class ManageSieveListenerService : IHostedService
         _listener = await ProtocolListeners.StartAsync(
             "ManageSieve", "managesieve", _options.Listeners.ManageSieve, new ConnectionLimits(MaxConnections, MaxConnectionsPerIp), null,
             (connection, token) => new ManageSieveSession(connection, server, _services, sessionLogger).RunAsync(token),
-            ManageSieveReplies.TooManyConnections, _logger, _services.Time, cancellationToken);
+            ManageSieveReplies.TooManyConnections, _logger, _services.Time, _registry, cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

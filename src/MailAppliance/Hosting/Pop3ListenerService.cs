@@ -10,6 +10,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MailAppliance.Storage.Locks;
 
+using MailAppliance.Web.Metrics;
+
 namespace MailAppliance.Hosting;
 
 /// <summary>The POP3 (110, STLS) and POP3S (995, implicit TLS) listeners.</summary>
@@ -26,6 +28,7 @@ public sealed class Pop3ListenerService : IHostedService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<Pop3ListenerService> _logger;
     private readonly List<ConnectionListener> _listeners = [];
+    private readonly ListenerRegistry _registry;
 
     public Pop3ListenerService(
         ApplianceOptions options,
@@ -35,10 +38,13 @@ public sealed class Pop3ListenerService : IHostedService
         TlsCertificateProvider tls,
         MaildropLocks locks,
         TimeProvider time,
+        ListenerRegistry registry,
+        MailMetrics metrics,
         ILoggerFactory loggers)
     {
         _options = options;
-        _services = new Pop3Services(store, authenticator, throttle, tls, locks, time);
+        _registry = registry;
+        _services = new Pop3Services(store, authenticator.WithFailureCallback(() => metrics.AuthFailed("pop3")), throttle, tls, locks, time);
         _loggers = loggers;
         _logger = loggers.CreateLogger<Pop3ListenerService>();
     }
@@ -56,7 +62,7 @@ public sealed class Pop3ListenerService : IHostedService
             var listener = await ProtocolListeners.StartAsync(
                 "POP3", name, endpoints, new ConnectionLimits(MaxConnections, MaxConnectionsPerIp), implicitTls ? _services.Tls.CreateServerOptions : null,
                 (connection, token) => new Pop3Session(connection, server, _services, sessionLogger).RunAsync(token),
-                Pop3Replies.TooManyConnections.ToBytes(), _logger, _services.Time, cancellationToken, BodyStreaming);
+                Pop3Replies.TooManyConnections.ToBytes(), _logger, _services.Time, _registry, cancellationToken, BodyStreaming);
             if (listener is not null)
             {
                 _listeners.Add(listener);

@@ -19,6 +19,7 @@ internal static class ProtocolListeners
         ReadOnlyMemory<byte> tooManyConnections,
         ILogger logger,
         TimeProvider time,
+        ListenerRegistry registry,
         CancellationToken cancellationToken,
         ClientConnectionOptions? connection = null)
     {
@@ -29,7 +30,7 @@ internal static class ProtocolListeners
 
         var listener = new ConnectionListener(
             new ConnectionListenerOptions { EndPoints = endPoints, Name = name, Limits = limits, ImplicitTls = implicitTls, Connection = connection ?? ClientConnectionOptions.Default },
-            runSession,
+            registry.Counting(protocol, name, runSession),
             async (connection, token) =>
             {
                 await connection.Output.WriteAsync(tooManyConnections, token);
@@ -38,6 +39,7 @@ internal static class ProtocolListeners
             (message, exception) => logger.LogWarning(exception, "{Listener}", message),
             time);
         await listener.StartAsync(cancellationToken);
+        registry.Add(protocol, name, listener);
         logger.LogInformation("{Protocol} {Name} listening on {EndPoints}", protocol, name, string.Join(", ", listener.BoundEndPoints.Select(e => e.ToString())));
         return listener;
     }

@@ -27,6 +27,9 @@ using Microsoft.Extensions.Logging;
 using MailAppliance.Storage.Database;
 using MailAppliance.Storage.Locks;
 using MailAppliance.Storage.Nodes;
+using MailAppliance.Storage.Reports;
+using MailAppliance.Web;
+using MailAppliance.Web.Metrics;
 using Serilog.Extensions.Logging;
 
 namespace MailAppliance.Hosting;
@@ -122,6 +125,21 @@ public static class ServeCommand
             return cache;
         });
         builder.Services.AddSingleton<Authenticator>();
+
+        // Reports and metrics: every decision is an event, recorded into a bounded buffer that one writer drains in
+        // batches (never on the path to a reply), and counted on its way in.
+        var metrics = new MailMetrics();
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<ReportStore>();
+        builder.Services.AddSingleton<FlowGauges>();
+        builder.Services.AddSingleton(sp => new ReportWriter(sp.GetRequiredService<ReportStore>(), TimeProvider.System, sp.GetRequiredService<ILogger<ReportWriter>>()));
+        builder.Services.AddSingleton<IReportSink>(sp => new MeteredReportSink(
+            options.Reports.Enabled ? sp.GetRequiredService<ReportWriter>() : NullReportSink.Instance, metrics));
+        builder.Services.AddSingleton<ReportFeed>();
+        builder.Services.AddHostedService<ReportMaintenanceService>();
+        var configured = new[] { options.Listeners.Smtp, options.Listeners.Submission, options.Listeners.Submissions, options.Listeners.Imap, options.Listeners.Imaps, options.Listeners.Pop3, options.Listeners.Pop3s }
+            .Count(l => l.Count > 0);
+        builder.Services.AddSingleton(new ListenerRegistry(metrics, configured));
         builder.Services.AddSingleton(new AuthThrottle());
         builder.Services.AddSingleton(new MessageSpool(options.Storage.SpoolDirectory, TimeProvider.System, options.Storage.SyncMode, barrier, node));
         builder.Services.AddSingleton<MessageQueue>();
@@ -173,12 +191,17 @@ public static class ServeCommand
             new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
             TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>(),
             options.Delivery, sp.GetRequiredService<SmtpTransport>(), sp.GetRequiredService<OutboundSigning>(),
-            new ForwardOutcomes(sp.GetRequiredService<AccountDirectory>(), options.Forwarding.PauseAfter, sp.GetRequiredService<ILogger<ForwardOutcomes>>())));
+            new ForwardOutcomes(sp.GetRequiredService<AccountDirectory>(), options.Forwarding.PauseAfter, sp.GetRequiredService<ILogger<ForwardOutcomes>>()))
+        {
+            Events = new ReportingDeliveryEvents(sp.GetRequiredService<IReportSink>(), TimeProvider.System),
+        });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
-            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
+            sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(),
+            sp.GetRequiredService<Authenticator>().WithFailureCallback(() => metrics.AuthFailed("smtp")), sp.GetRequiredService<AuthThrottle>(),
             sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System)
         {
+            Reports = sp.GetRequiredService<IReportSink>(),
             Srs = srs,
         });
         builder.Services.AddHostedService<SmtpListenerService>();
@@ -186,6 +209,8 @@ public static class ServeCommand
         builder.Services.AddHostedService<ManageSieveListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();
         builder.Services.AddHostedService<ImapListenerService>();
+        builder.Services.AddSingleton(sp => WebHosting.Create(options, sp, metrics));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebServer>());
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
 

@@ -18,10 +18,12 @@ public sealed class SmtpListenerService : IHostedService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<SmtpListenerService> _logger;
     private readonly List<ConnectionListener> _listeners = [];
+    private readonly ListenerRegistry _registry;
 
-    public SmtpListenerService(ApplianceOptions options, SmtpServices services, TlsCertificateProvider tls, ILoggerFactory loggers)
+    public SmtpListenerService(ApplianceOptions options, SmtpServices services, TlsCertificateProvider tls, ListenerRegistry registry, ILoggerFactory loggers)
     {
         _options = options;
+        _registry = registry;
         _services = services;
         _tls = tls;
         _loggers = loggers;
@@ -48,7 +50,7 @@ public sealed class SmtpListenerService : IHostedService
                 "SMTP", $"smtp-{role.ToString().ToLowerInvariant()}", endpoints, new ConnectionLimits(_options.Smtp.MaxConnections, _options.Smtp.MaxConnectionsPerIp),
                 role == SmtpRole.Submissions ? _tls.CreateServerOptions : null,
                 (connection, token) => new SmtpSession(connection, role, server, _services, sessionLogger).RunAsync(token),
-                SmtpReplies.TooManyConnections.ToBytes(), _logger, _services.Time, cancellationToken);
+                SmtpReplies.TooManyConnections.ToBytes(), _logger, _services.Time, _registry, cancellationToken);
             if (listener is not null)
             {
                 _listeners.Add(listener);
@@ -58,6 +60,7 @@ public sealed class SmtpListenerService : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _registry.Stopping();
         foreach (var listener in _listeners)
         {
             await listener.StopAsync(TimeSpan.FromSeconds(10));

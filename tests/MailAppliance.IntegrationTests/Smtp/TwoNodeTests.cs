@@ -42,6 +42,7 @@ public sealed partial class TwoNodeTests : IClassFixture<ApplianceFixture>
             ["Pop3s"] = $"127.0.0.1:{ports[6]}",
             ["ManageSieve"] = $"127.0.0.1:{ports[7]}",
         };
+        config["Http"] = new JsonObject { ["Listen"] = "" };
         var file = Path.Combine(_app.Root, "node-b.json");
         File.WriteAllText(file, config.ToJsonString());
         return (file, ports[0]);
