@@ -7,7 +7,7 @@ set -euo pipefail
 
 runtime=(postgresql publicsuffix)
 testing=(postgresql swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd fetchmail isync getmail6 offlineimap3 python3
-  publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf)
+  publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf afl++)
 
 packages=("${runtime[@]}")
 if [[ "${1:-}" == "--test" ]]; then
