@@ -5,7 +5,8 @@
 #                                          crashes and hangs; replays each crash through the target to show its
 #                                          exception; exit 1 when afl++ found a crash or a hang
 # FUZZ_DIR (default /var/tmp/mailappliance-fuzz) keeps the instrumented build and, per target, the corpus and the
-# findings, so a second run continues where the first stopped. Crashes become cases in
+# findings, so a second run continues where the first stopped; the build is redone when HEAD moved, unless
+# FUZZ_REUSE=1. Crashes become cases in
 # tests/MailAppliance.Reliability.Tests/Properties/ParserRegressionTests.cs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ target=$1
 minutes=$2
 
 mkdir -p "$dir"
-if [[ ! -x "$bin/MailAppliance.Fuzz" || "$(cat "$bin/.commit" 2>/dev/null)" != "$(git rev-parse HEAD)" ]]; then
+if [[ ! -x "$bin/MailAppliance.Fuzz" ]] || [[ "${FUZZ_REUSE:-0}" != 1 && "$(cat "$bin/.commit" 2>/dev/null)" != "$(git rev-parse HEAD)" ]]; then
   build
 fi
 if ! "$bin/MailAppliance.Fuzz" --list | grep -qx "$target"; then
