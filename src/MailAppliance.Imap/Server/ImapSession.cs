@@ -17,6 +17,9 @@ namespace MailAppliance.Imap.Server;
 /// </summary>
 public sealed partial class ImapSession
 {
+    /// <summary>Lines and literals of one command at most (a MULTIAPPEND of 10,000 messages still fits).</summary>
+    private const int MaxCommandSegments = 20_000;
+
     private readonly ClientConnection _connection;
     private readonly ImapServerOptions _options;
     private readonly ImapServices _services;
@@ -247,6 +250,7 @@ public sealed partial class ImapSession
         var segments = new List<CommandSegment>();
         var files = new List<LiteralFile>();
         long total = 0;
+        long commandText = 0;
         (string Tag, string Name)? head = null;
         try
         {
@@ -266,6 +270,15 @@ public sealed partial class ImapSession
                 }
 
                 head ??= ImapCommandParser.PeekTagAndName(line);
+
+                // The command as a whole is bounded, not only each line and each literal: lines continued by
+                // zero-length literals ("x {0+}") would otherwise grow one command without end.
+                commandText += line.Length;
+                if (commandText > 4L * _options.MaxLineLength || segments.Count > MaxCommandSegments)
+                {
+                    return new ReadResult(ReadStatus.Fatal, null, head?.Tag ?? "*", "Command too long");
+                }
+
                 if (!ImapCommandParser.TryGetLiteralMarker(line, out var marker, out var textLength))
                 {
                     segments.Add(new TextSegment(line));
