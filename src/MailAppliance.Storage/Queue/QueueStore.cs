@@ -81,7 +81,10 @@ internal sealed class QueueStore
     /// <summary>
     /// Claims up to <paramref name="limit"/> recipients due at <paramref name="now"/> for <paramref name="node"/>:
     /// unclaimed, or claimed by a node whose lease ran out or that is known dead. Rows another node is claiming at
-    /// the same moment are skipped, never waited for.
+    /// the same moment are skipped, never waited for. Rows <paramref name="node"/> itself still claims are taken
+    /// again: a node's delivery rounds never overlap, so such a row was left by a round that failed (the database
+    /// went away before its outcome was settled), and the node's lease renewal would otherwise keep it from every
+    /// node for as long as this one lives (found by the reliability battery's database restart under load).
     /// </summary>
     public async Task<IReadOnlyList<QueueRecipient>> ClaimAsync(string node, DateTimeOffset now, int limit, TimeSpan lease, IReadOnlyCollection<string> deadNodes, CancellationToken cancellationToken)
     {
@@ -90,7 +93,7 @@ internal sealed class QueueStore
             WITH due AS (
                 SELECT queue_id, recipient FROM queue_recipients
                 WHERE status IN ('queued', 'deferred') AND next_attempt_at <= @now
-                  AND (claimed_by IS NULL OR claim_expires_at < now() OR claimed_by = ANY(@deadNodes))
+                  AND (claimed_by IS NULL OR claimed_by = @node OR claim_expires_at < now() OR claimed_by = ANY(@deadNodes))
                 ORDER BY next_attempt_at, queue_id LIMIT @limit
                 FOR UPDATE SKIP LOCKED)
             UPDATE queue_recipients q SET claimed_by = @node, claim_expires_at = now() + @lease
