@@ -13,13 +13,17 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 dir=${FUZZ_DIR:-/var/tmp/mailappliance-fuzz}
 bin="$dir/bin"
+plain="$dir/plain"
 
 build() {
   command -v afl-fuzz >/dev/null 2>&1 || scripts/install-deps.sh --test
   dotnet tool restore >/dev/null
-  # A fresh Release build, then SharpFuzz rewrites the parsers' assemblies with afl++'s edge counters.
-  rm -rf "$bin"
-  dotnet publish tests/MailAppliance.Fuzz -c Release -o "$bin" -nologo -v q >/dev/null
+  # A fresh Release build, then SharpFuzz rewrites a copy of the parsers' assemblies with afl++'s edge counters.
+  # Instrumented code only runs inside afl++ (its counters live in afl++'s shared memory), so the seeds are
+  # written and the findings replayed by the plain build.
+  rm -rf "$bin" "$plain"
+  dotnet publish tests/MailAppliance.Fuzz -c Release -o "$plain" -nologo -v q >/dev/null
+  cp -a "$plain" "$bin"
   for assembly in Core Mime Storage Smtp Imap Pop3; do
     (cd "$root" && dotnet sharpfuzz "$bin/MailAppliance.$assembly.dll" >/dev/null)
   done
@@ -38,11 +42,11 @@ target=$1
 minutes=$2
 
 mkdir -p "$dir"
-if [[ ! -x "$bin/MailAppliance.Fuzz" ]] || [[ "${FUZZ_REUSE:-0}" != 1 && "$(cat "$bin/.commit" 2>/dev/null)" != "$(git rev-parse HEAD)" ]]; then
+if [[ ! -x "$bin/MailAppliance.Fuzz" || ! -x "$plain/MailAppliance.Fuzz" ]] || [[ "${FUZZ_REUSE:-0}" != 1 && "$(cat "$bin/.commit" 2>/dev/null)" != "$(git rev-parse HEAD)" ]]; then
   build
 fi
-if ! "$bin/MailAppliance.Fuzz" --list | grep -qx "$target"; then
-  echo "fuzz: unknown target $target; known: $("$bin/MailAppliance.Fuzz" --list | tr '\n' ' ')" >&2
+if ! "$plain/MailAppliance.Fuzz" --list | grep -qx "$target"; then
+  echo "fuzz: unknown target $target; known: $("$plain/MailAppliance.Fuzz" --list | tr '\n' ' ')" >&2
   exit 2
 fi
 
@@ -52,7 +56,7 @@ input="$work/seeds"
 if [[ -d "$findings/default/queue" ]]; then
   input=-   # resume: afl++ continues from the queue it kept
 else
-  "$bin/MailAppliance.Fuzz" "$target" --seeds "$input"
+  "$plain/MailAppliance.Fuzz" "$target" --seeds "$input"
 fi
 
 # The target is a .NET program: no native instrumentation for afl++ to find (SharpFuzz reports edges through
@@ -73,6 +77,6 @@ for f in "$findings"/default/crashes/id:* "$findings"/default/hangs/id:*; do
   [[ -e "$f" ]] || continue
   status=1
   echo "--- $f"
-  timeout 60 "$bin/MailAppliance.Fuzz" "$target" "$f" 2>&1 | head -n 20 || true
+  timeout 60 "$plain/MailAppliance.Fuzz" "$target" "$f" 2>&1 | head -n 20 || true
 done
 exit $status
