@@ -3,6 +3,7 @@ using MailAppliance.Core.Net;
 using MailAppliance.Imap.Protocol;
 using MailAppliance.Storage.Maildir;
 using MailAppliance.Storage.Mailstore;
+using MailAppliance.Storage.Queue;
 
 namespace MailAppliance.Imap.Server;
 
@@ -293,8 +294,9 @@ public sealed partial class ImapSession
         }
         catch (IOException e)
         {
+            // INTERFACE.md: a full disk answers [OVERQUOTA] (as Dovecot's "Not enough disk space"); other trouble UNAVAILABLE.
             _logger.LogAppendFailed(e);
-            await NoAsync(command.Tag, "[UNAVAILABLE] Could not store the message, try again later");
+            await NoAsync(command.Tag, MessageQueue.IsDiskFull(e) ? "[OVERQUOTA] Not enough disk space" : "[UNAVAILABLE] Could not store the message, try again later");
             return;
         }
 

@@ -207,6 +207,14 @@ public sealed partial class SmtpSession
             return;
         }
 
+        // INTERFACE.md: a full disk answers 452 4.3.1 at MAIL, checked per transaction and not counted as an error
+        // of the client (RFC 5321 §4.5.3.1.10: the server is short of storage, the client did nothing wrong).
+        if (!_services.Queue.HasRoomFor(mail.Parameters.Size ?? 0))
+        {
+            await ReplyAsync(SmtpReplies.InsufficientStorage);
+            return;
+        }
+
         var checks = await _services.Checks.RunAsync(SmtpStage.Mail, Context() with { MailFrom = mail.From.Address?.ToString() ?? "" }, cancellationToken);
         if (checks.Action != CheckAction.Accept)
         {
