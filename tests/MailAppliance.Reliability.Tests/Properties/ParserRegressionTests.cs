@@ -13,6 +13,30 @@ public sealed class ParserRegressionTests
 {
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
+    public static TheoryData<string, string> Findings
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            var root = Path.Combine(AppContext.BaseDirectory, "Properties", "Findings");
+            foreach (var file in Directory.Exists(root) ? Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray() : [])
+            {
+                data.Add(Path.GetFileName(Path.GetDirectoryName(file)!), Path.GetFileName(file));
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>
+    /// Every input afl++ found crashing a target (scripts/fuzz.sh), kept under Properties/Findings/TARGET/: uidlist
+    /// records with a CR, a tab or an empty extension field threw ArgumentException out of UidList.Parse.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Findings))]
+    public void Fuzzer_findings_stay_fixed(string target, string file) =>
+        Work.Bounded(ParserTargets.All[target], File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Properties", "Findings", target, file)));
+
     /// <summary>Found by ParserScaleTests: each part number cut the rest of the string off again (quadratic).</summary>
     [Fact]
     public void A_section_spec_of_10000_parts_costs_linear_work()
