@@ -85,6 +85,9 @@ internal sealed class QueueStore
     /// again: a node's delivery rounds never overlap, so such a row was left by a round that failed (the database
     /// went away before its outcome was settled), and the node's lease renewal would otherwise keep it from every
     /// node for as long as this one lives (found by the reliability battery's database restart under load).
+    /// A row due more than a day after <paramref name="now"/> is due now: no retry is ever scheduled that far ahead,
+    /// so only a clock that jumped back (an RTC reset, a large NTP step) put it there, and the backlog of such a jump
+    /// would otherwise wait out the whole jump.
     /// </summary>
     public async Task<IReadOnlyList<QueueRecipient>> ClaimAsync(string node, DateTimeOffset now, int limit, TimeSpan lease, IReadOnlyCollection<string> deadNodes, CancellationToken cancellationToken)
     {
@@ -92,7 +95,7 @@ internal sealed class QueueStore
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             WITH due AS (
                 SELECT queue_id, recipient FROM queue_recipients
-                WHERE status IN ('queued', 'deferred') AND next_attempt_at <= @now
+                WHERE status IN ('queued', 'deferred') AND (next_attempt_at <= @now OR next_attempt_at > @now + interval '1 day')
                   AND (claimed_by IS NULL OR claimed_by = @node OR claim_expires_at < now() OR claimed_by = ANY(@deadNodes))
                 ORDER BY next_attempt_at, queue_id LIMIT @limit
                 FOR UPDATE SKIP LOCKED)
