@@ -43,6 +43,9 @@ public sealed class DeliveryScheduler : BackgroundService
     // after settling some messages would otherwise leave their files until the next start-up's recovery.
     private readonly HashSet<string> _unremoved = new(StringComparer.Ordinal);
 
+    // Set when a round failed: its claims on rows it could not settle are given up before the next round claims.
+    private bool _releaseClaims;
+
     /// <param name="queue">The queue.</param>
     /// <param name="router">Where recipients go.</param>
     /// <param name="local">Delivery into local mailboxes.</param>
@@ -129,6 +132,25 @@ public sealed class DeliveryScheduler : BackgroundService
     /// <summary>One round: every recipient claimed now, each tried once. Returns how many were claimed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunRoundAsync(cancellationToken);
+        }
+        catch
+        {
+            _releaseClaims = true;
+            throw;
+        }
+    }
+
+    private async Task<int> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        if (_releaseClaims)
+        {
+            await _queue.ReleaseClaimsAsync(cancellationToken);
+            _releaseClaims = false;
+        }
+
         await _queue.RegisterPendingAsync(cancellationToken);
         await RemoveSettledAsync(cancellationToken);
         var claimed = await _queue.ClaimAsync(RoundSize, cancellationToken);

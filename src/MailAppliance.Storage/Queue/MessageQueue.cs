@@ -227,6 +227,9 @@ public sealed class MessageQueue : IAsyncDisposable
         return await _rows.ClaimAsync(_node.Id, _time.GetUtcNow(), limit, ClaimLease, _deadNodes, cancellationToken);
     }
 
+    /// <summary>Gives up this node's claims on waiting rows (after a failed delivery round; see <see cref="QueueStore.ReleaseClaimsAsync"/>).</summary>
+    public Task<int> ReleaseClaimsAsync(CancellationToken cancellationToken) => _rows.ReleaseClaimsAsync(_node.Id, cancellationToken);
+
     /// <summary>Peers holding claims are asked (at most every 10 s) whether they live; a dead one's claims are free at once.</summary>
     private async Task RefreshDeadNodesAsync(CancellationToken cancellationToken)
     {
