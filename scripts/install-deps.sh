@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what MailAppliance needs on Debian, idempotently: only missing packages, apt-get update only if needed.
 #   scripts/install-deps.sh          what `serve` needs (PostgreSQL server binaries, the Public Suffix List)
-#   scripts/install-deps.sh --test   plus what the test suite drives (real clients, a Dovecot oracle, python3-dkim
+#   scripts/install-deps.sh --test   plus what the test suite drives (real clients, Dovecot and sieve-test oracles, sieve-connect, python3-dkim
 #                                    and python3-spf as DKIM and SPF peers)
 set -euo pipefail
 
 runtime=(postgresql publicsuffix)
-testing=(postgresql swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd fetchmail isync getmail6 offlineimap3 python3
-  publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf afl++)
+testing=(postgresql swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd dovecot-sieve sieve-connect fetchmail isync getmail6 offlineimap3 python3
+  publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf libmail-srs-perl clamav-daemon afl++)
 
 packages=("${runtime[@]}")
 if [[ "${1:-}" == "--test" ]]; then

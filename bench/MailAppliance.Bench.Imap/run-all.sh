@@ -20,7 +20,7 @@ if [ -z "$D" ]; then
 fi
 cat > "$D/config.json" <<JSON
 {"Hostname":"mail.bench.test","Storage":{"DataDirectory":"$D/data"},"Auth":{"Pbkdf2Iterations":1000,"AllowPlaintextWithoutTls":true},
- "Listeners":{"Smtp":"","Submission":"","Submissions":"","Imap":"127.0.0.1:$PORT","Imaps":"","Pop3":"","Pop3s":""}}
+ "Listeners":{"Smtp":"","Submission":"","Submissions":"","Imap":"127.0.0.1:$PORT","Imaps":"","Pop3":"","Pop3s":"","ManageSieve":""}}
 JSON
 C="--config $D/config.json"
 if [ ! -e "$D/prepared" ]; then

@@ -13,7 +13,7 @@ B="dotnet bench/MailAppliance.Bench.Smtp/bin/Release/net10.0/mailappliance-bench
 D=$(mktemp -d /tmp/ma-bench-XXXX)
 chmod 755 "$D"
 cat > "$D/config.json" <<JSON
-{"Hostname":"mx.bench.test","Storage":{"DataDirectory":"$D/data"},"Auth":{"Pbkdf2Iterations":1000},"Smtp":{"MaxMessageSize":"60M","MaxConnectionsPerIp":200},"Listeners":{"Smtp":"127.0.0.1:$PORT","Submission":"","Submissions":"","Imap":"","Imaps":"","Pop3":"","Pop3s":""}}
+{"Hostname":"mx.bench.test","Storage":{"DataDirectory":"$D/data"},"Auth":{"Pbkdf2Iterations":1000},"Smtp":{"MaxMessageSize":"60M","MaxConnectionsPerIp":200},"Listeners":{"Smtp":"127.0.0.1:$PORT","Submission":"","Submissions":"","Imap":"","Imaps":"","Pop3":"","Pop3s":"","ManageSieve":""}}
 JSON
 C="--config $D/config.json"
 $M $C domain add bench.test

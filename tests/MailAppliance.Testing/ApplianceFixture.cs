@@ -37,6 +37,11 @@ public class ApplianceFixture : IAsyncLifetime
 
     public int ImapsPort { get; private set; }
 
+    public int ManageSievePort { get; private set; }
+
+    /// <summary>The appliance's DNS server (<c>Dns:Servers</c>): empty zones unless a test adds records.</summary>
+    public MailAppliance.Testing.Dns.LoopbackDnsServer Dns { get; private set; } = null!;
+
     /// <summary>False: the appliance runs its own embedded PostgreSQL in its data directory.</summary>
     protected virtual bool UseTestCluster => true;
 
@@ -53,17 +58,21 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var ports = TestPorts.Take(7);
+        var ports = TestPorts.Take(8);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
-        (ImapPort, ImapsPort) = (ports[5], ports[6]);
+        (ImapPort, ImapsPort, ManageSievePort) = (ports[5], ports[6], ports[7]);
         var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
         ConnectionString = connectionString;
+        // Every lookup serve makes (SPF, DKIM, DMARC, DNS lists, MX) goes to a server of the test's own on loopback,
+        // never to the machine's resolver.
+        Dns = MailAppliance.Testing.Dns.LoopbackDnsServer.Start();
         var config = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.example.test",
             ["Storage"] = new { DataDirectory },
             ["ConnectionStrings"] = new { Metadata = connectionString },
             ["Auth"] = AuthSettings,
+            ["Dns"] = new { Servers = new[] { Dns.Address } },
             ["Smtp"] = ExtraSmtpSettings,
             ["Listeners"] = new
             {
@@ -74,6 +83,7 @@ public class ApplianceFixture : IAsyncLifetime
                 Imaps = $"127.0.0.1:{ImapsPort}",
                 Pop3 = $"127.0.0.1:{Pop3Port}",
                 Pop3s = $"127.0.0.1:{Pop3sPort}",
+                ManageSieve = $"127.0.0.1:{ManageSievePort}",
             },
         };
         Configure(config);
@@ -157,6 +167,11 @@ public class ApplianceFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await StopAsync();
+        if (Dns is not null)
+        {
+            await Dns.DisposeAsync();
+        }
+
         TestDirectories.Delete(Root);
     }
 }

@@ -7,14 +7,13 @@ namespace MailAppliance.Pipeline.Checks;
 /// The header fields RFC 5322 §3.6 requires of every message: an origination date and an originator (From); and the
 /// Message-ID it says every message SHOULD have. Mail software always writes them; their absence is a classic tell
 /// of hand-made spam. Scores as SpamAssassin's MISSING_DATE / MISSING_FROM / MISSING_MID, in spirit.
-/// Only the header block is read (at most <see cref="MaxHeaderBytes"/>), so a 40 MiB message costs what a small one does.
+/// Only the header block is read (<see cref="CheckContext.ReadHeaderAsync"/>), so a 40 MiB message costs what a small one does.
 /// </summary>
 public sealed class HeaderCheck : ISmtpCheck
 {
     public const string MissingDate = "MISSING_DATE";
     public const string MissingFrom = "MISSING_FROM";
     public const string MissingMessageId = "MISSING_MID";
-    private const int MaxHeaderBytes = 256 * 1024;
 
     public string Name => "HEADER";
 
@@ -27,26 +26,8 @@ public sealed class HeaderCheck : ISmtpCheck
             return CheckResult.Nothing;
         }
 
-        await using var message = await context.OpenMessage(cancellationToken);
         var parser = new MimeParser();
-        var buffer = new byte[16 * 1024];
-        var read = 0;
-        while (read < MaxHeaderBytes)
-        {
-            var n = await message.ReadAsync(buffer, cancellationToken);
-            if (n == 0)
-            {
-                break;
-            }
-
-            parser.Write(buffer.AsSpan(0, n));
-            read += n;
-            if (buffer.AsSpan(0, n).IndexOf("\r\n\r\n"u8) >= 0 || buffer.AsSpan(0, n).IndexOf("\n\n"u8) >= 0)
-            {
-                break; // the header block ended in this chunk (or earlier): the body does not matter here
-            }
-        }
-
+        parser.Write(await context.ReadHeaderAsync(cancellationToken));
         var root = parser.Complete().Root;
         var symbols = new List<Storage.Spool.VerdictSymbol>();
         if (root.GetHeader("Date") is null)

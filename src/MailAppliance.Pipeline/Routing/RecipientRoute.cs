@@ -19,7 +19,15 @@ public abstract record RecipientRoute
     public sealed record Relay(string Recipient, string Domain) : RecipientRoute;
 
     /// <summary>Dropped on purpose, without a DSN (policy).</summary>
-    public sealed record Discard(string Reason) : RecipientRoute;
+    public sealed record Discard(string Reason) : RecipientRoute
+    {
+        /// <summary>For a discarded forward: the target it would have gone to, and the score against the threshold.</summary>
+        public string? Target { get; init; }
+
+        public double? Score { get; init; }
+
+        public double? Threshold { get; init; }
+    }
 
     /// <summary>A permanent failure, reported by DSN: enhanced status (<c>5.1.1</c>) and reason.</summary>
     public sealed record Bounce(string Status, string Reason) : RecipientRoute;

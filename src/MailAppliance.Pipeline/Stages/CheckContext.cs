@@ -35,4 +35,56 @@ public sealed record CheckContext
 
     /// <summary>At DATA: the message's size in octets.</summary>
     public long MessageSize { get; init; }
+
+    /// <summary>The header block is read this far at most (a larger one is looked at up to here).</summary>
+    public const int MaxHeaderBytes = 1024 * 1024;
+
+    private Lazy<Task<byte[]>>? _header;
+
+    /// <summary>
+    /// At DATA: the message's header block through its empty line (at most <see cref="MaxHeaderBytes"/>), read once
+    /// for all the stage's checks (the header, hop-count and spam checks each look at it); empty before DATA.
+    /// </summary>
+    public Task<byte[]> ReadHeaderAsync(CancellationToken cancellationToken)
+    {
+        if (OpenMessage is not { } open)
+        {
+            return Task.FromResult(Array.Empty<byte>());
+        }
+
+        var header = Volatile.Read(ref _header);
+        if (header is null)
+        {
+            // Shared by checks that run side by side: the read itself is not cancelled by any one of them (it is
+            // bounded and local); each waits with its own token.
+            var created = new Lazy<Task<byte[]>>(() => ReadHeaderBlockAsync(open), LazyThreadSafetyMode.ExecutionAndPublication);
+            header = Interlocked.CompareExchange(ref _header, created, null) ?? created;
+        }
+
+        return header.Value.WaitAsync(cancellationToken);
+    }
+
+    private static async Task<byte[]> ReadHeaderBlockAsync(Func<CancellationToken, Task<Stream>> open)
+    {
+        await using var message = await open(CancellationToken.None);
+        var block = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int n;
+        while (block.Length < MaxHeaderBytes && (n = await message.ReadAsync(buffer)) > 0)
+        {
+            // Search from a little before this chunk, so an empty line split across two reads is found too.
+            var from = (int)Math.Max(0, block.Length - 3);
+            block.Write(buffer, 0, n);
+            var written = block.GetBuffer().AsSpan(from, (int)block.Length - from);
+            var crlf = written.IndexOf("\r\n\r\n"u8);
+            var lf = written.IndexOf("\n\n"u8);
+            var end = crlf >= 0 && (lf < 0 || crlf + 2 <= lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
+            if (end >= 0)
+            {
+                return block.GetBuffer().AsSpan(0, from + end).ToArray();
+            }
+        }
+
+        return block.GetBuffer().AsSpan(0, (int)Math.Min(block.Length, MaxHeaderBytes)).ToArray();
+    }
 }

@@ -29,6 +29,12 @@ public sealed record CheckResult
     /// <summary>Complete header fields (CRLF-folded, no final CRLF) to add on delivery.</summary>
     public IReadOnlyList<string> Headers { get; init; } = [];
 
+    /// <summary>Per envelope recipient: their own score, Junk or not, and X-Spam-* fields (the spam check's).</summary>
+    public IReadOnlyList<RecipientVerdict> Recipients { get; init; } = [];
+
+    /// <summary>Ranges of the message not to deliver (header fields that arrived claiming to be ours).</summary>
+    public IReadOnlyList<MessageRange> Removed { get; init; } = [];
+
     public CheckAction Action { get; init; } = CheckAction.Accept;
 
     /// <summary>The reason given with a tempfail or reject (human text, no code).</summary>
@@ -36,6 +42,9 @@ public sealed record CheckResult
 
     /// <summary>The SMTP code of a reject when the stage's usual one does not fit (554 for a virus at DATA).</summary>
     public int? Code { get; init; }
+
+    /// <summary>The enhanced status code of a reject when the stage's usual one does not fit (5.4.6 for a loop).</summary>
+    public string? EnhancedCode { get; init; }
 
     public static CheckResult Symbol(string name, double score) => new() { Symbols = [new VerdictSymbol(name, score)] };
 

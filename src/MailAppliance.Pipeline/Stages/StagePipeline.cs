@@ -97,6 +97,12 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
     /// <summary>The SMTP code the deciding check asked for, if any.</summary>
     public int? Code { get; init; }
 
+    public string? EnhancedCode { get; init; }
+
+    public IReadOnlyList<RecipientVerdict> Recipients { get; init; } = [];
+
+    public IReadOnlyList<MessageRange> Removed { get; init; } = [];
+
     public double Score => Symbols.Sum(s => s.Score);
 
     public static StageOutcome Combine(IEnumerable<CheckResult> results)
@@ -107,15 +113,24 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
         return new StageOutcome(list.SelectMany(r => r.Symbols).ToList(), list.SelectMany(r => r.Headers).ToList(), worst, decider?.Reason)
         {
             Code = decider?.Code,
+            EnhancedCode = decider?.EnhancedCode,
+            Recipients = list.SelectMany(r => r.Recipients).ToList(),
+            Removed = list.SelectMany(r => r.Removed).ToList(),
         };
     }
 
     /// <summary>This stage's findings after those of earlier stages (what the message's verdict collects).</summary>
     public StageOutcome After(StageOutcome earlier) =>
-        new([.. earlier.Symbols, .. Symbols], [.. earlier.Headers, .. Headers], (CheckAction)Math.Max((int)earlier.Action, (int)Action), Reason ?? earlier.Reason);
+        new([.. earlier.Symbols, .. Symbols], [.. earlier.Headers, .. Headers], (CheckAction)Math.Max((int)earlier.Action, (int)Action), Reason ?? earlier.Reason)
+        {
+            Code = Code ?? earlier.Code,
+            EnhancedCode = EnhancedCode ?? earlier.EnhancedCode,
+            Recipients = [.. earlier.Recipients, .. Recipients],
+            Removed = [.. earlier.Removed, .. Removed],
+        };
 
     /// <summary>The verdict written into the spool file with the message.</summary>
-    public SpoolVerdict ToVerdict() => Symbols.Count == 0 && Headers.Count == 0
+    public SpoolVerdict ToVerdict() => Symbols.Count == 0 && Headers.Count == 0 && Recipients.Count == 0 && Removed.Count == 0
         ? SpoolVerdict.None
-        : new SpoolVerdict { Score = Symbols.Count == 0 ? null : Score, Symbols = Symbols, Headers = Headers };
+        : new SpoolVerdict { Score = Symbols.Count == 0 ? null : Score, Symbols = Symbols, Headers = Headers, Recipients = Recipients, Removed = Removed };
 }

@@ -236,7 +236,7 @@ public sealed class DeliveryScheduler : BackgroundService
 
     private async Task<(TransportResult Result, string? Route)> DeliverRecipientAsync(string queueId, QueueRecipient row, SpooledMessage message, CancellationToken cancellationToken)
     {
-        var routing = await _router.RouteAsync(row.Recipient, message.Envelope, cancellationToken);
+        var routing = await _router.RouteAsync(row.Recipient, message.Envelope, message.Verdict, cancellationToken);
         if (routing.TemporaryFailure is { } reason)
         {
             return (new TransportResult(RecipientStatus.Deferred, reason, Outage: reason.StartsWith("directory unavailable", StringComparison.Ordinal)), null);
@@ -251,7 +251,7 @@ public sealed class DeliveryScheduler : BackgroundService
                 RecipientRoute.Discard discard => new TransportResult(RecipientStatus.Discarded, discard.Reason),
                 // Outbound delivery (relay, forwards) and DSNs come with their transports; until then such recipients
                 // wait in the queue with a clear reason, never dropped.
-                RecipientRoute.Forward forward => new TransportResult(RecipientStatus.Deferred, $"forward to {forward.Target}: outbound delivery not available yet"),
+                RecipientRoute.Forward forward => await ForwardAsync(row, message, forward, cancellationToken),
                 RecipientRoute.Relay => new TransportResult(RecipientStatus.Deferred, "outbound delivery not available yet"),
                 RecipientRoute.Bounce bounce => new TransportResult(RecipientStatus.Deferred, $"{bounce.Status} {bounce.Reason} (DSN not available yet)"),
                 _ => new TransportResult(RecipientStatus.Deferred, "unknown route"),
@@ -262,8 +262,21 @@ public sealed class DeliveryScheduler : BackgroundService
         var status = results.Count == 0 ? RecipientStatus.Deferred
             : results.Any(r => r.Status == RecipientStatus.Deferred) ? RecipientStatus.Deferred
             : results.All(r => r.Status == RecipientStatus.Discarded) ? RecipientStatus.Discarded
+            : results.All(r => r.Status is RecipientStatus.Bounced or RecipientStatus.Discarded) ? RecipientStatus.Bounced
+            : results.All(r => r.Status is RecipientStatus.Forwarded or RecipientStatus.Discarded) ? RecipientStatus.Forwarded
             : RecipientStatus.Delivered;
         return (new TransportResult(status, string.Join("; ", results.Select(r => r.Result)), results.Any(r => r.Outage)), kind);
+    }
+
+    /// <summary>
+    /// A forward becomes a recipient of its own (sent from the SRS sender, settled on its own: a target that waits
+    /// never makes another one sent twice); this recipient is then forwarded.
+    /// </summary>
+    private async Task<TransportResult> ForwardAsync(QueueRecipient row, SpooledMessage message, RecipientRoute.Forward forward, CancellationToken cancellationToken)
+    {
+        await _queue.ExpandAsync(message.Envelope with { Recipients = [new SpoolRecipient(forward.Target, row.Notify, row.OriginalRecipient ?? $"rfc822;{row.Recipient}")] },
+            message.Message.Length, row.Recipient, forward.Sender == message.Envelope.MailFrom ? null : forward.Sender, cancellationToken);
+        return new TransportResult(RecipientStatus.Forwarded, $"forwarded to {forward.Target} from <{forward.Sender}>");
     }
 
     private async Task SettleAsync(QueueRecipient row, TransportResult result, string? route, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using MailAppliance.Pipeline.Srs;
 using MailAppliance.Core.Security;
 using MailAppliance.Core.Tls;
 using MailAppliance.Pipeline.Stages;
@@ -18,4 +19,8 @@ public sealed record SmtpServices(
     TlsCertificateProvider? Tls,
     MessageQueue Queue,
     StagePipeline Checks,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>SRS (Srs:*): RCPT accepts a valid address of ours as the way back to a forward's sender.</summary>
+    public SrsRewriter? Srs { get; init; }
+}

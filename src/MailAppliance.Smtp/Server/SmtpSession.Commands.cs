@@ -2,6 +2,7 @@ using System.Globalization;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Core.Net;
 using MailAppliance.Core.Sasl;
+using MailAppliance.Pipeline.Srs;
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Smtp.Protocol;
 using MailAppliance.Storage.Accounts;
@@ -269,10 +270,18 @@ public sealed partial class SmtpSession
             return SmtpReplies.SmtpUtf8Required;
         }
 
+        // An SRS address of ours (the way back to a forwarded message's sender): a valid one is relayed to the
+        // original sender; a forged, expired or malformed one is refused like an unknown user and never relayed.
+        var srs = _services.Srs?.Reverse(address.ToString());
+        if (srs is { Status: not SrsStatus.NotSrs and not SrsStatus.Valid })
+        {
+            return SmtpReplies.UnknownUser;
+        }
+
         Resolution resolution;
         try
         {
-            resolution = await _services.Recipients.ResolveAsync(address, cancellationToken);
+            resolution = srs is { Status: SrsStatus.Valid } ? new Resolution.Recipients([], [srs.Value.Address!]) : await _services.Recipients.ResolveAsync(address, cancellationToken);
         }
         catch (Exception e) when (StorageFailures.IsTemporary(e))
         {
@@ -352,6 +361,11 @@ public sealed partial class SmtpSession
         if (checks.Action == CheckAction.Reject && checks.Code is { } code and >= 500 and < 600)
         {
             reply = reply with { Code = code };
+        }
+
+        if (checks.Action == CheckAction.Reject && checks.EnhancedCode is { } enhanced)
+        {
+            reply = reply with { Enhanced = enhanced };
         }
 
         return checks.Reason is null ? reply : reply.WithText(Printable(checks.Reason));

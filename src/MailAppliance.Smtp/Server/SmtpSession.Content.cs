@@ -163,7 +163,9 @@ public sealed partial class SmtpSession
         var submission = await _services.Queue.BeginAsync(envelope, cancellationToken);
         try
         {
-            await submission.Body.WriteAsync(Ascii(ReceivedHeader.Format(envelope, _options.Hostname, open.Greeting.Esmtp, _connection.TlsInfo)), cancellationToken);
+            var received = Ascii(ReceivedHeader.Format(envelope, _options.Hostname, open.Greeting.Esmtp, _connection.TlsInfo));
+            await submission.Body.WriteAsync(received, cancellationToken);
+            _receivedLength = received.Length;
         }
         catch
         {
@@ -202,7 +204,9 @@ public sealed partial class SmtpSession
         }
         else
         {
-            var result = await submission.SubmitAsync(verdict.ToVerdict(), cancellationToken);
+            // The fields the checks add go after our Received field (Return-Path, Delivered-To, Received,
+            // Authentication-Results, X-Spam-*: INTERFACE.md's order).
+            var result = await submission.SubmitAsync(verdict.ToVerdict() with { HeadersAt = _receivedLength }, cancellationToken);
             reply = result.IsAccepted ? new SmtpReply(250, "2.0.0", $"Ok: queued as {queueId}")
                 : result.DiskFull ? SmtpReplies.InsufficientStorage
                 : SmtpReplies.TemporaryFailure;

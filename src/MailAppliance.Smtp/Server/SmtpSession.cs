@@ -21,6 +21,9 @@ public sealed partial class SmtpSession
     private readonly ILogger _logger;
     private BoundedLineReader _lines;
     private SessionState _state = SessionState.Connected.Instance;
+
+    /// <summary>The length of our Received field at the start of the message being spooled (where verdict fields go).</summary>
+    private int _receivedLength;
     private int _errors;
     private bool _closing;
 

@@ -329,11 +329,84 @@ public sealed class AccountDirectory
         return found && (users.Count > 0 || external.Count > 0) ? new Resolution.Recipients(users, external) : new Resolution.Unknown();
     }
 
+    /// <summary>Sets a user's forward (replacing any); targets are kept as given.</summary>
+    public async Task SetForwardAsync(MailAddress user, IReadOnlyList<MailAddress> targets, bool keep, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO forwards (user_id, targets, keep)
+            SELECT u.address_id, @targets, @keep FROM users u JOIN addresses a ON a.id = u.address_id WHERE a.address_key = @key
+            ON CONFLICT (user_id) DO UPDATE SET targets = excluded.targets, keep = excluded.keep, spam_rejections = 0, paused_at = NULL,
+                paused_reason = NULL, updated_at = now()
+            """, new { key = user.Key, targets = targets.Select(t => t.ToString()).ToArray(), keep }, cancellationToken: cancellationToken));
+        if (changed == 0)
+        {
+            throw new DirectoryException(DirectoryError.UnknownUser, $"no user {user}");
+        }
+    }
+
+    /// <summary>Removes a user's forward; false when there was none.</summary>
+    public async Task<bool> ClearForwardAsync(MailAddress user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT u.address_id FROM users u JOIN addresses a ON a.id = u.address_id WHERE a.address_key = @key", new { key = user.Key }, cancellationToken: cancellationToken)) is not { } id)
+        {
+            throw new DirectoryException(DirectoryError.UnknownUser, $"no user {user}");
+        }
+
+        return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM forwards WHERE user_id = @id", new { id }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    /// <summary>A user's forward, or null.</summary>
+    public async Task<ForwardEntry?> GetForwardAsync(MailAddress user, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string[] Targets, bool Keep, int Rejections, DateTime? PausedAt, string? Reason)?>(new CommandDefinition("""
+            SELECT f.targets, f.keep, f.spam_rejections, f.paused_at, f.paused_reason
+            FROM forwards f JOIN addresses a ON a.id = f.user_id WHERE a.address_key = @key
+            """, new { key = user.Key }, cancellationToken: cancellationToken));
+        return row is { } r ? new ForwardEntry(user.ToString(), r.Targets, r.Keep, r.Rejections, r.PausedAt is { } p ? ToOffset(p) : null, r.Reason) : null;
+    }
+
+    /// <summary>
+    /// What a forward's destination said: a refusal as spam (5.7.x) counts, anything else resets the count; after
+    /// <paramref name="pauseAfter"/> refusals in a row the forward pauses (its mail stays in the mailbox). True when
+    /// this call paused it.
+    /// </summary>
+    public async Task<bool> RecordForwardOutcomeAsync(MailAddress user, bool refusedAsSpam, string reply, int pauseAfter, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var paused = await connection.ExecuteScalarAsync<bool?>(new CommandDefinition("""
+            UPDATE forwards f SET
+                spam_rejections = CASE WHEN @refused THEN f.spam_rejections + 1 ELSE 0 END,
+                paused_at = CASE WHEN @refused AND f.spam_rejections + 1 >= @pauseAfter AND f.paused_at IS NULL THEN now() ELSE f.paused_at END,
+                paused_reason = CASE WHEN @refused AND f.spam_rejections + 1 >= @pauseAfter AND f.paused_at IS NULL
+                    THEN format('%s refusals as spam in a row; last: %s', f.spam_rejections + 1, @reply) ELSE f.paused_reason END
+            FROM addresses a WHERE a.id = f.user_id AND a.address_key = @key
+            RETURNING @refused AND f.paused_at IS NOT NULL AND f.spam_rejections = @pauseAfter
+            """, new { key = user.Key, refused = refusedAsSpam, reply, pauseAfter }, cancellationToken: cancellationToken));
+        return paused == true;
+    }
+
     /// <summary>A user is a result; an alias adds its targets to the next level of the expansion.</summary>
     private static async Task ExpandAsync(NpgsqlConnection connection, AddressRow entry, List<LocalUser> users, List<(string Key, string Display)> next, CancellationToken cancellationToken)
     {
         if (entry.Kind == "user")
         {
+            // A forward sends the user's mail on to its targets (local ones expand like alias targets, external ones
+            // are forwarded with SRS); with keep, or while the forward is paused, the mailbox gets it too.
+            var forward = await connection.QuerySingleOrDefaultAsync<(string[] Targets, bool Keep, bool Paused)?>(new CommandDefinition(
+                "SELECT targets, keep, paused_at IS NOT NULL FROM forwards WHERE user_id = @id", new { id = entry.Id }, cancellationToken: cancellationToken));
+            if (forward is { Paused: false } f)
+            {
+                next.AddRange(f.Targets.Select(t => (MailAddress.TryParse(t, out var a, out _) ? a.Key : t.ToLowerInvariant(), t)));
+                if (!f.Keep)
+                {
+                    return;
+                }
+            }
+
             users.Add(new LocalUser(entry.Id!.Value, entry.Display!, entry.QuotaBytes, entry.QuotaMessages, entry.Enabled ?? true) { UsedBytes = entry.UsedBytes, UsedMessages = entry.UsedMessages });
             return;
         }

@@ -33,3 +33,6 @@ public sealed record LocalUser(long Id, string Address, long? QuotaBytes, long? 
 
     public long UsedMessages { get; init; }
 }
+
+/// <summary>A user's forward: targets, whether a copy stays, and whether the receivers' refusals paused it.</summary>
+public sealed record ForwardEntry(string User, IReadOnlyList<string> Targets, bool Keep, int SpamRejections, DateTimeOffset? PausedAt, string? PausedReason);

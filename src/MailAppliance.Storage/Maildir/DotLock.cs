@@ -7,7 +7,8 @@ namespace MailAppliance.Storage.Maildir;
 /// A Dovecot-compatible dot-lock: the file <c>&lt;protected file&gt;.lock</c>, created exclusively (O_EXCL), holding
 /// <c>&lt;pid&gt;:&lt;host&gt;</c> as Dovecot's file_dotlock writes it. Another holder's lock is overridden when it is
 /// stale: its pid is on this host and no longer runs, or the lock file and the protected file have both been
-/// unchanged for <see cref="DotLockOptions.StaleTimeout"/>. Dispose releases it (only if it is still ours).
+/// unchanged for <see cref="DotLockOptions.StaleTimeout"/>, or it is empty and older than
+/// <see cref="DotLockOptions.IncompleteTimeout"/> (left by a power loss between its creation and its content). Dispose releases it (only if it is still ours).
 /// The takeover re-reads the lock just before deleting it to narrow the window where a fresh lock could be removed.
 /// </summary>
 public sealed class DotLock : IDisposable
@@ -166,6 +167,11 @@ public sealed class DotLock : IDisposable
         }
 
         var now = time.GetUtcNow().UtcDateTime;
+        if (content.Length == 0 && now - lockWrittenUtc >= options.IncompleteTimeout)
+        {
+            return true; // created but never written: its creator crashed or lost power in between
+        }
+
         if (now - lockWrittenUtc < options.StaleTimeout)
         {
             return false;

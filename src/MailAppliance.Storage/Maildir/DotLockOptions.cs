@@ -15,6 +15,12 @@ public sealed record DotLockOptions
     /// </summary>
     public TimeSpan StaleTimeout { get; init; } = DovecotStaleTimeout;
 
+    /// <summary>
+    /// A lock file with no <c>pid:host</c> in it (created, then a crash or power loss before its content reached the
+    /// disk) is stale once it is this old: a live holder writes its content right after creating the file.
+    /// </summary>
+    public TimeSpan IncompleteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Pause between attempts while the lock is held by someone else.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 

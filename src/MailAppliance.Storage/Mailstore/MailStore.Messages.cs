@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MailAppliance.Storage.Durability;
 using Dapper;
 using MailAppliance.Storage.Maildir;
@@ -183,6 +184,7 @@ public sealed partial class MailStore
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         var sourceUids = new List<uint>();
         var targetUids = new List<uint>();
+        var copiedFiles = new List<string>();
         await WithUserLockAsync(connection, user, exclusive: false, async () =>
         {
             var sourceFolder = new MaildirFolder(source.FolderPath);
@@ -258,6 +260,7 @@ public sealed partial class MailStore
                         new { id = target.Id, uid = (long)uid, baseName = entry.BaseName, file = RelativeName(entry) }, cancellationToken: cancellationToken));
                     sourceUids.Add(row.Uid);
                     targetUids.Add(uid);
+                    copiedFiles.Add(Path.Combine(target.FolderPath, RelativeName(entry)));
                 }
 
                 using (var uidLock = await UidListLock.AcquireAsync(targetFolder.Path, _options.Locks, _time, cancellationToken))
@@ -279,7 +282,30 @@ public sealed partial class MailStore
             await ExpungeAsync(user, source, sourceUids, cancellationToken);
         }
 
+        if (copiedFiles.Count > 0)
+        {
+            RaiseCopied(new MessagesCopied(user, source.Name, target.Name, copiedFiles, move));
+        }
+
         return new CopyResult(target.UidValidity, sourceUids, targetUids);
+    }
+
+    /// <summary>
+    /// After a COPY or MOVE has committed: the typed change event (moves into or out of Junk train the classifier). A
+    /// listener's failure never reaches the client.
+    /// </summary>
+    public event Action<MessagesCopied>? Copied;
+
+    private void RaiseCopied(MessagesCopied copied)
+    {
+        try
+        {
+            Copied?.Invoke(copied);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "A listener of copies failed for user {UserId}", copied.User.Id);
+        }
     }
 
     /// <summary>IMAP APPEND: a delivery with the client's flags, keywords and INTERNALDATE.</summary>

@@ -81,3 +81,6 @@ public enum MailstoreError
     OverQuota,
     Corrupt,
 }
+
+/// <summary>Messages copied (or moved) between two mailboxes of a user: the copies' files as published.</summary>
+public sealed record MessagesCopied(MailUser User, MailboxName Source, MailboxName Target, IReadOnlyList<string> Files, bool Move);

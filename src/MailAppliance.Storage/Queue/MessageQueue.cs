@@ -270,7 +270,15 @@ public sealed class MessageQueue : IAsyncDisposable
     /// recipient they came from).
     /// </summary>
     public Task ExpandAsync(SpoolEnvelope envelope, long size, string parent, CancellationToken cancellationToken) =>
-        _rows.ExpandAsync(envelope, size, parent, cancellationToken);
+        _rows.ExpandAsync(envelope, size, parent, null, cancellationToken);
+
+    /// <summary>
+    /// A forward target as a recipient of its own, sent from <paramref name="srsSender"/> (the SRS form of the
+    /// sender); written before the parent is settled, so a crash in between repeats the expansion (a no-op), never
+    /// loses it.
+    /// </summary>
+    public Task ExpandAsync(SpoolEnvelope envelope, long size, string parent, string? srsSender, CancellationToken cancellationToken) =>
+        _rows.ExpandAsync(envelope, size, parent, srsSender, cancellationToken);
 
     /// <summary>
     /// Removes the spool files of those messages whose every recipient is settled. Asked after this node's outcomes are

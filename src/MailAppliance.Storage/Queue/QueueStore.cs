@@ -38,18 +38,18 @@ internal sealed class QueueStore
     /// The insert wakes every node listening on <c>queue_changed</c> (a statement trigger).
     /// </summary>
     public Task EnqueueAsync(SpoolEnvelope envelope, long size, CancellationToken cancellationToken) =>
-        _enqueueBatcher.AddAsync(new PendingRows(envelope, size, null), cancellationToken);
+        _enqueueBatcher.AddAsync(new PendingRows(envelope, size, null, null), cancellationToken);
 
     /// <summary>
     /// Adds rows for the targets a recipient was expanded into (forwards), each settled on its own; the parent names
     /// the recipient they came from.
     /// </summary>
-    public Task ExpandAsync(SpoolEnvelope envelope, long size, string parent, CancellationToken cancellationToken) =>
-        _enqueueBatcher.AddAsync(new PendingRows(envelope, size, parent), cancellationToken);
+    public Task ExpandAsync(SpoolEnvelope envelope, long size, string parent, string? srsSender, CancellationToken cancellationToken) =>
+        _enqueueBatcher.AddAsync(new PendingRows(envelope, size, parent, srsSender), cancellationToken);
 
     private async Task InsertAsync(List<PendingRows> batch)
     {
-        var rows = batch.SelectMany(p => p.Envelope.Recipients.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase).Select(r => (p.Envelope, p.Size, p.Parent, Recipient: r))).ToList();
+        var rows = batch.SelectMany(p => p.Envelope.Recipients.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase).Select(r => (p.Envelope, p.Size, p.Parent, p.SrsSender, Recipient: r))).ToList();
         await using var connection = await _db.OpenConnectionAsync();
         // The spool file (durable before this) is the truth: rows lost with an unflushed commit are written again from
         // it at start-up, so this commit need not wait for PostgreSQL's WAL flush. No caller's cancellation stops a
@@ -57,10 +57,10 @@ internal sealed class QueueStore
         await connection.ExecuteAsync(new CommandDefinition("""
             BEGIN;
             SET LOCAL synchronous_commit TO OFF;
-            INSERT INTO queue_recipients (queue_id, recipient, status, mail_from, size, received_at, next_attempt_at, notify, orcpt, ret, envid, parent)
-            SELECT q, r, 'queued', f, s, t, t, n, o, rt, e, p
-            FROM unnest(@queueIds, @recipients, @mailFroms, @sizes, @receivedAts, @notifies, @orcpts, @rets, @envids, @parents)
-                AS u (q, r, f, s, t, n, o, rt, e, p)
+            INSERT INTO queue_recipients (queue_id, recipient, status, mail_from, size, received_at, next_attempt_at, notify, orcpt, ret, envid, parent, srs_sender)
+            SELECT q, r, 'queued', f, s, t, t, n, o, rt, e, p, ss
+            FROM unnest(@queueIds, @recipients, @mailFroms, @sizes, @receivedAts, @notifies, @orcpts, @rets, @envids, @parents, @srsSenders)
+                AS u (q, r, f, s, t, n, o, rt, e, p, ss)
             ON CONFLICT DO NOTHING;
             COMMIT;
             """, new
@@ -75,6 +75,7 @@ internal sealed class QueueStore
             rets = rows.Select(r => r.Envelope.Ret).ToArray(),
             envids = rows.Select(r => r.Envelope.EnvelopeId).ToArray(),
             parents = rows.Select(r => r.Parent).ToArray(),
+            srsSenders = rows.Select(r => r.SrsSender).ToArray(),
         }));
     }
 
@@ -260,7 +261,7 @@ internal sealed class QueueStore
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     /// <summary>One message's rows waiting for the next batch.</summary>
-    private sealed record PendingRows(SpoolEnvelope Envelope, long Size, string? Parent);
+    private sealed record PendingRows(SpoolEnvelope Envelope, long Size, string? Parent, string? SrsSender);
 
     private sealed class Row
     {

@@ -84,6 +84,26 @@ public static class SpoolFormat
             sb.Append("Add-Header: ").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(header))).Append('\n');
         }
 
+        if (verdict.HeadersAt > 0)
+        {
+            sb.Append("Headers-At: ").Append(verdict.HeadersAt.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        foreach (var range in verdict.Removed)
+        {
+            sb.Append("Remove: ").Append(range.Offset.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(range.Length.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        foreach (var r in verdict.Recipients)
+        {
+            sb.Append("Recipient: ").Append(Base64(r.Recipient))
+                .Append(' ').Append(r.Score.ToString("R", CultureInfo.InvariantCulture))
+                .Append(' ').Append(r.Junk ? '1' : '0')
+                .Append(' ').Append(r.DiscardForwardThreshold is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : "-")
+                .Append(' ').Append(r.Headers.Count == 0 ? "-" : string.Join(',', r.Headers.Select(Base64)))
+                .Append('\n');
+        }
+
         var trailer = Encoding.UTF8.GetBytes(sb.ToString());
         var footer = Encoding.ASCII.GetBytes(FooterPrefix + trailer.Length.ToString("D" + FooterDigits, CultureInfo.InvariantCulture) + "\n");
         return [.. trailer, .. footer];
@@ -206,6 +226,9 @@ public static class SpoolFormat
         }
 
         double? score = null;
+        long headersAt = 0;
+        var removed = new List<MessageRange>();
+        var recipients = new List<RecipientVerdict>();
         var symbols = new List<VerdictSymbol>();
         var headers = new List<string>();
         foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
@@ -229,12 +252,66 @@ public static class SpoolFormat
                 case "Add-Header" when TryBase64(value) is { } bytes:
                     headers.Add(Encoding.UTF8.GetString(bytes));
                     break;
+                case "Headers-At" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var at) && at <= messageEnd - messageStart:
+                    headersAt = at;
+                    break;
+                case "Remove" when value.Split(' ') is [var o, var l]
+                    && long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
+                    && long.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var removedLength)
+                    && offset + removedLength <= messageEnd - messageStart:
+                    removed.Add(new MessageRange(offset, removedLength));
+                    break;
+                case "Recipient" when TryRecipient(value) is { } recipient:
+                    recipients.Add(recipient);
+                    break;
+                case "Headers-At" or "Remove" or "Recipient":
+                    return null; // damaged: never delivered with a wrong verdict
                 default:
                     break; // a field of a later version: ignored
             }
         }
 
-        return (messageEnd, new SpoolVerdict { Score = score, Symbols = symbols, Headers = headers });
+        return (messageEnd, new SpoolVerdict { Score = score, Symbols = symbols, Headers = headers, HeadersAt = headersAt, Removed = removed, Recipients = recipients });
+    }
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
+    private static RecipientVerdict? TryRecipient(string value)
+    {
+        if (value.Split(' ') is not [var address, var scoreText, var junk, var discardText, var headerList]
+            || TryBase64(address) is not { } addressBytes
+            || !double.TryParse(scoreText, NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
+            || junk is not ("0" or "1"))
+        {
+            return null;
+        }
+
+        double? discard = null;
+        if (discardText != "-")
+        {
+            if (!double.TryParse(discardText, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+            {
+                return null;
+            }
+
+            discard = d;
+        }
+
+        var headers = new List<string>();
+        if (headerList != "-")
+        {
+            foreach (var item in headerList.Split(','))
+            {
+                if (TryBase64(item) is not { } bytes)
+                {
+                    return null;
+                }
+
+                headers.Add(Encoding.UTF8.GetString(bytes));
+            }
+        }
+
+        return new RecipientVerdict(Encoding.UTF8.GetString(addressBytes), score, junk == "1", discard, headers);
     }
 
     private static byte[]? TryBase64(string value)

@@ -7,7 +7,14 @@ public sealed record SpooledMessage(SpoolEnvelope Envelope, SpoolVerdict Verdict
     /// The message after <paramref name="prefix"/> (header fields a delivery adds), as one seekable stream that shares
     /// <see cref="Message"/>'s position: use one at a time.
     /// </summary>
-    public Stream WithPrefix(byte[] prefix) => new PrefixedStream(prefix, Message);
+    public Stream WithPrefix(byte[] prefix) => ComposedStream.Compose(Message, prefix, 0, [], Verdict.Removed);
+
+    /// <summary>
+    /// The message as a delivery stores it: <paramref name="prefix"/> first (Return-Path, Delivered-To), then the
+    /// message with <paramref name="inserted"/> (the verdict's fields) at <see cref="SpoolVerdict.HeadersAt"/> and
+    /// without the ranges the verdict removes; one seekable stream sharing <see cref="Message"/>'s position.
+    /// </summary>
+    public Stream Compose(byte[] prefix, byte[] inserted) => ComposedStream.Compose(Message, prefix, Verdict.HeadersAt, inserted, Verdict.Removed);
 
     public ValueTask DisposeAsync() => Message.DisposeAsync();
 }

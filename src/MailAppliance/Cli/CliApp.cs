@@ -29,6 +29,7 @@ public static class CliApp
         (["user", "passwd"], "user passwd ADDRESS --password-stdin", DirectoryVerbs.UserPasswd),
         (["user", "remove"], "user remove ADDRESS", DirectoryVerbs.UserRemove),
         (["user", "list"], "user list [DOMAIN]", DirectoryVerbs.UserList),
+        (["user", "forward"], "user forward ADDRESS TARGET... [--keep] | user forward ADDRESS --clear", ForwardVerbs.Forward),
         (["alias", "add"], "alias add ALIAS TARGET...", DirectoryVerbs.AliasAdd),
         (["alias", "remove"], "alias remove ALIAS [TARGET...]", DirectoryVerbs.AliasRemove),
         (["alias", "list"], "alias list [DOMAIN]", DirectoryVerbs.AliasList),
@@ -39,8 +40,22 @@ public static class CliApp
         (["queue", "hold"], "queue hold ID", QueueVerbs.Hold),
         (["queue", "release"], "queue release ID", QueueVerbs.Release),
         (["queue", "delete"], "queue delete ID", QueueVerbs.Delete),
+        (["sieve", "put"], "sieve put ADDRESS NAME FILE", SieveVerbs.Put),
+        (["sieve", "activate"], "sieve activate ADDRESS NAME|--none", SieveVerbs.Activate),
+        (["sieve", "list"], "sieve list ADDRESS [NAME]", SieveVerbs.List),
+        (["sieve", "get"], "sieve get ADDRESS [NAME]", SieveVerbs.Get),
+        (["sieve", "test"], "sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR]", null!),
+        (["sieve", "import-procmail"], "sieve import-procmail FILE --user ADDRESS", ProcmailVerbs.Import),
+        (["vacation", "set"], "vacation set ADDRESS --subject S --body-file F [--from DATE] [--until DATE] [--days N]", VacationVerbs.Set),
+        (["vacation", "clear"], "vacation clear ADDRESS", VacationVerbs.Clear),
         (["dkim", "generate"], DkimVerbs.GenerateUsage, DkimVerbs.Generate),
         (["dns", "records"], DnsVerbs.RecordsUsage, DnsVerbs.Records),
+        (["spam", "check"], "spam check FILE...|- [--user ADDRESS]", SpamVerbs.Check),
+        (["spam", "learn"], "spam learn spam|ham PATH... [--user ADDRESS]", SpamVerbs.Learn),
+        (["spam", "allow"], "spam allow ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Allow),
+        (["spam", "block"], "spam block ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Block),
+        (["spam", "threshold"], "spam threshold tag|reject|discard-forward N [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Threshold),
+        (["spam", "show"], "spam show [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Show),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -73,6 +88,13 @@ public static class CliApp
         if (!isServe)
         {
             verb = AdminVerbs.FirstOrDefault(v => command.Words.Count >= v.Path.Length && v.Path.SequenceEqual(command.Words.Take(v.Path.Length)));
+            if (command.Words is ["sieve", "test", ..])
+            {
+                // sieve test needs neither the configuration's database nor the directory: like sieve-test it
+                // reads a script and a message from files.
+                return await SieveVerbs.TestAsync(command, command.Words.Skip(2).ToList(), output, error);
+            }
+
             if (verb?.Handler is null)
             {
                 await error.WriteLineAsync($"error: unknown command '{string.Join(' ', command.Words.Take(2))}' (see: mailappliance --help)");

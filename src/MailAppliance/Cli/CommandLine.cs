@@ -11,17 +11,27 @@ public sealed class CommandLine
     private static readonly HashSet<string> ValueOptions =
     [
         "--algorithm",
+        "--body-file",
         "--config",
+        "--days",
+        "--domain",
+        "--from",
         "--quota",
         "--selector",
+        "--subject",
+        "--to",
+        "--until",
         "--user",
     ];
 
     private static readonly HashSet<string> FlagOptions =
     [
         "--all",
+        "--clear",
         "--help",
         "--json",
+        "--keep",
+        "--none",
         "--password-stdin",
         "--remote",
         "--version",

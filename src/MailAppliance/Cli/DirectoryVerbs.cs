@@ -138,6 +138,6 @@ public static class DirectoryVerbs
     private static DomainName Domain(string text) =>
         DomainName.TryParse(text, out var domain, out var error) ? domain : throw new DirectoryException(DirectoryError.InvalidAddress, error);
 
-    private static MailAddress Address(string text) =>
+    internal static MailAddress Address(string text) =>
         MailAddress.TryParse(text, out var address, out var error) ? address : throw new DirectoryException(DirectoryError.InvalidAddress, error);
 }

@@ -41,6 +41,22 @@ public sealed class Output
 
     public void Line(string text) => _writer.WriteLine(text);
 
+    /// <summary>Bytes exactly as given: straight to stdout when that is where we write, else as UTF-8 text.</summary>
+    public void Raw(byte[] bytes)
+    {
+        if (ReferenceEquals(_writer, Console.Out))
+        {
+            _writer.Flush();
+            using var stdout = Console.OpenStandardOutput();
+            stdout.Write(bytes);
+            return;
+        }
+
+        _writer.Write(System.Text.Encoding.UTF8.GetString(bytes));
+    }
+    /// <summary>Any value as one JSON document (for listings whose rows are not a table).</summary>
+    public void Document<T>(T value) => _writer.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
     /// <summary>The result of a change: one human line, or a small JSON object.</summary>
     public void Done(string message, object result)
     {

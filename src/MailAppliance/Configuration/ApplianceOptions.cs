@@ -25,6 +25,15 @@ public sealed record ApplianceOptions
 
     /// <summary><c>Dns:Servers</c> and the resolver's defaults.</summary>
     public MailAppliance.Pipeline.Dns.DnsResolverOptions Dns { get; init; } = new();
+
+    /// <summary><c>Srs:*</c>: sender rewriting for forwarded mail.</summary>
+    public required MailAppliance.Pipeline.Srs.SrsOptions Srs { get; init; }
+
+    /// <summary><c>Forwarding:*</c>: discard thresholds for forwarded spam, per destination domain.</summary>
+    public MailAppliance.Pipeline.Routing.ForwardingOptions Forwarding { get; init; } = new();
+
+    /// <summary><c>Spam:*</c>: scoring thresholds, rules, network lists, clamd, limits.</summary>
+    public required MailAppliance.Pipeline.Scoring.SpamOptions Spam { get; init; }
 }
 
 public sealed record StorageOptions(string DataDirectory, string? PostgresBinDirectory)
@@ -52,7 +61,8 @@ public sealed record ListenerOptions(
     IReadOnlyList<IPEndPoint> Imap,
     IReadOnlyList<IPEndPoint> Imaps,
     IReadOnlyList<IPEndPoint> Pop3,
-    IReadOnlyList<IPEndPoint> Pop3s);
+    IReadOnlyList<IPEndPoint> Pop3s,
+    IReadOnlyList<IPEndPoint> ManageSieve);
 
 public sealed record TlsOptions(string? CertificateFile, string? KeyFile);
 

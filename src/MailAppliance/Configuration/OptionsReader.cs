@@ -14,7 +14,7 @@ namespace MailAppliance.Configuration;
 /// Reads and validates <see cref="ApplianceOptions"/>. Every problem is reported with the key that holds it, so an
 /// admin who mistypes a port sees <c>invalid configuration: Listeners:Imap: 'x' is not host:port</c> and nothing starts.
 /// </summary>
-public static class OptionsReader
+public static partial class OptionsReader
 {
     public const string DefaultDataDirectory = "/var/lib/mailappliance";
     public const long DefaultMaxMessageSize = 50L * 1024 * 1024;
@@ -60,7 +60,8 @@ public static class OptionsReader
                 Endpoints(configuration, "Listeners:Imap", "0.0.0.0:143"),
                 Endpoints(configuration, "Listeners:Imaps", "0.0.0.0:993"),
                 Endpoints(configuration, "Listeners:Pop3", "0.0.0.0:110"),
-                Endpoints(configuration, "Listeners:Pop3s", "0.0.0.0:995")),
+                Endpoints(configuration, "Listeners:Pop3s", "0.0.0.0:995"),
+                Endpoints(configuration, "Listeners:ManageSieve", "0.0.0.0:4190")),
             Tls = ReadTls(configuration),
             Auth = new AuthOptions(
                 Boolean(configuration, "Auth:AllowPlaintextWithoutTls", false),
@@ -78,6 +79,9 @@ public static class OptionsReader
             },
             Logging = new LoggingOptions(Level(configuration, "Logging:Level"), Blank(configuration["Logging:File"])),
             Dns = new DnsResolverOptions { Servers = DnsServers(configuration, "Dns:Servers") },
+            Srs = ReadSrs(configuration, hostname.TrimEnd('.'), dataDirectory),
+            Spam = ReadSpam(configuration),
+            Forwarding = ReadForwarding(configuration),
         };
     }
 

@@ -1,6 +1,9 @@
 using MailAppliance.Pipeline.Stages;
 using MailAppliance.Pipeline.Routing;
 using MailAppliance.Pipeline.Checks;
+using MailAppliance.Pipeline.Dns;
+using MailAppliance.Pipeline.Sieve;
+using MailAppliance.Storage.Sieve;
 using MailAppliance.Storage.Durability;
 using MailAppliance.Configuration;
 using MailAppliance.Core.Security;
@@ -92,10 +95,34 @@ public static class ServeCommand
         builder.Services.AddSingleton<RecipientCache>();
 
         // The flow of a message: intake checks → queue → routing → transports (docs/architecture.md).
+        var localDomains = new LocalDomains(new AccountDirectory(database.Database), TimeProvider.System, [options.Hostname, options.Srs.Domain]);
+        await localDomains.RefreshAsync(cancellationToken);
+        builder.Services.AddSingleton(localDomains);
+        var resolver = new DnsResolver(options.Dns, TimeProvider.System);
+        builder.Services.AddSingleton<IDnsResolver>(resolver);
+        var scanner = SpamScannerFactory.Create(options, database.Database, resolver, localDomains, loggers);
+        builder.Services.AddSingleton(scanner);
+        builder.Services.AddHostedService<JunkLearningService>();
         builder.Services.AddSingleton(sp => new StagePipeline(
-            [new HeloCheck(), new HeaderCheck()], TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>()));
-        builder.Services.AddSingleton<RecipientRouter>();
-        builder.Services.AddSingleton<LocalTransport>();
+            [
+                new HeloCheck(),
+                new HeaderCheck(),
+                new HopCountCheck(),
+                new SpamCheck(scanner.Scanner, scanner.Authenticator, SpamCheck.FirstUser(sp.GetRequiredService<RecipientCache>()), options.Hostname,
+                    options.Spam.TimeBudget * 0.4, TimeProvider.System, sp.GetRequiredService<ILogger<SpamCheck>>())
+                {
+                    CheckLoopbackClients = options.Dns.Servers.Count > 0,
+                },
+            ],
+            TimeProvider.System, sp.GetRequiredService<ILogger<StagePipeline>>(), options.Spam.TimeBudget));
+        // SRS: the secret file is created with a random secret at first start (postsrsd's format).
+        var srs = options.Srs.CreateRewriter(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new RecipientRouter(sp.GetRequiredService<RecipientCache>(), srs, localDomains.Contains, options.Forwarding));
+        builder.Services.AddSingleton(sp => new SieveDelivery(
+            new SieveInterpreter(TimeProvider.System, new SieveScriptCache()), new SieveScriptStore(database.Database, options.Storage.DataDirectory),
+            new PostgresSieveMemory(database.Database), sp.GetRequiredService<MessageQueue>(), options.Hostname, TimeProvider.System,
+            sp.GetRequiredService<ILogger<SieveDelivery>>()));
+        builder.Services.AddSingleton(sp => new LocalTransport(sp.GetRequiredService<MailStore>(), sp.GetRequiredService<SieveDelivery>(), sp.GetRequiredService<ILogger<LocalTransport>>()));
         builder.Services.AddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
             new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
@@ -103,9 +130,13 @@ public static class ServeCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryScheduler>());
         builder.Services.AddSingleton(sp => new SmtpServices(
             sp.GetRequiredService<AccountDirectory>(), sp.GetRequiredService<RecipientCache>(), sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<AuthThrottle>(),
-            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System));
+            sp.GetRequiredService<TlsCertificateProvider>(), sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<StagePipeline>(), TimeProvider.System)
+        {
+            Srs = srs,
+        });
         builder.Services.AddHostedService<SmtpListenerService>();
         builder.Services.AddHostedService<Pop3ListenerService>();
+        builder.Services.AddHostedService<ManageSieveListenerService>();
         builder.Services.AddSingleton<MailboxChangeListener>();
         builder.Services.AddHostedService<ImapListenerService>();
         builder.Services.AddSingleton(notifier);

@@ -30,7 +30,7 @@ public sealed partial class TwoNodeTests : IClassFixture<ApplianceFixture>
     private (string ConfigFile, int SmtpPort) SecondNode()
     {
         var config = JsonNode.Parse(File.ReadAllText(_app.Cli.ConfigFile))!.AsObject();
-        var ports = TestPorts.Take(7);
+        var ports = TestPorts.Take(8);
         config["Listeners"] = new JsonObject
         {
             ["Smtp"] = $"127.0.0.1:{ports[0]}",
@@ -40,6 +40,7 @@ public sealed partial class TwoNodeTests : IClassFixture<ApplianceFixture>
             ["Imaps"] = $"127.0.0.1:{ports[4]}",
             ["Pop3"] = $"127.0.0.1:{ports[5]}",
             ["Pop3s"] = $"127.0.0.1:{ports[6]}",
+            ["ManageSieve"] = $"127.0.0.1:{ports[7]}",
         };
         var file = Path.Combine(_app.Root, "node-b.json");
         File.WriteAllText(file, config.ToJsonString());

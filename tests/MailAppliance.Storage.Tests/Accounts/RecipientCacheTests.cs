@@ -40,10 +40,12 @@ public sealed class RecipientCacheTests : IClassFixture<DatabaseFixture>, IAsync
             ALTER TABLE addresses DISABLE TRIGGER addresses_changed;
             ALTER TABLE users DISABLE TRIGGER users_changed;
             ALTER TABLE alias_targets DISABLE TRIGGER alias_targets_changed;
+            ALTER TABLE forwards DISABLE TRIGGER forwards_changed;
             DELETE FROM addresses WHERE address_key = $1;
             ALTER TABLE addresses ENABLE TRIGGER addresses_changed;
             ALTER TABLE users ENABLE TRIGGER users_changed;
             ALTER TABLE alias_targets ENABLE TRIGGER alias_targets_changed;
+            ALTER TABLE forwards ENABLE TRIGGER forwards_changed;
             COMMIT;
             """.Replace("$1", "'" + address.Key + "'", StringComparison.Ordinal), connection);
         await command.ExecuteNonQueryAsync();

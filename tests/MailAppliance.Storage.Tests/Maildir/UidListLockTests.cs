@@ -86,6 +86,32 @@ public class UidListLockTests
     }
 
     [Fact]
+    public async Task An_empty_lock_left_by_a_power_loss_is_taken_over_after_the_incomplete_timeout()
+    {
+        // A power loss between creating the lock and its content reaching the disk leaves an empty lock file; recovery
+        // must not wait the two-minute stale timeout (nor time out after 30 s) for it.
+        using var temp = new TempDirectory();
+        var lockPath = temp.Combine("dovecot-uidlist.lock");
+        await File.WriteAllTextAsync(lockPath, "");
+        await File.WriteAllTextAsync(temp.Combine("dovecot-uidlist"), "3 V1 N1\n");
+        File.SetLastWriteTimeUtc(lockPath, DateTime.UtcNow - TimeSpan.FromSeconds(10));
+
+        using var held = await UidListLock.AcquireAsync(temp.Path, Quick, TimeProvider.System, CancellationToken.None);
+
+        Assert.True(held.IsHeld);
+    }
+
+    [Fact]
+    public void An_empty_lock_just_created_is_respected()
+    {
+        // Its creator is between O_EXCL and writing pid:host.
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.Combine("dovecot-uidlist.lock"), "");
+
+        Assert.Null(UidListLock.TryAcquire(temp.Path, Quick, TimeProvider.System));
+    }
+
+    [Fact]
     public void A_fresh_lock_of_another_host_is_respected()
     {
         using var temp = new TempDirectory();

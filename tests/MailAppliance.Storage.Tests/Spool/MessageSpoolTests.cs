@@ -1,3 +1,4 @@
+using System.Text;
 using MailAppliance.Storage.Durability;
 using System.Security.Cryptography;
 using MailAppliance.Storage.Maildir;
@@ -97,6 +98,59 @@ public sealed class MessageSpoolTests : IDisposable
         var copy = new MemoryStream();
         await opened.Message.CopyToAsync(copy);
         Assert.Equal(message, copy.ToArray()); // the trailer is not part of the message
+    }
+
+    [Fact]
+    public async Task Per_recipient_verdicts_removed_ranges_and_the_insertion_point_survive_the_spool_and_shape_the_delivered_message()
+    {
+        var message = Encoding.ASCII.GetBytes("Received: from x\r\nAuthentication-Results: mx.example.test; spf=pass\r\nSubject: s\r\n\r\nbody\r\n");
+        var receivedLength = "Received: from x\r\n".Length;
+        var forged = new MessageRange(receivedLength, "Authentication-Results: mx.example.test; spf=pass\r\n".Length);
+        var envelope = Envelope("a@example.test") with { Recipients = [new SpoolRecipient("a@example.test"), new SpoolRecipient("b@example.test")] };
+        var verdict = new SpoolVerdict
+        {
+            Score = 7,
+            Headers = ["Authentication-Results: mx.example.test; spf=none"],
+            HeadersAt = receivedLength,
+            Removed = [forged],
+            Recipients =
+            [
+                new RecipientVerdict("a@example.test", 7.25, true, 1.0, ["X-Spam-Flag: YES", "X-Spam-Status: Yes, score=7.3 required=5.0 tests=A,\r\n\tB"]),
+                new RecipientVerdict("B@example.test", -0.5, false, null, []),
+            ],
+        };
+        await using (var writer = await _spool.BeginAsync(envelope, CancellationToken.None))
+        {
+            await writer.Body.WriteAsync(message);
+            await writer.CommitAsync(verdict, CancellationToken.None);
+        }
+
+        await using var opened = _spool.Open(envelope.QueueId)!;
+        Assert.Equal(receivedLength, opened.Verdict.HeadersAt);
+        Assert.Equal([forged], opened.Verdict.Removed);
+        Assert.Equal(verdict.Recipients[0].Headers, opened.Verdict.For("A@example.test")!.Headers);
+        Assert.Equal((7.25, true, (double?)1.0), (opened.Verdict.For("a@example.test")!.Score, opened.Verdict.For("a@example.test")!.Junk, opened.Verdict.For("a@example.test")!.DiscardForwardThreshold));
+        Assert.Equal((-0.5, false, (double?)null), (opened.Verdict.For("b@example.test")!.Score, opened.Verdict.For("b@example.test")!.Junk, opened.Verdict.For("b@example.test")!.DiscardForwardThreshold));
+        Assert.Null(opened.Verdict.For("c@example.test"));
+
+        // Composed twice from the one shared message stream: prefix, Received, the added fields, the rest without the forged field.
+        for (var round = 0; round < 2; round++)
+        {
+            using var composed = opened.Compose(Encoding.ASCII.GetBytes("Return-Path: <s@example.net>\r\n"), Encoding.ASCII.GetBytes("Authentication-Results: mx.example.test; spf=none\r\n"));
+            var expected = "Return-Path: <s@example.net>\r\nReceived: from x\r\nAuthentication-Results: mx.example.test; spf=none\r\nSubject: s\r\n\r\nbody\r\n";
+            Assert.Equal(expected.Length, composed.Length);
+            var copy = new MemoryStream();
+            var buffer = new byte[7]; // small reads cross every piece boundary
+            int n;
+            while ((n = await composed.ReadAsync(buffer)) > 0)
+            {
+                copy.Write(buffer, 0, n);
+            }
+
+            Assert.Equal(expected, Encoding.ASCII.GetString(copy.ToArray()));
+            composed.Position = expected.IndexOf("Subject", StringComparison.Ordinal);
+            Assert.Equal((byte)'S', (byte)composed.ReadByte());
+        }
     }
 
     [Fact]

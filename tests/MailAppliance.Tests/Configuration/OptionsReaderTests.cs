@@ -26,6 +26,7 @@ public class OptionsReaderTests
         Assert.Equal(993, Assert.Single(options.Listeners.Imaps).Port);
         Assert.Equal(110, Assert.Single(options.Listeners.Pop3).Port);
         Assert.Equal(995, Assert.Single(options.Listeners.Pop3s).Port);
+        Assert.Equal(4190, Assert.Single(options.Listeners.ManageSieve).Port);
         Assert.False(options.Auth.AllowPlaintextWithoutTls);
         Assert.Equal(50L * 1024 * 1024, options.Smtp.MaxMessageSize);
         Assert.Equal(100, options.Smtp.MaxRecipients);
@@ -137,4 +138,45 @@ public class OptionsReaderTests
     {
         Assert.True(Path.IsPathFullyQualified(Read(("Storage:DataDirectory", "data")).Storage.DataDirectory));
     }
+
+    [Fact]
+    public void Srs_defaults_to_the_hostname_the_data_directory_and_21_days()
+    {
+        var options = Read(("Hostname", "mx.example.test"), ("Storage:DataDirectory", "/srv/mail"));
+        Assert.Equal(new MailAppliance.Pipeline.Srs.SrsOptions("mx.example.test", "/srv/mail/srs.secret", 21), options.Srs);
+        var set = Read(("Hostname", "mx.example.test"), ("Srs:Domain", "srs.example.test"), ("Srs:SecretFile", "/etc/postsrsd.secret"), ("Srs:MaxAgeDays", "7"));
+        Assert.Equal(new MailAppliance.Pipeline.Srs.SrsOptions("srs.example.test", "/etc/postsrsd.secret", 7), set.Srs);
+    }
+
+    [Theory]
+    [InlineData("Srs:Domain", "not a domain")]
+    [InlineData("Srs:MaxAgeDays", "0")]
+    public void Bad_srs_values_name_their_key(string key, string value) =>
+        Assert.Contains(key, Fails((key, value)), StringComparison.Ordinal);
+
+    [Fact]
+    public void Spam_keys_have_their_defaults_and_forms()
+    {
+        var defaults = Read().Spam;
+        Assert.Equal((5.0, 15.0, 2L * 1024 * 1024, TimeSpan.FromSeconds(10)), (defaults.TagThreshold, defaults.RejectThreshold, defaults.MaxScanSize, defaults.TimeBudget));
+        Assert.Empty(defaults.DnsLists);
+        Assert.Null(defaults.Clamd);
+
+        var set = Read(("Spam:TagThreshold", "6.5"), ("Spam:MaxScanSize", "512K"), ("Spam:TimeBudget", "2s"), ("Spam:Clamd", "/run/clamav/clamd.ctl"),
+            ("Spam:Dnsbl", "zen.spamhaus.org=3.5, list.dnswl.org=-2 uri:multi.uribl.com"));
+        Assert.Equal(6.5, set.Spam.TagThreshold);
+        Assert.Equal(512 * 1024, set.Spam.MaxScanSize);
+        Assert.Equal(TimeSpan.FromSeconds(2), set.Spam.TimeBudget);
+        Assert.Equal([new("zen.spamhaus.org", 3.5, false), new("list.dnswl.org", -2, false), new MailAppliance.Pipeline.Scoring.DnsList("multi.uribl.com", 2, true)], set.Spam.DnsLists);
+        Assert.Equal(2, Read(("Spam:Dnsbl:0", "a.test"), ("Spam:Dnsbl:1", "uri:b.test=1")).Spam.DnsLists.Count);
+    }
+
+    [Theory]
+    [InlineData("Spam:TagThreshold", "high")]
+    [InlineData("Spam:TimeBudget", "10")]
+    [InlineData("Spam:Dnsbl", "zen.spamhaus.org=x")]
+    [InlineData("Spam:Clamd", "clamd")]
+    [InlineData("Spam:RulesFile", "/nonexistent/local.cf")]
+    public void Bad_spam_values_name_their_key(string key, string value) =>
+        Assert.Contains(key, Fails((key, value)), StringComparison.Ordinal);
 }

@@ -18,7 +18,7 @@ public sealed class ServeTests : IDisposable
             Hostname = "mx.example.test",
             Storage = new { DataDirectory = Path.Combine(_root, "data") },
             Auth = new { Pbkdf2Iterations = 1000 },
-            Listeners = new { Smtp = "", Submission = "", Submissions = "", Imap = "", Imaps = "", Pop3 = "", Pop3s = "" },
+            Listeners = new { Smtp = "", Submission = "", Submissions = "", Imap = "", Imaps = "", Pop3 = "", Pop3s = "", ManageSieve = "" },
         }));
     }
 

@@ -32,6 +32,7 @@ public sealed class TwoProcessFixture : ImapClientFixture, IAsyncLifetime
             ["MAILAPPLIANCE_Listeners__Submissions"] = "",
             ["MAILAPPLIANCE_Listeners__Pop3"] = "",
             ["MAILAPPLIANCE_Listeners__Pop3s"] = "",
+            ["MAILAPPLIANCE_Listeners__ManageSieve"] = "",
         });
         await _second.WaitForNotificationAsync("READY=1", TimeSpan.FromSeconds(90));
     }

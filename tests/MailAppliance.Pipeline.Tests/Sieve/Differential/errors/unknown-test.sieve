@@ -1,0 +1,3 @@
+require "fileinto";
+
+if foo "bar" { keep; }

@@ -1,0 +1,2 @@
+if header :is "x-spam-flag" "yes" { discard; stop; }
+keep;

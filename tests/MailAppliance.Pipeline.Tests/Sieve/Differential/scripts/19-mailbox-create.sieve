@@ -1,0 +1,3 @@
+require ["fileinto", "mailbox", "copy", "imap4flags"];
+fileinto :create :copy "Archive/2026";
+fileinto :create :flags "\\Seen" "Archive/All";

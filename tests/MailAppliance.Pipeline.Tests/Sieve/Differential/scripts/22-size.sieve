@@ -1,0 +1,3 @@
+require "fileinto";
+if size :over 500 { fileinto "Big"; } else { fileinto "Tiny"; }
+if size :under 1M { keep; }

@@ -1,0 +1,3 @@
+require ["fileinto", "reject"];
+fileinto "Keep";
+reject "no";

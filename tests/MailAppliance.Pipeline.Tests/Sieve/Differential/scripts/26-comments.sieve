@@ -1,0 +1,4 @@
+# A hash comment
+/* a bracket
+   comment */ require ["fileinto"]; # trailing
+if header :contains ["subject", "from"] ["report", "build"] { fileinto "Matched"; }

@@ -1,0 +1,2 @@
+require "fileinto";
+if exists ["from", "to", "date"] { if header :is "to" "" { fileinto "EmptyTo"; } else { fileinto "Complete"; } }
