@@ -24,7 +24,7 @@ build() {
   rm -rf "$bin" "$plain"
   dotnet publish tests/MailAppliance.Fuzz -c Release -o "$plain" -nologo -v q >/dev/null
   cp -a "$plain" "$bin"
-  for assembly in Core Mime Storage Smtp Imap Pop3; do
+  for assembly in Core Mime Storage Smtp Imap Pop3 Pipeline ManageSieve; do
     (cd "$root" && dotnet sharpfuzz "$bin/MailAppliance.$assembly.dll" >/dev/null)
   done
   git rev-parse HEAD >"$bin/.commit"

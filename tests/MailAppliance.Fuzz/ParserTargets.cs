@@ -38,6 +38,8 @@ public static class ParserTargets
         ["spool"] = Spool,
         ["uidlist"] = UidListFile,
         ["maildir-names"] = MaildirNames,
+        ["sieve"] = SieveTargets.Sieve,
+        ["managesieve-command"] = SieveTargets.ManageSieveCommand,
     };
 
     /// <summary>An invariant a parser promised did not hold: always a bug, never an input problem.</summary>

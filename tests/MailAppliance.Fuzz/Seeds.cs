@@ -53,6 +53,26 @@ public static class Seeds
             "0 $Label\n1 Junk\n",
         ],
         ["maildir-names"] = ["1712345678.M1P2.host,S=10,W=12:2,FSab\n.Sent.2024\n.&AOk-t&AOk-\n"],
+        ["sieve"] =
+        [
+            "require [\"fileinto\", \"imap4flags\", \"variables\", \"regex\", \"relational\", \"comparator-i;ascii-numeric\"];\r\n"
+            + "if allof (header :contains \"subject\" \"report\", not exists \"X-Junk\") { addflag \"\\\\Seen\"; fileinto \"Reports\"; stop; }\r\n"
+            + "elsif header :regex \"from\" \"^\\\"?(.*)\\\"? <(.+)@example\\\\.org>$\" { set \"who\" \"${1}\"; fileinto \"From/${who}\"; }\r\n"
+            + "elsif header :value \"ge\" :comparator \"i;ascii-numeric\" \"x-spam-score\" \"3\" { discard; }\r\n"
+            + "else { keep; } # comment\r\n/* block\r\ncomment */\r\n",
+            "require [\"vacation\", \"body\", \"envelope\", \"date\", \"editheader\", \"reject\", \"copy\"];\r\n"
+            + "if envelope :localpart :is \"to\" \"bob\" { vacation :days 3 :subject \"away\" text:\r\nGone.\r\n..dots\r\n.\r\n; }\r\n"
+            + "if body :text :matches \"*report*\" { redirect :copy \"carol@example.test\"; }\r\n"
+            + "if date :is \"date\" \"year\" \"2026\" { addheader \"X-Year\" \"2026\"; deleteheader \"x-spam-score\"; }\r\n"
+            + "if size :over 10K { reject \"too big\"; }\r\n",
+        ],
+        ["managesieve-command"] =
+        [
+            "AUTHENTICATE \"PLAIN\" \"AGFsaWNlAHB3\"\r\nCAPABILITY\r\nLISTSCRIPTS\r\nPUTSCRIPT \"s\" {5+}\r\nkeep;\r\n"
+            + "CHECKSCRIPT {6}\r\nstop;\n\r\nSETACTIVE \"s\"\r\nGETSCRIPT \"s\"\r\nRENAMESCRIPT \"s\" \"t\"\r\nHAVESPACE \"t\" 100\r\n"
+            + "NOOP \"tag\\\\\\\"\"\r\nDELETESCRIPT \"t\"\r\nUNAUTHENTICATE\r\nLOGOUT\r\n",
+            "AUTHENTICATE \"LOGIN\"\r\n\"YWxpY2U=\"\r\n{4+}\r\ncHc=\r\nSTARTTLS\r\n",
+        ],
     };
 
     /// <summary>The seed inputs of a target as bytes (UTF-8).</summary>

@@ -26,6 +26,10 @@ public sealed class ParserProperties(Xunit.Abstractions.ITestOutputHelper output
         "--b\r\n", "--b--", "Content-Transfer-Encoding: base64\r\n", "Subject: ", "From: ", "Date: ", "Thu, 13 Feb 1969 ",
         "23:59:60 ", "+9999", "+2300", "-1459", "+1400", "0001 ", "9999 ", "Jan ", "31-Dec-9999 ", "01-Jan-0001 ", "-Feb-", "MailAppliance-Spool: 2\n", "Queue-Id: ", "Rcpt-To: ", "\nMailAppliance-Trailer: ",
         "3 V1 N2\n", "1 :", ",S=", ",W=", ":2,", "&", "&-", "&AOk-", "/", "..", "%", "~",
+        "require ", "[\"variables\", \"regex\"];", "if ", "elsif ", "else ", "anyof(", "allof(", "not ", "header ", ":contains ",
+        ":matches ", ":regex ", ":value \"gt\" ", ":comparator \"i;ascii-numeric\" ", "\"*?\\\\\"", "\"${1}\"", "\"(a+)+$\"",
+        "fileinto ", "set ", "vacation ", "text:\r\n", "\r\n.\r\n", "{ ", " }", ";", "# c\r\n", "/* ", " */", "10K", "4294967296G",
+        "PUTSCRIPT ", "CHECKSCRIPT ", "AUTHENTICATE ", "NOOP ", "{5+}\r\nkeep;", "{99999999+}\r\n",
     ];
 
     private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(Battery.PropertyCases).WithEndSize(Battery.Full ? 2000 : 300);

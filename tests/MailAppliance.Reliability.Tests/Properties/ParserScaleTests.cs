@@ -67,6 +67,8 @@ public sealed class ParserScaleTests(ITestOutputHelper output)
         "mime" => ["", "Content-Type: multipart/mixed; boundary=b\r\n\r\n"],
         "spool" => ["", "MailAppliance-Spool: 2\n"],
         "uidlist" => ["", "3 V1 N1\n"],
+        "sieve" => ["", "require [\"variables\", \"regex\"];\r\nif header :regex \"subject\" \"", "if anyof(", "if true { keep; }\r\nif true {", "set \"a\" text:\r\n"],
+        "managesieve-command" => ["", "PUTSCRIPT \"s\" ", "NOOP \""],
         _ => [""],
     };
 }
