@@ -56,6 +56,15 @@ public sealed class SieveRegressionTests
         Assert.Equal("NOOP ", empties[^1]);
     }
 
+    /// <summary>
+    /// Found by afl++ (managesieve-command, 19 inputs in its first 4 minutes; four kept under Findings): an atom cut by
+    /// the end of a read was taken as a whole argument, so sixteen arguments and an atom arriving in pieces gave
+    /// "command too long", while read whole the atom's next byte (a quote) was refused.
+    /// </summary>
+    [Fact]
+    public void An_atom_cut_by_a_read_is_not_taken_before_it_ends() =>
+        Assert.Equal(["NO invalid character in atom", "NOOP "], Read("NOOP" + string.Concat(Enumerable.Repeat(" \"\"", 16)) + " t\"\r\nNOOP\r\n"));
+
     /// <summary>The session's own limits: a third maximal script literal in one command is refused at its announcement.</summary>
     [Fact]
     public void At_the_sessions_limits_a_command_holds_at_most_one_maximal_literal()
