@@ -70,14 +70,16 @@ public class HostileFixture : ApplianceFixture
         {
             Assert.NotNull(await imap.ReadUntilAsync(@"^\* OK", limit));
             await imap.SendAsync("o1 LOGIN alice@example.test pw\r\no2 SELECT INBOX\r\no3 LOGOUT\r\n");
-            Assert.NotNull(await imap.ReadUntilAsync("^o2 OK", limit));
+            Assert.True(await imap.ReadUntilAsync("^o2 OK", limit) is not null, $"IMAP SELECT not answered; received: {imap.Received}");
         }
 
         await using (var pop3 = await HostileClient.ConnectAsync(Pop3Port, NextSourceAddress()))
         {
             Assert.NotNull(await pop3.ReadUntilAsync(@"^\+OK", limit));
             await pop3.SendAsync("USER alice@example.test\r\nPASS pw\r\nSTAT\r\nQUIT\r\n");
-            Assert.NotNull(await pop3.ReadUntilAsync(@"^\+OK \d+ \d+", limit));
+            // What the server said, if not that: a flake seen once under the whole battery (logins of alice refused
+            // for a few seconds while the disk-full and soak tests ran beside) needs its reply to be explained.
+            Assert.True(await pop3.ReadUntilAsync(@"^\+OK \d+ \d+", limit) is not null, $"POP3 STAT not answered; received: {pop3.Received}");
         }
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"serving three other clients took {watch.Elapsed}");

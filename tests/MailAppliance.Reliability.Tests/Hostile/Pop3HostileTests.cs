@@ -46,7 +46,8 @@ public sealed class Pop3HostileTests(HostileFixture app)
 
         await pop3.SendAsync(batch + "QUIT\r\n");
         await pop3.ClosedWithinAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(1000 + 2 + 1, pop3.Received.Split('\n').Count(l => l.StartsWith("+OK", StringComparison.Ordinal)) - 1); // greeting
+        var ok = pop3.Received.Split('\n').Count(l => l.StartsWith("+OK", StringComparison.Ordinal)) - 1; // greeting
+        Assert.True(ok == 1000 + 2 + 1, $"{ok} +OK replies; the first lines: {string.Join('\n', pop3.Received.Split('\n').Take(6))}");
         pop3.AssertNoExceptionText();
     }
 
