@@ -9,7 +9,7 @@ set -euo pipefail
 runtime=(postgresql publicsuffix)
 testing=(postgresql swaks dovecot-core libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl curl dovecot-imapd dovecot-pop3d dovecot-sieve sieve-connect uw-mailutils libidn12 libcourier-unicode4 libgamin0 libgdbm6 courier-authlib fetchmail isync getmail6 offlineimap3 python3
   publicsuffix python3-dkim python3-nacl python3-dnspython python3-spf libmail-srs-perl clamav-daemon postfix
-  chromium chromium-driver fonts-dejavu-core)
+  chromium chromium-driver fonts-dejavu-core afl++)
 
 packages=("${runtime[@]}")
 if [[ "${1:-}" == "--test" ]]; then

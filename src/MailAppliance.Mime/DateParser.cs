@@ -83,7 +83,11 @@ public static class DateParser
         }
 
         var seconds = Math.Min(second, 59); // RFC 5322 §3.3 allows a leap second; .NET does not.
-        return new DateTimeOffset(year, month, day, hour, minute, seconds, offset);
+        var local = new DateTime(year, month, day, hour, minute, seconds, DateTimeKind.Unspecified);
+
+        // 1 Jan 0001 00:00 +0100 is an instant before year 1: no date rather than an exception.
+        var utcTicks = local.Ticks - offset.Ticks;
+        return utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks ? null : new DateTimeOffset(local, offset);
     }
 
     private static TimeSpan Zone(string zone)
@@ -91,12 +95,13 @@ public static class DateParser
         if (zone.Length == 5 && (zone[0] == '+' || zone[0] == '-')
             && int.TryParse(zone.AsSpan(1, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var h)
             && int.TryParse(zone.AsSpan(3, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m)
-            && h < 24 && m < 60)
+            && h < 24 && m < 60 && (h < 14 || (h == 14 && m == 0)))
         {
             var span = new TimeSpan(h, m, 0);
             return zone[0] == '-' ? -span : span;
         }
 
+        // A numeric zone beyond ±14:00 cannot be represented (and is no real zone): it is unknown, like -0000.
         // RFC 5322 §4.3 obs-zone; military letters are treated as -0000 (unknown) as the RFC advises.
         return zone.ToUpperInvariant() switch
         {

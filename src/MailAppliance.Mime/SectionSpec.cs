@@ -38,24 +38,29 @@ public sealed record SectionSpec(IReadOnlyList<int> Parts, SectionText Text, IRe
     {
         spec = Whole;
         var parts = new List<int>();
-        var rest = text.Trim();
-        while (rest.Length > 0 && char.IsAsciiDigit(rest[0]))
+        var trimmed = text.AsSpan().Trim();
+        var start = 0;
+
+        // The part numbers are walked with an index, not by cutting the string after each dot: a hostile
+        // BODY[1.1.1...] of 10,000 parts would otherwise copy the rest of the string 10,000 times.
+        while (start < trimmed.Length && char.IsAsciiDigit(trimmed[start]))
         {
-            var dot = rest.IndexOf('.', StringComparison.Ordinal);
-            var number = dot < 0 ? rest : rest[..dot];
+            var dot = trimmed[start..].IndexOf('.');
+            var number = dot < 0 ? trimmed[start..] : trimmed.Slice(start, dot);
             if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
             {
                 return false;
             }
 
             parts.Add(n);
-            rest = dot < 0 ? string.Empty : rest[(dot + 1)..];
-            if (dot >= 0 && rest.Length == 0)
+            start = dot < 0 ? trimmed.Length : start + dot + 1;
+            if (dot >= 0 && start == trimmed.Length)
             {
                 return false;
             }
         }
 
+        var rest = trimmed[start..].ToString();
         var upper = rest.ToUpperInvariant();
         SectionText kind;
         var fields = new List<string>();

@@ -25,47 +25,63 @@ public static class CommandLineReading
         this ClientConnection connection, BoundedLineReader lines, TimeSpan timeout, CancellationToken cancellationToken, bool flushBeforeWait = true)
     {
         var input = connection.Input;
-        while (true)
+
+        // The time-out is a deadline for the whole line, not for each read: a slow-loris client sending one byte
+        // just before each read would time out would otherwise hold its connection (and its slot in the per-address
+        // limit) for timeout × line length. Made on the first wait only, so a pipelined line costs no timer.
+        CancellationTokenSource? deadline = null;
+        try
         {
-            if (!input.TryRead(out var read))
+            while (true)
             {
-                if (flushBeforeWait)
+                if (!input.TryRead(out var read))
                 {
-                    await connection.Output.FlushAsync(cancellationToken);
-                    connection.WaitBrieflyForInput();
-                }
-
-                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timer.CancelAfter(timeout);
-                try
-                {
-                    read = await input.ReadAsync(timer.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    return (CommandLineStatus.TimedOut, []);
-                }
-            }
-
-            var buffer = read.Buffer;
-            switch (lines.TryReadLine(ref buffer, out var line))
-            {
-                case LineReadResult.Complete:
-                    var bytes = line.ToArray();
-                    input.AdvanceTo(buffer.Start);
-                    return (CommandLineStatus.Line, bytes);
-                case LineReadResult.TooLong:
-                    input.AdvanceTo(buffer.Start);
-                    return (CommandLineStatus.TooLong, []);
-                default:
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (read.IsCompleted)
+                    if (flushBeforeWait)
                     {
-                        return (CommandLineStatus.Closed, []);
+                        await connection.Output.FlushAsync(cancellationToken);
+                        connection.WaitBrieflyForInput();
                     }
 
-                    break;
+                    if (deadline is null)
+                    {
+                        deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        deadline.CancelAfter(timeout);
+                    }
+
+                    try
+                    {
+                        read = await input.ReadAsync(deadline.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        return (CommandLineStatus.TimedOut, []);
+                    }
+                }
+
+                var buffer = read.Buffer;
+                switch (lines.TryReadLine(ref buffer, out var line))
+                {
+                    case LineReadResult.Complete:
+                        var bytes = line.ToArray();
+                        input.AdvanceTo(buffer.Start);
+                        return (CommandLineStatus.Line, bytes);
+                    case LineReadResult.TooLong:
+                        input.AdvanceTo(buffer.Start);
+                        return (CommandLineStatus.TooLong, []);
+                    default:
+                        input.AdvanceTo(buffer.Start, buffer.End);
+                        if (read.IsCompleted)
+                        {
+                            return (CommandLineStatus.Closed, []);
+                        }
+
+                        break;
+                }
             }
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
     }
 

@@ -96,6 +96,9 @@ public static class ImapReplies
 
     // Messages
     public static readonly ImapReply OverQuota = new(ImapStatus.No, ImapCodes.OverQuota, "Quota exceeded");
+
+    /// <summary>INTERFACE.md: a full disk answers [OVERQUOTA], as Dovecot's "Not enough disk space".</summary>
+    public static readonly ImapReply DiskFull = new(ImapStatus.No, ImapCodes.OverQuota, "Not enough disk space");
     public static readonly ImapReply TooBig = new(ImapStatus.No, ImapCodes.TooBig, "Message too large");
     public static readonly ImapReply EmptyMessage = new(ImapStatus.No, ImapCodes.Cannot, "Empty message");
     public static readonly ImapReply BadUrl = new(ImapStatus.No, ImapCodes.BadUrl, "Invalid or unreachable URL");

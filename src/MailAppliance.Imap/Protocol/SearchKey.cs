@@ -395,13 +395,27 @@ public static class SearchParser
             return false;
         }
 
+        // A zone beyond ±14:00 (DateTimeOffset's range) or an instant outside years 1-9999 once the zone is applied
+        // is refused as syntax, not thrown: "+5000" once reached APPEND as an ArgumentOutOfRangeException.
         var offset = new TimeSpan(zh, zm, 0);
+        if (zm > 59 || offset > TimeSpan.FromHours(14))
+        {
+            return false;
+        }
+
         if (zone[0] == '-')
         {
             offset = -offset;
         }
 
-        value = new DateTimeOffset(date.Year, date.Month, date.Day, h, m, Math.Min(s, 59), offset);
+        var local = new DateTime(date.Year, date.Month, date.Day, h, m, Math.Min(s, 59), DateTimeKind.Unspecified);
+        var utcTicks = local.Ticks - offset.Ticks;
+        if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
+        {
+            return false;
+        }
+
+        value = new DateTimeOffset(local, offset);
         return true;
     }
 

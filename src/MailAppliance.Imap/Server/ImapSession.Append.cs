@@ -3,6 +3,7 @@ using MailAppliance.Imap.Protocol;
 using MailAppliance.Mime;
 using MailAppliance.Storage.Maildir;
 using MailAppliance.Storage.Mailstore;
+using MailAppliance.Storage.Queue;
 using Microsoft.Extensions.Logging;
 
 namespace MailAppliance.Imap.Server;
@@ -69,7 +70,7 @@ public sealed partial class ImapSession
                 {
                     _logger.LogAppendFailed(e);
                     await UndoAppendsAsync(user, target, results, cancellationToken);
-                    await NoAsync(command.Tag, ImapReplies.Unavailable);
+                    await NoAsync(command.Tag, MessageQueue.IsDiskFull(e) ? ImapReplies.DiskFull : ImapReplies.Unavailable);
                     return;
                 }
 

@@ -17,6 +17,12 @@ namespace MailAppliance.Imap.Server;
 /// </summary>
 public sealed partial class ImapSession
 {
+    /// <summary>Lines and literals of one command at most (a MULTIAPPEND of 10,000 messages still fits).</summary>
+    private const int MaxCommandSegments = 20_000;
+
+    // Set when a literal could not be written to its temporary file; the command is then answered NO.
+    private IOException? _literalFailure;
+
     private readonly ClientConnection _connection;
     private readonly ImapServerOptions _options;
     private readonly ImapServices _services;
@@ -271,6 +277,7 @@ public sealed partial class ImapSession
         var segments = new List<CommandSegment>();
         var files = new List<LiteralFile>();
         long total = 0;
+        long commandText = 0;
         (string Tag, string Name)? head = null;
         try
         {
@@ -290,6 +297,15 @@ public sealed partial class ImapSession
                 }
 
                 head ??= ImapCommandParser.PeekTagAndName(line);
+
+                // The command as a whole is bounded, not only each line and each literal: lines continued by
+                // zero-length literals ("x {0+}") would otherwise grow one command without end.
+                commandText += line.Length;
+                if (commandText > 4L * _options.MaxLineLength || segments.Count > MaxCommandSegments)
+                {
+                    return new ReadResult(ReadStatus.Fatal, null, head?.Tag ?? "*", "Command too long");
+                }
+
                 if (!ImapCommandParser.TryGetLiteralMarker(line, out var marker, out var textLength))
                 {
                     segments.Add(new TextSegment(line));
@@ -335,6 +351,16 @@ public sealed partial class ImapSession
                 segments.Add(new LiteralSegment(value));
             }
 
+            if (_literalFailure is { } spoolFailure)
+            {
+                _literalFailure = null;
+                DisposeAll(files);
+                _logger.LogWarning(spoolFailure, "A literal could not be spooled");
+                var full = Storage.Queue.MessageQueue.IsDiskFull(spoolFailure);
+                Tagged(head?.Tag ?? "*", "NO", full ? "[OVERQUOTA] Not enough disk space" : "[UNAVAILABLE] Could not store the literal, try again later");
+                return new ReadResult(ReadStatus.Answered, null, head?.Tag ?? "*", "");
+            }
+
             if (!ImapCommandParser.TryParse(segments, files, out var command, out var parsedTag, out var error))
             {
                 DisposeAll(files);
@@ -369,13 +395,23 @@ public sealed partial class ImapSession
         }
         else
         {
-            Directory.CreateDirectory(_options.TempDirectory);
             var path = Path.Combine(_options.TempDirectory, $"append-{Guid.NewGuid():N}");
             file = new LiteralFile(path, size);
             files.Add(file);
-            sink = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+            try
+            {
+                // Unbuffered: a full disk shows at the write that meets it, not later at a dispose.
+                Directory.CreateDirectory(_options.TempDirectory);
+                sink = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+            }
+            catch (IOException e)
+            {
+                _literalFailure = e;
+                sink = Stream.Null;
+            }
         }
 
+        var target = sink;
         await using (sink)
         {
             var remaining = size;
@@ -389,7 +425,17 @@ public sealed partial class ImapSession
                 var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
                 foreach (var piece in take)
                 {
-                    await sink.WriteAsync(piece, cancellationToken);
+                    try
+                    {
+                        await target.WriteAsync(piece, cancellationToken);
+                    }
+                    catch (IOException e)
+                    {
+                        // The disk filled while the literal was spooled: read the rest to stay in step with the
+                        // client, and answer the command NO (ReadCommandAsync) instead of dropping the connection.
+                        _literalFailure = e;
+                        target = Stream.Null;
+                    }
                 }
 
                 remaining -= take.Length;

@@ -9,7 +9,11 @@ namespace MailAppliance.ManageSieve.Protocol;
 /// an atom or number, a quoted string, or a literal <c>{N+}</c>/<c>{N}</c> CRLF followed by N octets (no
 /// continuation is sent for either form). Limits come before interpretation: a line longer than
 /// <see cref="MaxLineLength"/> or a literal over <see cref="MaxLiteralSize"/> is Invalid, with <c>skip</c> saying
-/// how many literal octets the session must discard to stay in step.
+/// how many literal octets the session must discard to stay in step. A command is also bounded as a whole (its
+/// lines, literal announcements and literal octets together, and its number of arguments): each literal restarts
+/// the line count, so without this a command continued by literal after literal (<c>{0}</c> lines, or one
+/// maximal script after another) grew without bound in the session's buffer (the managesieve-command fuzz
+/// target's bound on a command fails on that).
 /// </summary>
 public sealed class ManageSieveParser
 {
@@ -23,6 +27,12 @@ public sealed class ManageSieveParser
 
     public long MaxLiteralSize { get; }
 
+    /// <summary>The most octets one command may take: one literal of the largest size and one line besides.</summary>
+    public long MaxCommandLength => MaxLiteralSize + MaxLineLength;
+
+    /// <summary>RFC 5804 commands take at most three arguments (PUTSCRIPT, AUTHENTICATE, RENAMESCRIPT); room to spare.</summary>
+    public const int MaxArguments = 16;
+
     public ManageSieveParseStatus TryParse(ref SequenceReader<byte> reader, out ManageSieveCommand? command, out string? error, out long skip)
     {
         command = null;
@@ -33,6 +43,12 @@ public sealed class ManageSieveParser
         var lineBytes = 0;
         while (true)
         {
+            if (reader.Consumed > MaxCommandLength || args.Count > MaxArguments)
+            {
+                error = "command too long";
+                return ManageSieveParseStatus.Invalid;
+            }
+
             if (!reader.TryPeek(out var b))
             {
                 if (lineBytes > MaxLineLength)
@@ -52,6 +68,7 @@ public sealed class ManageSieveParser
 
             if (b == (byte)'\r' || b == (byte)'\n')
             {
+                var lineEnd = reader.Consumed;
                 reader.Advance(1);
                 if (b == (byte)'\r')
                 {
@@ -68,6 +85,9 @@ public sealed class ManageSieveParser
 
                 if (name is null && args.Count == 0)
                 {
+                    // The line's end is left for the session, which skips through it after a refusal: taken here,
+                    // the session's skip would take the next command's line with it.
+                    reader.Rewind(reader.Consumed - lineEnd);
                     error = "empty command";
                     return ManageSieveParseStatus.Invalid;
                 }
@@ -127,6 +147,14 @@ public sealed class ManageSieveParser
                 }
             }
 
+            if (reader.End)
+            {
+                // The atom may go on in the next read: taken now, a limit on the command could refuse in pieces what
+                // it accepts whole (found by the managesieve-command fuzz target: 16 arguments and an atom split
+                // across reads gave "command too long"; whole, the atom's next byte was refused).
+                return ManageSieveParseStatus.NeedMoreData;
+            }
+
             if (name is null)
             {
                 name = Encoding.ASCII.GetString(atom.ToArray()).ToUpperInvariant();
@@ -161,6 +189,7 @@ public sealed class ManageSieveParser
 
             if (c is (byte)'\r' or (byte)'\n')
             {
+                reader.Rewind(1); // as for an empty command: the session skips through this line's end, not the next
                 error = "line break in quoted string";
                 return ManageSieveParseStatus.Invalid;
             }
@@ -236,7 +265,7 @@ public sealed class ManageSieveParser
         }
 
         var size = long.Parse(digits.ToString(), CultureInfo.InvariantCulture);
-        if (size > MaxLiteralSize)
+        if (size > MaxLiteralSize || reader.Consumed + size > MaxCommandLength)
         {
             error = "literal too large";
             skip = size - Math.Min(size, reader.Remaining);

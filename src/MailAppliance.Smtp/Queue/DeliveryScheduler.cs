@@ -35,6 +35,13 @@ public sealed class DeliveryScheduler : BackgroundService
     private readonly IntakePace _intake;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    // Messages of rounds whose spool files may still wait for removal: a round that fails (the database away)
+    // after settling some messages would otherwise leave their files until the next start-up's recovery.
+    private readonly HashSet<string> _unremoved = new(StringComparer.Ordinal);
+
+    // Set when a round failed: its claims on rows it could not settle are given up before the next round claims.
+    private bool _releaseClaims;
+
     /// <param name="queue">The queue.</param>
     /// <param name="router">Where recipients go.</param>
     /// <param name="local">Delivery into local mailboxes.</param>
@@ -134,7 +141,27 @@ public sealed class DeliveryScheduler : BackgroundService
     /// <summary>One round: every recipient claimed now, each tried once. Returns how many were claimed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunRoundAsync(cancellationToken);
+        }
+        catch
+        {
+            _releaseClaims = true;
+            throw;
+        }
+    }
+
+    private async Task<int> RunRoundAsync(CancellationToken cancellationToken)
+    {
+        if (_releaseClaims)
+        {
+            await _queue.ReleaseClaimsAsync(cancellationToken);
+            _releaseClaims = false;
+        }
+
         await _queue.RegisterPendingAsync(cancellationToken);
+        await RemoveSettledAsync(cancellationToken);
         var claimed = await _queue.ClaimAsync(RoundSize, cancellationToken);
         if (claimed.Count == 0)
         {
@@ -142,6 +169,7 @@ public sealed class DeliveryScheduler : BackgroundService
         }
 
         var messages = claimed.GroupBy(r => r.QueueId, StringComparer.Ordinal).ToList();
+        _unremoved.UnionWith(messages.Select(m => m.Key));
         var oldest = claimed.Min(r => r.ReceivedAt);
         var started = _time.GetTimestamp();
         var inFlight = new List<Task>();
@@ -175,8 +203,18 @@ public sealed class DeliveryScheduler : BackgroundService
         }
 
         await Task.WhenAll(inFlight);
-        await _queue.RemoveSettledAsync(messages.Select(m => m.Key).ToList(), cancellationToken);
+        await RemoveSettledAsync(cancellationToken);
         return claimed.Count;
+    }
+
+    /// <summary>Removes the spool files of every message of this and failed earlier rounds that is now settled.</summary>
+    private async Task RemoveSettledAsync(CancellationToken cancellationToken)
+    {
+        if (_unremoved.Count > 0)
+        {
+            await _queue.RemoveSettledAsync(_unremoved.ToList(), cancellationToken);
+            _unremoved.Clear();
+        }
     }
 
     private async Task DeliverMessageAsync(string queueId, IReadOnlyList<QueueRecipient> rows, CancellationToken cancellationToken)

@@ -198,6 +198,12 @@ public sealed partial class SmtpSession
         var greeting = (SessionState.Greeted)_state;
         var sender = mail.From.Address?.ToString() ?? "";
         var (refusal, checks) = await DecideSenderAsync(greeting, mail, sender, cancellationToken);
+        if (refusal == SmtpReplies.InsufficientStorage)
+        {
+            await ReplyAsync(refusal); // the server's shortage, not the client's error
+            return;
+        }
+
         if (refusal is not null)
         {
             await ErrorAsync(refusal);
@@ -226,6 +232,12 @@ public sealed partial class SmtpSession
         else if (mail.From.Address is { RequiresSmtpUtf8: true } && !mail.Parameters.SmtpUtf8)
         {
             (refusal, reason) = (SmtpReplies.SmtpUtf8Required, "smtputf8_required");
+        }
+        else if (!_services.Queue.HasRoomFor(mail.Parameters.Size ?? 0))
+        {
+            // INTERFACE.md: a full disk answers 452 4.3.1 at MAIL, checked per transaction and not counted as an error
+            // of the client (RFC 5321 §4.5.3.1.10: the server is short of storage, the client did nothing wrong).
+            (refusal, reason) = (SmtpReplies.InsufficientStorage, "disk_full");
         }
         else if (greeting.AuthenticatedUser is { } user && mail.From.Address is { } from && await SenderOwnedAsync(user, from, cancellationToken) is { } owned)
         {

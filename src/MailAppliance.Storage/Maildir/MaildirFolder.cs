@@ -260,7 +260,18 @@ public sealed class MaildirFolder
         }
         else
         {
-            Directory.CreateDirectory(path, DirectoryMode);
+            // Every missing ancestor gets the mode too (mail/<domain>/<user> included), not only the last one:
+            // mail is private to the service whatever the umask (the security review found them 0755).
+            var missing = new Stack<string>();
+            for (var directory = path; !string.IsNullOrEmpty(directory) && !Directory.Exists(directory); directory = System.IO.Path.GetDirectoryName(directory))
+            {
+                missing.Push(directory);
+            }
+
+            foreach (var directory in missing)
+            {
+                Directory.CreateDirectory(directory, DirectoryMode);
+            }
         }
     }
 

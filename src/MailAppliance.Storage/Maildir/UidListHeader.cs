@@ -112,7 +112,10 @@ internal static class UidListHeader
 
     private static UidListRecord? MakeRecord(uint uid, string baseName, List<string> fields)
     {
-        if (baseName.Length == 0 || baseName.AsSpan().IndexOfAny(":/\0") >= 0)
+        // The record's own rules, checked here so a damaged file (a CR, a tab, an empty field) is a line we cannot
+        // read, never an ArgumentException out of the parser (found by fuzzing the uidlist reader).
+        if (baseName.Length == 0 || baseName.AsSpan().IndexOfAny(":\r\n/\0") >= 0
+            || fields.Any(f => f.Length == 0 || f[0] == ':' || f.AsSpan().IndexOfAny(" \t\r\n") >= 0))
         {
             return null;
         }

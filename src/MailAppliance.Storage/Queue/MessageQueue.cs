@@ -120,6 +120,25 @@ public sealed class MessageQueue : IAsyncDisposable
         return SubmitResult.Accepted(queueId);
     }
 
+    /// <summary>
+    /// Whether the spool's file system has room for a message of <paramref name="declaredSize"/> octets (0: not
+    /// declared): one and a half times that plus 1 MiB, as Postfix asks of its queue before it accepts MAIL. Checked
+    /// per transaction, so a disk that fills answers <c>452 4.3.1</c> at MAIL, and one that empties takes mail again
+    /// at once. A file system that cannot say is assumed to have room (the write itself still fails cleanly).
+    /// </summary>
+    public bool HasRoomFor(long declaredSize)
+    {
+        try
+        {
+            var available = new DriveInfo(_spool.Directory).AvailableFreeSpace;
+            return available >= (declaredSize + (declaredSize / 2)) + (1L << 20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Whether an I/O failure means the disk is full (<c>452 4.3.1</c> rather than <c>451 4.3.0</c>).</summary>
     public static bool IsDiskFull(Exception e) => e is IOException io && (io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase));
 
@@ -207,6 +226,9 @@ public sealed class MessageQueue : IAsyncDisposable
         await RefreshDeadNodesAsync(cancellationToken);
         return await _rows.ClaimAsync(_node.Id, _time.GetUtcNow(), limit, ClaimLease, _deadNodes, cancellationToken);
     }
+
+    /// <summary>Gives up this node's claims on waiting rows (after a failed delivery round; see <see cref="QueueStore.ReleaseClaimsAsync"/>).</summary>
+    public Task<int> ReleaseClaimsAsync(CancellationToken cancellationToken) => _rows.ReleaseClaimsAsync(_node.Id, cancellationToken);
 
     /// <summary>Peers holding claims are asked (at most every 10 s) whether they live; a dead one's claims are free at once.</summary>
     private async Task RefreshDeadNodesAsync(CancellationToken cancellationToken)

@@ -83,6 +83,9 @@ internal sealed class QueueStore
     /// Claims up to <paramref name="limit"/> recipients due at <paramref name="now"/> for <paramref name="node"/>:
     /// unclaimed, or claimed by a node whose lease ran out or that is known dead. Rows another node is claiming at
     /// the same moment are skipped, never waited for.
+    /// A row due more than a day after <paramref name="now"/> is due now: no retry is ever scheduled that far ahead,
+    /// so only a clock that jumped back (an RTC reset, a large NTP step) put it there, and the backlog of such a jump
+    /// would otherwise wait out the whole jump.
     /// </summary>
     public async Task<IReadOnlyList<QueueRecipient>> ClaimAsync(string node, DateTimeOffset now, int limit, TimeSpan lease, IReadOnlyCollection<string> deadNodes, CancellationToken cancellationToken)
     {
@@ -90,7 +93,7 @@ internal sealed class QueueStore
         var rows = await connection.QueryAsync<Row>(new CommandDefinition($"""
             WITH due AS (
                 SELECT queue_id, recipient FROM queue_recipients
-                WHERE status IN ('queued', 'deferred') AND next_attempt_at <= @now
+                WHERE status IN ('queued', 'deferred') AND (next_attempt_at <= @now OR next_attempt_at > @now + interval '1 day')
                   AND (claimed_by IS NULL OR claim_expires_at < now() OR claimed_by = ANY(@deadNodes))
                 ORDER BY next_attempt_at, queue_id LIMIT @limit
                 FOR UPDATE SKIP LOCKED)
@@ -99,6 +102,20 @@ internal sealed class QueueStore
             RETURNING {ColumnsOf("q")}
             """, new { node, now = now.UtcDateTime, limit, lease, deadNodes = deadNodes.ToArray() }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToRecipient()).OrderBy(r => r.ReceivedAt).ThenBy(r => r.QueueId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// Gives up every claim <paramref name="node"/> holds on a waiting row: after a delivery round failed (the database
+    /// went away before its outcomes were settled), nothing of the node is in flight any more, and its lease renewal
+    /// would otherwise keep those rows from every node for as long as it lives (found by the reliability battery's
+    /// database restart under load: mail stuck until a restart).
+    /// </summary>
+    public async Task<int> ReleaseClaimsAsync(string node, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE queue_recipients SET claimed_by = NULL, claim_expires_at = NULL WHERE claimed_by = @node AND status IN ('queued', 'deferred')",
+            new { node }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Extends every claim <paramref name="node"/> holds (its lease renewal).</summary>

@@ -48,8 +48,11 @@ public sealed class MessageSpool
         Directory = spoolDirectory;
         TmpDirectory = Path.Combine(spoolDirectory, "tmp");
         FreeDirectory = Path.Combine(spoolDirectory, "free");
-        System.IO.Directory.CreateDirectory(TmpDirectory);
-        System.IO.Directory.CreateDirectory(FreeDirectory);
+        // Private to the service whatever the umask: the spool holds whole messages (0700, as the maildirs).
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        System.IO.Directory.CreateDirectory(spoolDirectory, Private);
+        System.IO.Directory.CreateDirectory(TmpDirectory, Private);
+        System.IO.Directory.CreateDirectory(FreeDirectory, Private);
         _sealer = new SpoolSealer(spoolDirectory, mode: syncMode, barrier: barrier);
         _time = time;
         _node = node;

@@ -78,7 +78,19 @@ public sealed class SpoolWriter : IAsyncDisposable
         }
 
         _done = true;
-        await _file.DisposeAsync();
-        File.Delete(_tmpPath);
+        try
+        {
+            await _file.DisposeAsync();
+        }
+        catch (IOException)
+        {
+            // Aborting on a full disk: the buffered bytes that do not fit are thrown away with the file. Found by
+            // the disk-full test: the flush's ENOSPC escaped here, closed the SMTP session after its 452 and left
+            // the half-written file in spool/tmp.
+        }
+        finally
+        {
+            File.Delete(_tmpPath);
+        }
     }
 }
