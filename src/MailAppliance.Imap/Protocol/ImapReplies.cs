@@ -121,6 +121,9 @@ public static class ImapReplies
 
     // Failures nobody foresaw: the details are in the log.
     public static readonly ImapReply Unavailable = new(ImapStatus.No, ImapCodes.Unavailable, "Temporary failure, try again later");
+
+    /// <summary>A literal could not be spooled to disk for a reason other than a full disk.</summary>
+    public static readonly ImapReply LiteralUnavailable = new(ImapStatus.No, ImapCodes.Unavailable, "Could not store the literal, try again later");
     public static readonly ImapReply ServerBug = new(ImapStatus.No, ImapCodes.ServerBug, "Internal error, see the server log");
 
     // Unsolicited and OK codes with arguments

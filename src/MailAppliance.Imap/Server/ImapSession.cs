@@ -357,7 +357,8 @@ public sealed partial class ImapSession
                 DisposeAll(files);
                 _logger.LogWarning(spoolFailure, "A literal could not be spooled");
                 var full = Storage.Queue.MessageQueue.IsDiskFull(spoolFailure);
-                Tagged(head?.Tag ?? "*", "NO", full ? "[OVERQUOTA] Not enough disk space" : "[UNAVAILABLE] Could not store the literal, try again later");
+                var reply = full ? ImapReplies.DiskFull : ImapReplies.LiteralUnavailable;
+                Tagged(head?.Tag ?? "*", reply.StatusWord, reply.ToString());
                 return new ReadResult(ReadStatus.Answered, null, head?.Tag ?? "*", "");
             }
 

@@ -404,16 +404,33 @@ public sealed class AccountDirectory
     public async Task<bool> RecordForwardOutcomeAsync(MailAddress user, bool refusedAsSpam, string reply, int pauseAfter, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var paused = await connection.ExecuteScalarAsync<bool?>(new CommandDefinition("""
-            UPDATE forwards f SET
-                spam_rejections = CASE WHEN @refused THEN f.spam_rejections + 1 ELSE 0 END,
-                paused_at = CASE WHEN @refused AND f.spam_rejections + 1 >= @pauseAfter AND f.paused_at IS NULL THEN now() ELSE f.paused_at END,
-                paused_reason = CASE WHEN @refused AND f.spam_rejections + 1 >= @pauseAfter AND f.paused_at IS NULL
-                    THEN format('%s refusals as spam in a row; last: %s', f.spam_rejections + 1, @reply) ELSE f.paused_reason END
+        if (!refusedAsSpam)
+        {
+            // The common case: only the count goes back to zero (and only when it is not already), a column the
+            // directory's listeners do not hear of (migration 0010), so cached resolutions stay.
+            await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE forwards f SET spam_rejections = 0
+                FROM addresses a WHERE a.id = f.user_id AND a.address_key = @key AND f.spam_rejections > 0
+                """, new { key = user.Key }, cancellationToken: cancellationToken));
+            return false;
+        }
+
+        // Counted first (a column nobody listens to); the pause, which changes what RCPT resolves, only when it is due.
+        var counted = await connection.QuerySingleOrDefaultAsync<(int Count, bool Paused)?>(new CommandDefinition("""
+            UPDATE forwards f SET spam_rejections = f.spam_rejections + 1
             FROM addresses a WHERE a.id = f.user_id AND a.address_key = @key
-            RETURNING @refused AND f.paused_at IS NOT NULL AND f.spam_rejections = @pauseAfter
-            """, new { key = user.Key, refused = refusedAsSpam, reply, pauseAfter }, cancellationToken: cancellationToken));
-        return paused == true;
+            RETURNING f.spam_rejections, f.paused_at IS NOT NULL
+            """, new { key = user.Key }, cancellationToken: cancellationToken));
+        if (counted is not { Paused: false } c || c.Count < pauseAfter)
+        {
+            return false;
+        }
+
+        var paused = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE forwards f SET paused_at = now(), paused_reason = format('%s refusals as spam in a row; last: %s', f.spam_rejections, @reply)
+            FROM addresses a WHERE a.id = f.user_id AND a.address_key = @key AND f.paused_at IS NULL
+            """, new { key = user.Key, reply }, cancellationToken: cancellationToken)) > 0;
+        return paused;
     }
 
     /// <summary>A user is a result; an alias adds its targets to the next level of the expansion.</summary>
