@@ -82,6 +82,25 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
         }
     }
 
+    /// <summary>The targets and thresholds of the message's forwards discarded as spam, as <c>report discarded --json</c> lists them (waiting for <paramref name="count"/>).</summary>
+    private async Task<List<(string Target, double Threshold)>> DiscardedAsync(string queueId, int count)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var events = JsonDocument.Parse((await _app.Cli.RunAsync("report discarded --user fwd@example.test --json")).Output).RootElement
+                .EnumerateArray().Where(e => e.GetProperty("queueId").GetString() == queueId)
+                .Select(e => (e.GetProperty("target").GetString()!, e.GetProperty("threshold").GetDouble())).OrderBy(e => e.Item1, StringComparer.Ordinal).ToList();
+            if (events.Count >= count)
+            {
+                return events;
+            }
+
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"{events.Count} discarded events for {queueId}");
+            await Task.Delay(100);
+        }
+    }
+
     private static JsonElement Row(JsonElement show, string recipient) =>
         show.GetProperty("recipients").EnumerateArray().Single(r => r.GetProperty("recipient").GetString() == recipient);
 
@@ -140,6 +159,7 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
         var child = Row(show, "friend@remote.test");
         Assert.Equal("fwd@example.test", child.GetProperty("parent").GetString());
         Assert.Single(await _app.MessagesAsync("fwd", 1)); // the kept copy
+        Assert.Equal([("me@hotmail.test", 1.0)], await DiscardedAsync(QueueId(reply), 1)); // reported, remote.test not
 
         // The child row's sender is the SRS form; Debian's Mail::SRS reverses it to the original sender.
         await using (var db = Npgsql.NpgsqlDataSource.Create(_app.ConnectionString))
@@ -161,6 +181,7 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
         Assert.Contains("forward to friend@remote.test discarded as spam: score 1000.0 >= 6.0", result, StringComparison.Ordinal);
         Assert.Contains("forward to me@hotmail.test discarded as spam: score 1000.0 >= 1.0", result, StringComparison.Ordinal);
         Assert.Single(await _app.MessagesAsync("fwd", 1, ".Junk"));
+        Assert.Equal([("friend@remote.test", 6.0), ("me@hotmail.test", 1.0)], await DiscardedAsync(QueueId(reply), 2));
     }
 
     [Fact]
