@@ -29,6 +29,12 @@ public sealed class SieveDelivery
     private readonly TimeProvider _time;
     private readonly ILogger<SieveDelivery> _logger;
 
+    /// <summary>
+    /// The envelope sender a redirect to <c>target</c> leaves from when it is not the message's own (SRS, as a forward:
+    /// the receiver's SPF check sees our domain); null: the sender as it is. The host sets it; null: no rewriting.
+    /// </summary>
+    public Func<string, string, string?>? RedirectSender { get; init; }
+
     public SieveDelivery(SieveInterpreter interpreter, SieveScriptStore scripts, PostgresSieveMemory memory, MessageQueue queue, string hostname, TimeProvider time, ILogger<SieveDelivery> logger)
     {
         _interpreter = interpreter;
@@ -126,7 +132,8 @@ public sealed class SieveDelivery
 
             // A new recipient of the same message: sent once (ON CONFLICT DO NOTHING), and a recipient the message
             // already had (a → b → a) is not added again.
-            await _queue.ExpandAsync(message.Envelope with { Recipients = [new SpoolRecipient(redirect.Address)] }, message.Message.Length, recipient, cancellationToken);
+            await _queue.ExpandAsync(message.Envelope with { Recipients = [new SpoolRecipient(redirect.Address)] }, message.Message.Length, recipient,
+                RedirectSender?.Invoke(message.Envelope.MailFrom, redirect.Address), cancellationToken);
             done.Add($"redirected to {redirect.Address}");
             redirected = true;
         }

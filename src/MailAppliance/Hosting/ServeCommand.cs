@@ -183,7 +183,21 @@ public static class ServeCommand
         builder.Services.AddSingleton(sp => new SieveDelivery(
             new SieveInterpreter(TimeProvider.System, new SieveScriptCache()), new SieveScriptStore(database.Database, options.Storage.DataDirectory),
             new PostgresSieveMemory(database.Database), sp.GetRequiredService<MessageQueue>(), options.Hostname, TimeProvider.System,
-            sp.GetRequiredService<ILogger<SieveDelivery>>()));
+            sp.GetRequiredService<ILogger<SieveDelivery>>())
+        {
+            // A redirect out of our domains leaves from the SRS form of a foreign sender, as a forward does.
+            RedirectSender = (sender, target) =>
+            {
+                var at = target.LastIndexOf('@');
+                if (at < 0 || localDomains.Contains(target[(at + 1)..]))
+                {
+                    return null;
+                }
+
+                var rewritten = srs.Forward(sender, localDomains.Contains);
+                return rewritten == sender ? null : rewritten;
+            },
+        });
         builder.Services.AddSingleton(sp => new LocalTransport(sp.GetRequiredService<MailStore>(), sp.GetRequiredService<SieveDelivery>(), sp.GetRequiredService<ILogger<LocalTransport>>()));
         AddOutbound(builder.Services, options, database.Database);
         builder.Services.AddSingleton(sp => new DeliveryScheduler(

@@ -185,6 +185,57 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
     }
 
     [Fact]
+    public async Task A_sender_already_rewritten_gets_SRS1_and_a_sender_of_our_own_domains_is_not_rewritten()
+    {
+        await _app.Ok("user add chain@example.test");
+        await _app.Ok("user add local-sender@example.test");
+        await _app.Ok("user forward chain@example.test onward@remote.test");
+
+        async Task<string?> ForwardSenderAsync(string from)
+        {
+            var reply = await SendAsync(from, "chain@example.test", "hop");
+            Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+            await WaitAsync(QueueId(reply), s => s.GetProperty("recipients").GetArrayLength() == 2);
+            await using var db = Npgsql.NpgsqlDataSource.Create(_app.ConnectionString);
+            await using var command = db.CreateCommand("SELECT srs_sender FROM queue_recipients WHERE queue_id = $1 AND recipient = 'onward@remote.test'");
+            command.Parameters.AddWithValue(QueueId(reply));
+            return await command.ExecuteScalarAsync() as string;
+        }
+
+        // Forwarded on by another forwarder already (SRS0 of theirs): SRS1 keeping the first forwarder's part, which
+        // Debian's Mail::SRS reverses to that SRS0 address.
+        var srs1 = await ForwardSenderAsync("SRS0=abcd=XY=origin.test=alice@first-forwarder.test");
+        Assert.StartsWith("SRS1=", srs1, StringComparison.Ordinal);
+        Assert.EndsWith("=first-forwarder.test==abcd=XY=origin.test=alice@mx.example.test", srs1, StringComparison.Ordinal);
+        Assert.Equal("SRS0=abcd=XY=origin.test=alice@first-forwarder.test", await PerlSrsAsync(MailSrs($"$s->reverse('{srs1}')")));
+
+        // A sender of one of our own domains passes SPF for us as it is: no rewrite (no srs_sender, the row leaves from it).
+        Assert.Null(await ForwardSenderAsync("local-sender@example.test"));
+    }
+
+    [Fact]
+    public async Task A_sieve_redirect_to_another_domain_leaves_from_the_SRS_sender_and_a_keep_stays()
+    {
+        await using var peer = _app.Sink("redirect-peer.test");
+        await _app.Ok("user add redirector@example.test");
+        var file = Path.Combine(_app.Root, $"redirect-{Guid.NewGuid():N}.sieve");
+        await File.WriteAllTextAsync(file, "require \"copy\"; redirect :copy \"someone@redirect-peer.test\";");
+        await _app.Ok($"sieve put redirector@example.test main {file}");
+        await _app.Ok("sieve activate redirector@example.test main");
+
+        var reply = await SendAsync("dave@sender-b.test", "redirector@example.test", "redirect me");
+        Assert.StartsWith("250 ", reply, StringComparison.Ordinal);
+
+        var arrived = Assert.Single(await peer.WaitForMessagesAsync(1));
+        var srs = arrived.MailFrom["MAIL FROM:<".Length..arrived.MailFrom.IndexOf('>', StringComparison.Ordinal)];
+        Assert.StartsWith("SRS0=", srs, StringComparison.Ordinal);
+        Assert.Equal("dave@sender-b.test", await PerlSrsAsync(MailSrs($"$s->reverse('{srs}')")));
+        Assert.StartsWith("RCPT TO:<someone@redirect-peer.test>", Assert.Single(arrived.RcptTo), StringComparison.Ordinal);
+        Assert.Contains("Subject: redirect me", arrived.Text, StringComparison.Ordinal);
+        Assert.Single(await _app.MessagesAsync("redirector", 1)); // :copy keeps it too
+    }
+
+    [Fact]
     public async Task A_forward_leaves_for_the_targets_MX_from_its_SRS_sender_and_the_parent_is_settled_forwarded()
     {
         await using var peer = _app.Sink("peer.test");
