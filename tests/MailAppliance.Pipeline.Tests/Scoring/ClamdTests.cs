@@ -4,6 +4,7 @@ using System.Text;
 using MailAppliance.Pipeline.Scoring;
 using MailAppliance.Pipeline.Scoring.Checks;
 using MailAppliance.Pipeline.Scoring.Rules;
+using MailAppliance.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MailAppliance.Pipeline.Tests.Scoring;

@@ -1,8 +1,9 @@
+using Xunit;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace MailAppliance.Pipeline.Tests.Scoring;
+namespace MailAppliance.Testing;
 
 /// <summary>
 /// A real clamd (Debian's clamav-daemon) on a Unix socket of its own, with a signature database of its own: an MD5
