@@ -77,11 +77,13 @@ public sealed class MailMetrics
                 break;
             default:
                 var result = e.Kind.ToString().ToLower(CultureInfo.InvariantCulture);
-                _deliveries.WithLabels(e.Transport ?? "local", result).Inc();
+                // The duration first: a scrape that sees the delivery counted sees its duration too.
                 if (e.Duration is { } duration)
                 {
                     _deliveryDuration.Observe(duration.TotalSeconds);
                 }
+
+                _deliveries.WithLabels(e.Transport ?? "local", result).Inc();
 
                 break;
         }
