@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Database;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace MailAppliance.Storage.Accounts;
 
@@ -23,78 +21,31 @@ namespace MailAppliance.Storage.Accounts;
 /// </remarks>
 public sealed class RecipientCache : IAsyncDisposable
 {
-    private const string Channel = "directory_changed";
-    private const int MaxEntries = 50_000;
-
     private readonly AccountDirectory _directory;
-    private readonly TimeProvider _time;
-    private readonly ChannelListener _listener;
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private long _generation;
-    private volatile bool _listening;
+    private readonly NotifiedMemo<Resolution> _memo;
 
     public RecipientCache(AccountDirectory directory, StorageDatabase db, TimeProvider time, ILogger<RecipientCache> logger)
     {
         _directory = directory;
-        _time = time;
-        _listener = new ChannelListener(db, Channel, logger);
-        _listener.Notified += _ => Forget();
-        _listener.Connected += () =>
-        {
-            Forget(); // whatever changed while nobody listened
-            _listening = true;
-        };
-        _listener.Lost += () =>
-        {
-            _listening = false; // RCPT reads the directory every time until the listener is back
-            Forget();
-        };
+        _memo = new NotifiedMemo<Resolution>(db, "directory_changed", time, logger);
     }
 
     /// <summary>How long an entry is trusted even without a notification.</summary>
-    public TimeSpan MaxAge { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MaxAge
+    {
+        get => _memo.MaxAge;
+        init => _memo.MaxAge = value;
+    }
 
     /// <summary>Whether the notifications are being received (and so whether anything is remembered).</summary>
-    public bool IsListening => _listening;
+    public bool IsListening => _memo.IsListening;
 
     /// <summary>What <see cref="AccountDirectory.ResolveAsync"/> says of <paramref name="address"/>, from memory when still true.</summary>
-    public async Task<Resolution> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
-    {
-        _listener.EnsureStarted();
-        var generation = Interlocked.Read(ref _generation);
-        var now = _time.GetTimestamp();
-        if (_listening && _entries.TryGetValue(address.Key, out var entry) && entry.Generation == generation
-            && _time.GetElapsedTime(entry.ReadAt, now) < MaxAge)
-        {
-            return entry.Resolution;
-        }
-
-        // The generation is taken before the query: a change committed while it runs makes the entry stale at once.
-        var listening = _listening;
-        var resolution = await _directory.ResolveAsync(address, cancellationToken);
-        if (listening && IsRememberable(resolution))
-        {
-            if (_entries.Count >= MaxEntries)
-            {
-                _entries.Clear();
-            }
-
-            _entries[address.Key] = new Entry(resolution, generation, now);
-        }
-
-        return resolution;
-    }
+    public Task<Resolution> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default) =>
+        _memo.GetAsync(address.Key, token => _directory.ResolveAsync(address, token), IsRememberable, cancellationToken);
 
     private static bool IsRememberable(Resolution resolution) =>
         resolution is not Resolution.Recipients { Users: var users } || users.All(u => u.QuotaBytes is null && u.QuotaMessages is null);
 
-    private void Forget()
-    {
-        Interlocked.Increment(ref _generation);
-        _entries.Clear();
-    }
-
-    public ValueTask DisposeAsync() => _listener.DisposeAsync();
-
-    private sealed record Entry(Resolution Resolution, long Generation, long ReadAt);
+    public ValueTask DisposeAsync() => _memo.DisposeAsync();
 }
