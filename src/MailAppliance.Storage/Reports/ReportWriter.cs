@@ -7,8 +7,10 @@ namespace MailAppliance.Storage.Reports;
 
 /// <summary>
 /// The report sink of a running appliance. <see cref="Record"/> puts the event in a bounded buffer and returns at once;
-/// one writer drains the buffer into <see cref="ReportStore"/>, taking everything that arrived while the previous batch
-/// was written (group commit, no timer: a lone event is written at once, a burst shares statements). While the
+/// one writer drains the buffer into <see cref="ReportStore"/>: after the first event of a batch it lets others gather
+/// for <see cref="Gather"/> (or until a batch is full), so that a stream of mail shares one insert and one commit per
+/// batch instead of paying them per event (measured: reports cost a fifth of PostgreSQL's work per message when every
+/// event was its own batch); a report is seen that much later, never lost by it. While the
 /// database is away the batch in hand is retried with a growing pause and new events queue up to the buffer's size;
 /// beyond it they are dropped, counted, and the count is logged: reports never slow or stop the mail.
 /// </summary>
@@ -22,11 +24,13 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<ReportEvent> _buffer;
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _hurry = new();
     private readonly Task _loop;
     private readonly int _capacity;
     private long _dropped;
     private long _droppedLogged;
     private long _written;
+    private long _batches;
     private DateTimeOffset _lastDropLog;
 
     public ReportWriter(ReportStore store, TimeProvider time, ILogger<ReportWriter> logger, int capacity = DefaultCapacity)
@@ -46,11 +50,17 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
+    /// <summary>How long the first event of a batch waits for others (zero: written at once).</summary>
+    public TimeSpan Gather { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Events dropped because the buffer was full (the database away for long, or far behind).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Events written so far.</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Batches written so far (each one insert and one commit).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
 
     public void Record(ReportEvent reportEvent)
     {
@@ -73,6 +83,12 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
         {
             while (await reader.WaitToReadAsync(stop))
             {
+                if (Gather > TimeSpan.Zero && reader.Count < MaxBatch && !_hurry.IsCancellationRequested)
+                {
+                    // A shutdown flushes at once (hurry), without the wait.
+                    await Task.Delay(Gather, _time, _hurry.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
                 while (batch.Count < MaxBatch && reader.TryRead(out var next))
                 {
                     batch.Add(next);
@@ -103,6 +119,7 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
             {
                 await _store.InsertAsync(batch, stop);
                 Interlocked.Add(ref _written, batch.Count);
+                Interlocked.Increment(ref _batches);
                 if (failures > 0)
                 {
                     _logger.LogInformation("Report events are written again after {Failures} failed tries", failures);
@@ -157,6 +174,7 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
     public async Task FlushAndStopAsync(TimeSpan timeout)
     {
         _buffer.Writer.TryComplete();
+        await _hurry.CancelAsync();
         try
         {
             await _loop.WaitAsync(timeout, _time);
@@ -174,5 +192,6 @@ public sealed class ReportWriter : IReportSink, IAsyncDisposable
     {
         await FlushAndStopAsync(TimeSpan.FromSeconds(5));
         _stop.Dispose();
+        _hurry.Dispose();
     }
 }

@@ -61,8 +61,13 @@ public sealed class SpoolSealer
     {
         if (_barrier is not null)
         {
-            // The bytes first: a rename that reached the disk before its data would leave a spool file of zeros.
-            await _barrier.SyncAsync(Path.GetDirectoryName(tmpPath)!);
+            // One flush for the bytes and the rename together (it was two, one after the other: half of the wait
+            // for a 250 at one connection). A power loss may then keep the rename without all of the bytes: such a
+            // file was never acknowledged (no 250 before this flush) and is never taken for a message, because a
+            // spool file of format 2 ends with a footer giving its trailer's length and magic, and a file without
+            // them whole is unreadable (SpoolFormat.ReadTrailer; recovery leaves it, delivery never sees it). The
+            // footer is written last, in the same file: with ext4's ordered data (its default) or XFS, a size that
+            // reached the disk has its data on the disk too.
             File.Move(tmpPath, finalPath, overwrite: false);
             await _barrier.SyncAsync(_directoryPath);
             return;

@@ -83,6 +83,52 @@ public sealed class ReportStoreTests : IClassFixture<DatabaseFixture>
         Assert.Equal(5000, rows.Count);
     }
 
+    /// <summary>A clock whose timers fire only when the test says so, and which tells when one is set.</summary>
+    private sealed class GatedTime : TimeProvider
+    {
+        private readonly TaskCompletionSource<(TimerCallback Callback, object? State)> _set = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<(TimerCallback Callback, object? State)> TimerSet => _set.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _set.TrySetResult((callback, state));
+            return new Never();
+        }
+
+        private sealed class Never : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task Events_that_trickle_in_while_the_first_waits_share_its_batch()
+    {
+        var store = new ReportStore(_db.Database);
+        var time = new GatedTime();
+        await using var writer = new ReportWriter(store, time, NullLogger<ReportWriter>.Instance);
+        writer.Record(new ReportEvent { Kind = ReportKind.Accepted, Recipient = "first@gather.test", Time = DateTimeOffset.UtcNow });
+
+        // The writer holds the first event for a while (its timer is set) instead of writing it alone at once.
+        var (callback, state) = await time.TimerSet.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 9; i++)
+        {
+            writer.Record(new ReportEvent { Kind = ReportKind.Accepted, Recipient = $"u{i}@gather.test", Time = DateTimeOffset.UtcNow });
+        }
+
+        callback(state);
+        await writer.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(10, writer.Written);
+        Assert.Equal(1, writer.Batches);
+    }
+
     [Fact]
     public async Task With_the_database_unreachable_recording_still_returns_at_once_and_drops_past_the_buffer()
     {
