@@ -96,7 +96,7 @@ internal static class AccountMailPages
                 var domain = target[(target.LastIndexOf('@') + 1)..];
                 var destination = services.Forwarding.ThresholdFor(domain);
                 var applies = own is { } mine ? Math.Min(mine, destination) : destination;
-                var why = own is { } m && m < destination ? $"your discard-forward threshold ({from})" : $"{domain}'s policy";
+                var why = own is { } m && m < destination ? (from == "you" ? "your discard-forward threshold" : $"the discard-forward threshold of {from}") : $"the policy for {domain}";
                 body.Append("<tr data-target=\"").Append(H(target)).Append("\"><td>").Append(H(target)).Append("</td><td class=\"threshold\">").Append(AccountPages.Number(applies))
                     .Append("</td><td class=\"why\">").Append(H(why)).Append("</td></tr>");
             }
