@@ -1,4 +1,3 @@
-using System.Net;
 using MailAppliance.Testing;
 
 namespace MailAppliance.Web.Tests;
@@ -31,18 +30,5 @@ public sealed class AccountFixture : WebFixture
         var result = await Cli.RunAsync(arguments);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result.Output;
-    }
-
-    /// <summary>A POST as the browser's logged-in session would send it (its cookies), with the given form fields.</summary>
-    public async Task<HttpStatusCode> PostAsync(Browser browser, string path, Dictionary<string, string> form, bool withSession = true)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-        if (withSession)
-        {
-            request.Headers.Add("Cookie", string.Join("; ", browser.Driver.Manage().Cookies.AllCookies.Select(c => $"{c.Name}={c.Value}")));
-        }
-
-        using var response = await Http.SendAsync(request);
-        return response.StatusCode;
     }
 }

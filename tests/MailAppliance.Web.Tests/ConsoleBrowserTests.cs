@@ -119,6 +119,48 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
     }
 
     [Fact]
+    public async Task The_admin_spam_forms_refuse_exactly_what_the_spam_verbs_refuse()
+    {
+        using var browser = new Browser(_app.BaseUrl);
+        browser.LogIn(WebFixture.Admin, WebFixture.AdminPassword);
+        browser.Wait(d => new Uri(d.Url).AbsolutePath == "/reports");
+
+        // In the browser: an invalid threshold is refused with the CLI's message and nothing changes.
+        browser.Open("/admin/spam");
+        var before = browser.Find("#thresholds tr[data-threshold='reject'] .value").Text;
+        browser.Find("#threshold-kind option:nth-child(2)").Click();
+        browser.Find("#threshold-value").SendKeys("lots");
+        browser.Find("#set-threshold button").Click();
+        Assert.Contains("'lots' is not a number", browser.Wait(d => d.FindElement(By.Id("failed"))).Text, StringComparison.Ordinal);
+        Assert.Equal(before, browser.Find("#thresholds tr[data-threshold='reject'] .value").Text);
+        browser.Screenshot("console-spam-refused");
+        var csrf = browser.Find("#set-threshold input[name='csrf']").GetAttribute("value")!;
+
+        // Every case both ways: the form accepts what `spam threshold` / `spam block` accept and refuses what they refuse.
+        foreach (var (kind, value, scope) in new[]
+        {
+            ("discard-forward", "abc", ""), ("discard-forward", "NaN", ""), ("discard-forward", "1e999", ""), ("discard-forward", "4,5", ""),
+            ("discard-forward", "-1.5", ""), ("discard-forward", "7", "example.test"), ("discard-forward", "7", "nosuch.test"),
+            ("discard-forward", "7", "nobody@example.test"), ("discard-forward", "7", "alice@example.test"), ("bogus", "7", ""),
+        })
+        {
+            string[] flag = scope.Length == 0 ? [] : [scope.Contains('@', StringComparison.Ordinal) ? "--user" : "--domain", scope];
+            var cli = await _app.Cli.RunAsync(["spam", "threshold", kind, value, .. flag]);
+            var (status, location) = await _app.PostForAsync(browser, "/admin/spam/threshold", new() { ["kind"] = kind, ["value"] = value, ["scope"] = scope, ["csrf"] = csrf });
+            Assert.Equal(HttpStatusCode.Redirect, status);
+            Assert.True((cli.ExitCode == 0) == location.Contains("?done=", StringComparison.Ordinal), $"{kind} {value} {scope}: CLI {cli}, console {location}");
+        }
+
+        foreach (var (entry, scope) in new[] { ("Bad@Spam.Example", ""), ("spam.example", ""), ("not a domain", ""), ("a@", ""), ("bad..example", ""), ("x.example", "nosuch.test") })
+        {
+            string[] flag = scope.Length == 0 ? [] : ["--domain", scope];
+            var cli = await _app.Cli.RunAsync(["spam", "block", entry, .. flag]);
+            var (_, location) = await _app.PostForAsync(browser, "/admin/spam/list", new() { ["list"] = "block", ["entry"] = entry, ["scope"] = scope, ["csrf"] = csrf });
+            Assert.True((cli.ExitCode == 0) == location.Contains("?done=", StringComparison.Ordinal), $"{entry} {scope}: CLI {cli}, console {location}");
+        }
+    }
+
+    [Fact]
     public async Task A_user_sees_only_their_own_mail_and_is_refused_admin_pages()
     {
         await _app.Ok("user add henry@example.test --password-stdin", "henrypw\n");
