@@ -52,6 +52,7 @@ public sealed class LogSummaryTests : IClassFixture<WebFixture>
         var delivery = Assert.Single(await LinesAsync(l => (string?)l["QueueId"] == queueId && l["Status"] is not null));
         Assert.Equal("alice@example.test", (string?)delivery["Recipient"]);
         Assert.Equal("delivered", (string?)delivery["Status"]);
+        Assert.Equal("Smtp", (string?)delivery["Component"]);
         Assert.False(string.IsNullOrEmpty((string?)delivery["Result"]));
     }
 
