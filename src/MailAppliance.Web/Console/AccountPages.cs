@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using MailAppliance.Core.Addresses;
 using MailAppliance.Storage.Reports;
 using MailAppliance.Storage.Spam;
 using Microsoft.AspNetCore.Builder;
@@ -25,55 +24,14 @@ internal static class AccountPages
         var account = app.MapGroup("/account").RequireAuthorization();
         account.MapGet("/junk", (HttpContext http, CancellationToken _) => AsUserAsync(http, services, "Junk decisions", (viewer, _) => JunkAsync(http, services, viewer)));
         account.MapGet("/spam", (HttpContext http, CancellationToken _) => AsUserAsync(http, services, "My spam settings", (viewer, csrf) => SpamAsync(http, services, viewer, csrf)));
-        account.MapPost("/spam/threshold", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", async (viewer, form) =>
-        {
-            if (!SpamSettingInput.TryParseKind(form["kind"].ToString(), out var kind))
-            {
-                return new(false, $"'{form["kind"]}' is not {SpamSettingInput.ThresholdKinds}");
-            }
-
-            if (!SpamSettingInput.TryParseThreshold(form["value"].ToString(), out var value, out var error))
-            {
-                return new(false, error);
-            }
-
-            await services.Spam!.SetThresholdAsync(UserScope(viewer), kind, value, http.RequestAborted);
-            return new(true, string.Create(CultureInfo.InvariantCulture, $"{SpamSettingInput.Name(kind)} threshold {value:0.0##} for you"));
-        }));
-        account.MapPost("/spam/threshold/clear", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", async (viewer, form) =>
-        {
-            if (!SpamSettingInput.TryParseKind(form["kind"].ToString(), out var kind))
-            {
-                return new(false, $"'{form["kind"]}' is not {SpamSettingInput.ThresholdKinds}");
-            }
-
-            return await services.Spam!.ClearThresholdAsync(UserScope(viewer), kind, http.RequestAborted)
-                ? new(true, $"{SpamSettingInput.Name(kind)} threshold: your own setting removed")
-                : new(false, $"you had no {SpamSettingInput.Name(kind)} threshold of your own");
-        }));
-        account.MapPost("/spam/list", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", async (viewer, form) =>
-        {
-            var list = form["list"].ToString();
-            if (list is not ("allow" or "block"))
-            {
-                return new(false, $"'{list}' is not allow or block");
-            }
-
-            if (!SpamSettingInput.TryParseEntry(form["entry"].ToString(), out var entry, out var error))
-            {
-                return new(false, error);
-            }
-
-            await services.Spam!.SetListEntryAsync(UserScope(viewer), entry, list == "allow", http.RequestAborted);
-            return new(true, $"{list} {entry} for you");
-        }));
-        account.MapPost("/spam/list/remove", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", async (viewer, form) =>
-        {
-            var entry = form["entry"].ToString();
-            return await services.Spam!.RemoveListEntryAsync(UserScope(viewer), entry, http.RequestAborted)
-                ? new(true, $"removed {entry}")
-                : new(false, $"{entry} is not on your lists");
-        }));
+        account.MapPost("/spam/threshold", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", (viewer, form) =>
+            AccountActions.SetThresholdAsync(services, viewer, form["kind"].ToString(), form["value"].ToString(), http.RequestAborted)));
+        account.MapPost("/spam/threshold/clear", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", (viewer, form) =>
+            AccountActions.ClearThresholdAsync(services, viewer, form["kind"].ToString(), http.RequestAborted)));
+        account.MapPost("/spam/list", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", (viewer, form) =>
+            AccountActions.SetListEntryAsync(services, viewer, form["list"].ToString(), form["entry"].ToString(), http.RequestAborted)));
+        account.MapPost("/spam/list/remove", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", (viewer, form) =>
+            AccountActions.RemoveListEntryAsync(services, viewer, form["entry"].ToString(), http.RequestAborted)));
         AccountMailPages.Map(account, services);
     }
 
@@ -107,52 +65,21 @@ internal static class AccountPages
         return Results.Redirect($"{back}?{(outcome.Ok ? "done" : "failed")}={Uri.EscapeDataString(outcome.Message)}");
     }
 
-    internal static MailAddress AddressOf(Viewer viewer) => MailAddress.Parse(viewer.Address);
-
-    private static SpamScope UserScope(Viewer viewer) => SpamScope.ForUser(AddressOf(viewer).Key);
-
-    /// <summary>The viewer's spam rows at each level that applies to them: global, their domain, their own.</summary>
-    internal static async Task<SpamPolicyRows> SpamRowsAsync(WebServices services, Viewer viewer, CancellationToken cancellationToken)
-    {
-        var address = AddressOf(viewer);
-        return services.Spam is null ? new SpamPolicyRows([], [])
-            : await services.Spam.ReadAsync([SpamScope.Global, SpamScope.ForDomain(address.Domain.Ascii), SpamScope.ForUser(address.Key)], cancellationToken);
-    }
-
-    /// <summary>A threshold as it applies to the viewer: the narrowest level that sets it, else the configured value.</summary>
-    internal static (double? Own, double? Applies, string From) Threshold(SpamPolicyRows rows, SpamThresholdKind kind, double? configured)
-    {
-        double? Of(SpamThresholdRow r) => kind switch { SpamThresholdKind.Tag => r.Tag, SpamThresholdKind.Reject => r.Reject, _ => r.DiscardForward };
-        var own = rows.Thresholds.Where(r => r.Scope.Kind == SpamScopeKind.User).Select(Of).FirstOrDefault(v => v is not null);
-        foreach (var row in rows.Thresholds.OrderByDescending(r => r.Scope.Kind))
-        {
-            if (Of(row) is { } value)
-            {
-                return (own, value, row.Scope.Kind switch { SpamScopeKind.User => "you", SpamScopeKind.Domain => "your domain", _ => "global setting" });
-            }
-        }
-
-        return (own, configured, configured is null ? "each destination" : "configuration");
-    }
-
     internal static string Number(double? value) => value is { } v ? v.ToString("0.0##", CultureInfo.InvariantCulture) : "-";
 
     private static async Task<string> SpamAsync(HttpContext http, WebServices services, Viewer viewer, string csrf)
     {
-        var rows = await SpamRowsAsync(services, viewer, http.RequestAborted);
-        var defaults = services.SpamDefaults;
+        var spam = await AccountActions.SpamAsync(services, viewer, http.RequestAborted);
         var body = new StringBuilder("<h2>Thresholds</h2><p class=\"note\">Mail scoring at or over <em>tag</em> goes to Junk, at or over <em>reject</em> is refused, and a forward of yours is not sent on at or over <em>discard-forward</em>.</p>")
             .Append("<table id=\"thresholds\"><thead><tr><th>Threshold</th><th>Yours</th><th>Applies</th><th>Set by</th><th></th></tr></thead><tbody>");
-        foreach (var (kind, configured) in new[] { (SpamThresholdKind.Tag, (double?)defaults.Tag), (SpamThresholdKind.Reject, defaults.Reject), (SpamThresholdKind.DiscardForward, null) })
+        foreach (var t in spam.Thresholds)
         {
-            var name = SpamSettingInput.Name(kind);
-            var (own, applies, from) = Threshold(rows, kind, configured);
-            body.Append("<tr data-threshold=\"").Append(name).Append("\"><td>").Append(name).Append("</td><td class=\"yours\">").Append(Number(own))
-                .Append("</td><td class=\"applies\">").Append(applies is null ? "per destination" : Number(applies)).Append("</td><td class=\"from\">").Append(H(from)).Append("</td><td>");
-            if (own is not null)
+            body.Append("<tr data-threshold=\"").Append(t.Name).Append("\"><td>").Append(t.Name).Append("</td><td class=\"yours\">").Append(Number(t.Own))
+                .Append("</td><td class=\"applies\">").Append(t.Applies is null ? "per destination" : Number(t.Applies)).Append("</td><td class=\"from\">").Append(H(t.SetBy)).Append("</td><td>");
+            if (t.Own is not null)
             {
                 body.Append("<form class=\"inline\" method=\"post\" action=\"/account/spam/threshold/clear\">").Append(CsrfField(csrf))
-                    .Append("<input type=\"hidden\" name=\"kind\" value=\"").Append(name).Append("\"><button type=\"submit\" id=\"clear-").Append(name).Append("\">use the default</button></form>");
+                    .Append("<input type=\"hidden\" name=\"kind\" value=\"").Append(t.Name).Append("\"><button type=\"submit\" id=\"clear-").Append(t.Name).Append("\">use the default</button></form>");
             }
 
             body.Append("</td></tr>");
@@ -164,12 +91,11 @@ internal static class AccountPages
             .Append("<input name=\"value\" id=\"threshold-value\" required size=\"6\" placeholder=\"5.0\"> <button type=\"submit\">Set mine</button></form>")
             .Append("<h2>Allow and block lists</h2><p class=\"note\">An address or a domain (with its subdomains): allowed mail scores −100 and blocked +100 when its sender is verified (SPF or aligned DKIM); your entries win over your domain's and the global ones.</p>")
             .Append("<table id=\"lists\"><thead><tr><th>Entry</th><th>List</th><th>Set by</th><th></th></tr></thead><tbody>");
-        foreach (var entry in rows.Entries.OrderByDescending(e => e.Scope.Kind).ThenBy(e => e.Entry, StringComparer.Ordinal))
+        foreach (var entry in spam.Entries)
         {
-            var mine = entry.Scope.Kind == SpamScopeKind.User;
-            body.Append("<tr class=\"").Append(mine ? "own" : "inherited").Append("\" data-entry=\"").Append(H(entry.Entry)).Append("\"><td>").Append(H(entry.Entry)).Append("</td><td class=\"list\">")
-                .Append(entry.Allow ? "allow" : "block").Append("</td><td>").Append(mine ? "you" : entry.Scope.Kind == SpamScopeKind.Domain ? "your domain" : "global").Append("</td><td>");
-            if (mine)
+            body.Append("<tr class=\"").Append(entry.Own ? "own" : "inherited").Append("\" data-entry=\"").Append(H(entry.Entry)).Append("\"><td>").Append(H(entry.Entry)).Append("</td><td class=\"list\">")
+                .Append(entry.List).Append("</td><td>").Append(H(entry.SetBy)).Append("</td><td>");
+            if (entry.Own)
             {
                 body.Append("<form class=\"inline\" method=\"post\" action=\"/account/spam/list/remove\">").Append(CsrfField(csrf))
                     .Append("<input type=\"hidden\" name=\"entry\" value=\"").Append(H(entry.Entry)).Append("\"><button type=\"submit\">remove</button></form>");

@@ -58,7 +58,7 @@ internal static class SpamPages
     }
 
     // The checks are SpamSettingInput's, as for the spam verbs: the form accepts and refuses what the CLI does.
-    private static async Task<AdminActions.Outcome> ThresholdAsync(WebServices services, string kindText, string valueText, string scopeText, CancellationToken cancellationToken)
+    internal static async Task<AdminActions.Outcome> ThresholdAsync(WebServices services, string kindText, string valueText, string scopeText, CancellationToken cancellationToken)
     {
         if (!SpamSettingInput.TryParseKind(kindText, out var kind))
         {
@@ -80,7 +80,7 @@ internal static class SpamPages
         return new AdminActions.Outcome(true, string.Create(CultureInfo.InvariantCulture, $"{SpamSettingInput.Name(kind)} threshold {value:0.0##} for {scope}"));
     }
 
-    private static async Task<AdminActions.Outcome> ListAsync(WebServices services, string list, string entryText, string scopeText, CancellationToken cancellationToken)
+    internal static async Task<AdminActions.Outcome> ListAsync(WebServices services, string list, string entryText, string scopeText, CancellationToken cancellationToken)
     {
         if (list is not ("allow" or "block"))
         {
