@@ -103,7 +103,7 @@ internal static class AccountMailPages
             .Append("<p><label>Reply<br><textarea name=\"body\" id=\"vacation-body\" rows=\"6\" cols=\"60\" required>").Append(H(state?.Body ?? "")).Append("</textarea></label></p>")
             .Append("<p><label>From <input type=\"date\" name=\"from\" id=\"vacation-from\" value=\"").Append(state?.From is { } f ? Day(f) : "").Append("\"></label> ")
             .Append("<label>through <input type=\"date\" name=\"until\" id=\"vacation-until\" value=\"").Append(state?.Until is { } t ? LastDay(t) : "").Append("\"></label> ")
-            .Append("<label>one reply per sender every <input type=\"number\" min=\"1\" name=\"days\" id=\"vacation-days\" size=\"3\" value=\"")
+            .Append("<label>one reply per sender every <input type=\"number\" min=\"1\" name=\"days\" id=\"vacation-days\" style=\"width:4em\" value=\"")
             .Append((state?.Days ?? VacationSettings.DefaultDays).ToString(CultureInfo.InvariantCulture)).Append("\"> days</label></p>")
             .Append("<p class=\"note\">Dates are whole days in the server's time zone; leave them empty to start now or to reply until you clear it.</p>")
             .Append("<p><button type=\"submit\">Save</button></p></form>");
