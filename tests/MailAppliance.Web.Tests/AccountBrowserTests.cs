@@ -43,22 +43,22 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         Assert.Equal("5.0", browser.Find("#thresholds tr[data-threshold='tag'] .applies").Text);
         Assert.Equal("configuration", browser.Find("#thresholds tr[data-threshold='tag'] .from").Text);
         browser.Find("#threshold-value").SendKeys("3.5");
-        browser.Find("#set-threshold button").Click();
+        browser.Submit("#set-threshold button");
         Assert.Contains("tag threshold 3.5 for you", Done(browser), StringComparison.Ordinal);
         Assert.Equal("3.5", browser.Find("#thresholds tr[data-threshold='tag'] .yours").Text);
         Assert.Equal("you", browser.Find("#thresholds tr[data-threshold='tag'] .from").Text);
 
         // The CLI's rule for a threshold, in the form: not a number is refused with the CLI's words.
         browser.Find("#threshold-value").SendKeys("abc");
-        browser.Find("#set-threshold button").Click();
+        browser.Submit("#set-threshold button");
         Assert.Contains("'abc' is not a number", Failed(browser), StringComparison.Ordinal);
 
         browser.Find("#list-kind option:nth-child(2)").Click();
         browser.Find("#list-entry").SendKeys("Bad@Spam.Example");
-        browser.Find("#add-entry button").Click();
+        browser.Submit("#add-entry button");
         Assert.Contains("block bad@spam.example for you", Done(browser), StringComparison.Ordinal);
         browser.Find("#list-entry").SendKeys("not an address@");
-        browser.Find("#add-entry button").Click();
+        browser.Submit("#add-entry button");
         Assert.NotEmpty(Failed(browser));
 
         // Their own entry, their domain's (inherited, no remove button), and nobody else's.
@@ -75,9 +75,9 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         Assert.DoesNotContain("3.5", await _app.OutputAsync("spam show"), StringComparison.Ordinal);
 
         // Removing it and going back to the default, as spam show then sees.
-        browser.Find("#lists tr.own[data-entry='bad@spam.example'] button").Click();
+        browser.Submit("#lists tr.own[data-entry='bad@spam.example'] button");
         Assert.Contains("removed bad@spam.example", Done(browser), StringComparison.Ordinal);
-        browser.Find("#clear-tag").Click();
+        browser.Submit("#clear-tag");
         Assert.Contains("your own setting removed", Done(browser), StringComparison.Ordinal);
         Assert.Equal("-", browser.Find("#thresholds tr[data-threshold='tag'] .yours").Text);
         mine = await _app.OutputAsync($"spam show --user {user}");
@@ -153,13 +153,13 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         Assert.NotNull(browser.Find("#no-forward"));
 
         browser.Find("#targets").SendKeys(user);
-        browser.Find("#set-forward button").Click();
+        browser.Submit("#set-forward button");
         Assert.Contains("cannot forward to itself", Failed(browser), StringComparison.Ordinal);
 
         browser.Find("#targets").Clear();
         browser.Find("#targets").SendKeys("mona@elsewhere.test, mona@mail.strict.test");
         browser.Find("#keep").Click();
-        browser.Find("#set-forward button").Click();
+        browser.Submit("#set-forward button");
         Assert.Contains("forwards to mona@elsewhere.test, mona@mail.strict.test, keeping a copy", Done(browser), StringComparison.Ordinal);
         Assert.Equal("6.0", browser.Find("#forward tr[data-target='mona@elsewhere.test'] .threshold").Text);
         Assert.Equal("2.0", browser.Find("#forward tr[data-target='mona@mail.strict.test'] .threshold").Text);
@@ -183,11 +183,11 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         Assert.Contains("550 5.7.1 spam refused", browser.Find("#forward-status").Text, StringComparison.Ordinal);
         browser.Screenshot("account-forward-paused");
         Assert.Contains("paused since", await _app.OutputAsync($"user forward {user}"), StringComparison.Ordinal);
-        browser.Find("#resume-forward").Click();
+        browser.Submit("#resume-forward");
         Assert.Contains("resumed", Done(browser), StringComparison.Ordinal);
         Assert.DoesNotContain("paused", await _app.OutputAsync($"user forward {user}"), StringComparison.Ordinal);
 
-        browser.Find("#clear-forward").Click();
+        browser.Submit("#clear-forward");
         Assert.Contains("cleared", Done(browser), StringComparison.Ordinal);
         Assert.Contains("has no forward", await _app.OutputAsync($"user forward {user}"), StringComparison.Ordinal);
     }
@@ -208,7 +208,7 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         SetValue(browser, "#vacation-from", today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         SetValue(browser, "#vacation-until", end);
         SetValue(browser, "#vacation-days", "3");
-        browser.Find("#set-vacation button").Click();
+        browser.Submit("#set-vacation button");
         Assert.Contains($"through {end}, one reply per sender every 3 days", Done(browser), StringComparison.Ordinal);
         Assert.Equal($"Replying now, through {end}.", browser.Find("#vacation-status").Text);
         Assert.Equal(end, browser.Find("#vacation-until").GetAttribute("value"));
@@ -227,15 +227,15 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         // The form's rules are the verb's: an end before the start is refused; an end already past is kept with a warning.
         SetValue(browser, "#vacation-from", end);
         SetValue(browser, "#vacation-until", today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        browser.Find("#set-vacation button").Click();
+        browser.Submit("#set-vacation button");
         Assert.Contains("must be after", Failed(browser), StringComparison.Ordinal);
         SetValue(browser, "#vacation-from", "");
         SetValue(browser, "#vacation-until", today.AddDays(-2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        browser.Find("#set-vacation button").Click();
+        browser.Submit("#set-vacation button");
         Assert.Contains("already past", Done(browser), StringComparison.Ordinal);
         Assert.StartsWith("Ended", browser.Find("#vacation-status").Text, StringComparison.Ordinal);
 
-        browser.Find("#clear-vacation").Click();
+        browser.Submit("#clear-vacation");
         Assert.Contains("vacation cleared", Done(browser), StringComparison.Ordinal);
         Assert.Equal("No auto-reply.", browser.Find("#vacation-status").Text);
         Assert.DoesNotContain("vacation", await _app.OutputAsync($"sieve list {user}"), StringComparison.Ordinal);

@@ -64,13 +64,13 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
 
         browser.Open("/admin/domains");
         browser.Find("#domain").SendKeys("example.org");
-        browser.Find("#add-domain button").Click();
+        browser.Submit("#add-domain button");
         Assert.Contains("added domain example.org", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
 
         browser.Open("/admin/users");
         browser.Find("#address").SendKeys("gina@example.org");
         browser.Find("#new-password").SendKeys("ginapw");
-        browser.Find("#add-user button").Click();
+        browser.Submit("#add-user button");
         Assert.Contains("added user gina@example.org", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
         Assert.Contains(browser.FindAll("#users tbody tr"), r => r.Text.Contains("gina@example.org", StringComparison.Ordinal));
         browser.Screenshot("console-users");
@@ -78,7 +78,7 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         browser.Open("/admin/aliases");
         browser.Find("#alias").SendKeys("team@example.org");
         browser.Find("#targets").SendKeys("gina@example.org, alice@example.test");
-        browser.Find("#add-alias button").Click();
+        browser.Submit("#add-alias button");
         Assert.Contains("added alias team@example.org", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
 
         // What the console changed, the CLI sees.
@@ -100,14 +100,14 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         browser.Open("/admin/spam");
         Assert.Equal("5.0", browser.Find("#thresholds tr[data-threshold='tag'] .value").Text);
         browser.Find("#threshold-value").SendKeys("4.5");
-        browser.Find("#set-threshold button").Click();
+        browser.Submit("#set-threshold button");
         Assert.Contains("tag threshold 4.5 for global", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
         Assert.Equal("4.5", browser.Find("#thresholds tr[data-threshold='tag'] .value").Text);
 
         browser.Find("#list-kind option:nth-child(2)").Click();
         browser.Find("#list-entry").SendKeys("spammer.test");
         browser.Find("#list-scope").SendKeys("example.test");
-        browser.Find("#add-entry button").Click();
+        browser.Submit("#add-entry button");
         Assert.Contains("block spammer.test for domain example.test", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
         browser.Screenshot("console-spam");
 
@@ -130,7 +130,7 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         var before = browser.Find("#thresholds tr[data-threshold='reject'] .value").Text;
         browser.Find("#threshold-kind option:nth-child(2)").Click();
         browser.Find("#threshold-value").SendKeys("lots");
-        browser.Find("#set-threshold button").Click();
+        browser.Submit("#set-threshold button");
         Assert.Contains("'lots' is not a number", browser.Wait(d => d.FindElement(By.Id("failed"))).Text, StringComparison.Ordinal);
         Assert.Equal(before, browser.Find("#thresholds tr[data-threshold='reject'] .value").Text);
         browser.Screenshot("console-spam-refused");
