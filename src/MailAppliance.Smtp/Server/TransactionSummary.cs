@@ -64,7 +64,8 @@ internal sealed record TransactionSummary(string Outcome, string MailFrom, IRead
         Add(" rcpt=[{Results}]", "Results", string.Join("; ", Results));
         if (Score is not null)
         {
-            Add(" score={Score}", "Score", Math.Round(Score.Value, 3));
+            // One decimal, as X-Spam-Status writes it (a string, as this line has always carried it).
+            Add(" score={Score}", "Score", Score.Value.ToString("0.0", CultureInfo.InvariantCulture));
             Add(" symbols=[{Symbols}]", "Symbols", string.Join(",", Symbols));
         }
 
