@@ -138,6 +138,12 @@ public sealed class AccountBrowserTests : IClassFixture<AccountFixture>
         Assert.DoesNotContain(notTheirs, table, StringComparison.Ordinal);
         browser.Screenshot("account-junk");
 
+        // Trusting the sender from there puts it on the user's allow list, as spam show sees.
+        browser.Submit($"#junk tr[data-id='{row.GetAttribute("data-id")}'] .allow-sender button");
+        Assert.Contains("allow spammer@sender.test for you", Done(browser), StringComparison.Ordinal);
+        Assert.Contains("spammer@sender.test", await _app.OutputAsync($"spam show --user {user}"), StringComparison.Ordinal);
+        Assert.DoesNotContain("spammer@sender.test", await _app.OutputAsync("spam show --user alice@example.test"), StringComparison.Ordinal);
+
         // The same decision as the report verb lists it.
         var delivered = await _app.OutputAsync($"report delivered --user {user} --json");
         Assert.Contains(junk, delivered, StringComparison.Ordinal);

@@ -22,7 +22,7 @@ internal static class AccountPages
     public static void Map(IEndpointRouteBuilder app, WebServices services)
     {
         var account = app.MapGroup("/account").RequireAuthorization();
-        account.MapGet("/junk", (HttpContext http, CancellationToken _) => AsUserAsync(http, services, "Junk decisions", (viewer, _) => JunkAsync(http, services, viewer)));
+        account.MapGet("/junk", (HttpContext http, CancellationToken _) => AsUserAsync(http, services, "Junk decisions", (viewer, csrf) => JunkAsync(http, services, viewer, csrf)));
         account.MapGet("/spam", (HttpContext http, CancellationToken _) => AsUserAsync(http, services, "My spam settings", (viewer, csrf) => SpamAsync(http, services, viewer, csrf)));
         account.MapPost("/spam/threshold", (HttpContext http, CancellationToken _) => ChangeAsync(http, services, "/account/spam", (viewer, form) =>
             AccountActions.SetThresholdAsync(services, viewer, form["kind"].ToString(), form["value"].ToString(), http.RequestAborted)));
@@ -114,7 +114,7 @@ internal static class AccountPages
     /// What scoring decided about mail to the viewer in the last days: delivered into Junk, refused as spam or virus,
     /// a forward not sent on — each with its score, the threshold and the rules that fired.
     /// </summary>
-    private static async Task<string> JunkAsync(HttpContext http, WebServices services, Viewer viewer)
+    private static async Task<string> JunkAsync(HttpContext http, WebServices services, Viewer viewer, string csrf)
     {
         var now = services.Time.GetUtcNow();
         var since = now - JunkSpan;
@@ -130,7 +130,7 @@ internal static class AccountPages
             .ToList();
         var body = new StringBuilder("<p class=\"note\">Mail to you that scoring judged spam since ")
             .Append(H(ReportJson.FormatTime(since))).Append(", newest first. Moving a message out of Junk in your mail program teaches the filter.</p>")
-            .Append("<table id=\"junk\"><thead><tr><th>Time</th><th>Decision</th><th>Sender</th><th>Score</th><th>Threshold</th><th>Rules</th><th>Queue id</th></tr></thead><tbody>");
+            .Append("<table id=\"junk\"><thead><tr><th>Time</th><th>Decision</th><th>Sender</th><th>Score</th><th>Threshold</th><th>Rules</th><th>Queue id</th><th></th></tr></thead><tbody>");
         foreach (var entry in events)
         {
             var e = entry.Event;
@@ -147,7 +147,16 @@ internal static class AccountPages
             body.Append("<tr class=\"decision kind-").Append(ReportStore.Name(e.Kind)).Append("\" data-id=\"").Append(entry.Id).Append("\"><td>").Append(H(ReportJson.FormatTime(e.Time)))
                 .Append("</td><td class=\"decision\">").Append(H(decision)).Append("</td><td>").Append(H(e.Sender is null ? "-" : e.Sender.Length == 0 ? "<>" : e.Sender))
                 .Append("</td><td class=\"score\">").Append(Number(e.Score)).Append("</td><td>").Append(Number(e.Threshold)).Append("</td><td class=\"rules\">").Append(H(rules))
-                .Append("</td><td>").Append(queue).Append("</td></tr>");
+                .Append("</td><td>").Append(queue).Append("</td><td>");
+            if (e.Sender is { Length: > 0 } sender && e.Kind != ReportKind.Discarded)
+            {
+                // Trusting a sender is the user's allow list (−100 when the sender is verified), as `spam allow --user`.
+                body.Append("<form class=\"inline allow-sender\" method=\"post\" action=\"/account/spam/list\">").Append(CsrfField(csrf))
+                    .Append("<input type=\"hidden\" name=\"list\" value=\"allow\"><input type=\"hidden\" name=\"entry\" value=\"").Append(H(sender))
+                    .Append("\"><button type=\"submit\">allow this sender</button></form>");
+            }
+
+            body.Append("</td></tr>");
         }
 
         return body.Append("</tbody></table>").Append(events.Count == 0 ? "<p class=\"note\" id=\"empty\">Nothing was judged spam.</p>" : "").ToString();
