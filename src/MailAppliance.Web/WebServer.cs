@@ -103,6 +103,7 @@ public sealed class WebServer : IHostedService, IAsyncDisposable
         ConsoleAuth.Map(app, _options, _services);
         ReportPages.Map(app, _services);
         AdminPages.Map(app, _services);
+        AccountPages.Map(app, _services);
         ApiEndpoints.Map(app, _services);
         _app = app;
         await app.StartAsync(cancellationToken);

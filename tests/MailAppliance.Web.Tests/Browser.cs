@@ -51,6 +51,26 @@ public sealed class Browser : IDisposable
         }
     }
 
+    /// <summary>Clicks a form's button and waits for the page it leads to (the old page's elements gone), so what is
+    /// read next (<c>#done</c>, <c>#failed</c>) is the new page's, never the previous one's.</summary>
+    public void Submit(string css)
+    {
+        var page = _driver.FindElement(By.TagName("html"));
+        Find(css).Click();
+        Wait(driver =>
+        {
+            try
+            {
+                _ = page.Enabled;
+                return false;
+            }
+            catch (StaleElementReferenceException)
+            {
+                return true;
+            }
+        });
+    }
+
     public void LogIn(string user, string password)
     {
         Open("/login");

@@ -64,13 +64,13 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
 
         browser.Open("/admin/domains");
         browser.Find("#domain").SendKeys("example.org");
-        browser.Find("#add-domain button").Click();
+        browser.Submit("#add-domain button");
         Assert.Contains("added domain example.org", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
 
         browser.Open("/admin/users");
         browser.Find("#address").SendKeys("gina@example.org");
         browser.Find("#new-password").SendKeys("ginapw");
-        browser.Find("#add-user button").Click();
+        browser.Submit("#add-user button");
         Assert.Contains("added user gina@example.org", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
         Assert.Contains(browser.FindAll("#users tbody tr"), r => r.Text.Contains("gina@example.org", StringComparison.Ordinal));
         browser.Screenshot("console-users");
@@ -78,7 +78,7 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         browser.Open("/admin/aliases");
         browser.Find("#alias").SendKeys("team@example.org");
         browser.Find("#targets").SendKeys("gina@example.org, alice@example.test");
-        browser.Find("#add-alias button").Click();
+        browser.Submit("#add-alias button");
         Assert.Contains("added alias team@example.org", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
 
         // What the console changed, the CLI sees.
@@ -100,14 +100,14 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         browser.Open("/admin/spam");
         Assert.Equal("5.0", browser.Find("#thresholds tr[data-threshold='tag'] .value").Text);
         browser.Find("#threshold-value").SendKeys("4.5");
-        browser.Find("#set-threshold button").Click();
+        browser.Submit("#set-threshold button");
         Assert.Contains("tag threshold 4.5 for global", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
         Assert.Equal("4.5", browser.Find("#thresholds tr[data-threshold='tag'] .value").Text);
 
         browser.Find("#list-kind option:nth-child(2)").Click();
         browser.Find("#list-entry").SendKeys("spammer.test");
         browser.Find("#list-scope").SendKeys("example.test");
-        browser.Find("#add-entry button").Click();
+        browser.Submit("#add-entry button");
         Assert.Contains("block spammer.test for domain example.test", browser.Wait(d => d.FindElement(By.Id("done"))).Text, StringComparison.Ordinal);
         browser.Screenshot("console-spam");
 
@@ -116,6 +116,48 @@ public sealed class ConsoleBrowserTests : IClassFixture<WebFixture>
         Assert.Contains("4.5", global.Output, StringComparison.Ordinal);
         var domain = await _app.Cli.RunAsync("spam show --domain example.test");
         Assert.Contains("spammer.test", domain.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_admin_spam_forms_refuse_exactly_what_the_spam_verbs_refuse()
+    {
+        using var browser = new Browser(_app.BaseUrl);
+        browser.LogIn(WebFixture.Admin, WebFixture.AdminPassword);
+        browser.Wait(d => new Uri(d.Url).AbsolutePath == "/reports");
+
+        // In the browser: an invalid threshold is refused with the CLI's message and nothing changes.
+        browser.Open("/admin/spam");
+        var before = browser.Find("#thresholds tr[data-threshold='reject'] .value").Text;
+        browser.Find("#threshold-kind option:nth-child(2)").Click();
+        browser.Find("#threshold-value").SendKeys("lots");
+        browser.Submit("#set-threshold button");
+        Assert.Contains("'lots' is not a number", browser.Wait(d => d.FindElement(By.Id("failed"))).Text, StringComparison.Ordinal);
+        Assert.Equal(before, browser.Find("#thresholds tr[data-threshold='reject'] .value").Text);
+        browser.Screenshot("console-spam-refused");
+        var csrf = browser.Find("#set-threshold input[name='csrf']").GetAttribute("value")!;
+
+        // Every case both ways: the form accepts what `spam threshold` / `spam block` accept and refuses what they refuse.
+        foreach (var (kind, value, scope) in new[]
+        {
+            ("discard-forward", "abc", ""), ("discard-forward", "NaN", ""), ("discard-forward", "1e999", ""), ("discard-forward", "4,5", ""),
+            ("discard-forward", "-1.5", ""), ("discard-forward", "7", "example.test"), ("discard-forward", "7", "nosuch.test"),
+            ("discard-forward", "7", "nobody@example.test"), ("discard-forward", "7", "alice@example.test"), ("bogus", "7", ""),
+        })
+        {
+            string[] flag = scope.Length == 0 ? [] : [scope.Contains('@', StringComparison.Ordinal) ? "--user" : "--domain", scope];
+            var cli = await _app.Cli.RunAsync(["spam", "threshold", kind, value, .. flag]);
+            var (status, location) = await _app.PostForAsync(browser, "/admin/spam/threshold", new() { ["kind"] = kind, ["value"] = value, ["scope"] = scope, ["csrf"] = csrf });
+            Assert.Equal(HttpStatusCode.Redirect, status);
+            Assert.True((cli.ExitCode == 0) == location.Contains("?done=", StringComparison.Ordinal), $"{kind} {value} {scope}: CLI {cli}, console {location}");
+        }
+
+        foreach (var (entry, scope) in new[] { ("Bad@Spam.Example", ""), ("spam.example", ""), ("not a domain", ""), ("a@", ""), ("bad..example", ""), ("x.example", "nosuch.test") })
+        {
+            string[] flag = scope.Length == 0 ? [] : ["--domain", scope];
+            var cli = await _app.Cli.RunAsync(["spam", "block", entry, .. flag]);
+            var (_, location) = await _app.PostForAsync(browser, "/admin/spam/list", new() { ["list"] = "block", ["entry"] = entry, ["scope"] = scope, ["csrf"] = csrf });
+            Assert.True((cli.ExitCode == 0) == location.Contains("?done=", StringComparison.Ordinal), $"{entry} {scope}: CLI {cli}, console {location}");
+        }
     }
 
     [Fact]

@@ -64,6 +64,23 @@ public class WebFixture : ApplianceFixture
         await smtp.Send("QUIT");
     }
 
+    /// <summary>A POST as the browser's logged-in session would send it (its cookies), with the given form fields.</summary>
+    public async Task<HttpStatusCode> PostAsync(Browser browser, string path, Dictionary<string, string> form, bool withSession = true) =>
+        (await PostForAsync(browser, path, form, withSession)).Status;
+
+    /// <summary>As <see cref="PostAsync"/>, with where it redirects (a change's outcome is in its <c>?done=</c> or <c>?failed=</c>).</summary>
+    public async Task<(HttpStatusCode Status, string Location)> PostForAsync(Browser browser, string path, Dictionary<string, string> form, bool withSession = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        if (withSession)
+        {
+            request.Headers.Add("Cookie", string.Join("; ", browser.Driver.Manage().Cookies.AllCookies.Select(c => $"{c.Name}={c.Value}")));
+        }
+
+        using var response = await Http.SendAsync(request);
+        return (response.StatusCode, Uri.UnescapeDataString(response.Headers.Location?.OriginalString ?? ""));
+    }
+
     public async Task<(HttpStatusCode Status, string Body)> GetAsync(string path)
     {
         using var response = await Http.GetAsync(path);

@@ -28,8 +28,8 @@ public sealed partial class SmtpSession
         {
             // Nothing is read: the client hears no 354, and keeps its message.
             _logger.LogError(e, "Cannot open a spool file");
-            await EndTransactionAsync();
             var refusal = MessageQueue.IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure;
+            await EndTransactionAsync(refusal);
             ReportContentRefused(open, refusal, ReasonOf(refusal));
             await ReplyAsync(refusal);
             return;
@@ -49,9 +49,9 @@ public sealed partial class SmtpSession
             if (writeError is not null)
             {
                 // The spool could not take it (disk full, I/O error): no half file stays, the sender keeps the message.
-                await EndTransactionAsync();
                 _logger.LogError(writeError, "Spooling failed while receiving");
                 var refusal = MessageQueue.IsDiskFull(writeError) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure;
+                await EndTransactionAsync(refusal, length);
                 ReportContentRefused(open, refusal, ReasonOf(refusal));
                 await ReplyAsync(refusal);
                 return;
@@ -59,7 +59,7 @@ public sealed partial class SmtpSession
 
             if (length > _options.MaxMessageSize)
             {
-                await EndTransactionAsync();
+                await EndTransactionAsync(SmtpReplies.MessageTooBig, length);
                 ReportContentRefused(open, SmtpReplies.MessageTooBig, "size");
                 await ErrorAsync(SmtpReplies.MessageTooBig);
                 return;
@@ -97,8 +97,8 @@ public sealed partial class SmtpSession
             {
                 _logger.LogError(e, "Cannot open a spool file");
                 await ReadChunkAsync(bdat.Size, null, cancellationToken);
-                await EndTransactionAsync();
                 var refusal = MessageQueue.IsDiskFull(e) ? SmtpReplies.InsufficientStorage : SmtpReplies.TemporaryFailure;
+                await EndTransactionAsync(refusal);
                 ReportContentRefused(open, refusal, ReasonOf(refusal));
                 await ReplyAsync(refusal);
                 return;
@@ -117,7 +117,7 @@ public sealed partial class SmtpSession
 
         if (tooBig)
         {
-            await EndTransactionAsync();
+            await EndTransactionAsync(SmtpReplies.MessageTooBig, transaction.ChunkedLength);
             ReportContentRefused(open, SmtpReplies.MessageTooBig, "size");
             await ErrorAsync(SmtpReplies.MessageTooBig);
             return;
@@ -244,11 +244,17 @@ public sealed partial class SmtpSession
             }
         }
 
-        _logger.LogInformation(
-            "{Outcome} {QueueId} from {MailFrom} for {Recipients} ({Size} octets) helo={Helo} tls={Tls} user={User} rcpt=[{Results}] score={Score} symbols=[{Symbols}] reply=\"{Reply}\" in {Milliseconds} ms",
-            reply.IsPositive ? "Accepted" : "Refused", queueId, submission.Envelope.MailFrom, transaction.Recipients.Select(r => r.Address).ToList(), length, open.Greeting.Helo,
-            _connection.TlsInfo?.ToString() ?? "none", open.Greeting.AuthenticatedUser ?? "-", string.Join("; ", transaction.RecipientResults),
-            verdict.Symbols.Count == 0 ? "-" : verdict.Score.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture),
-            string.Join(",", verdict.Symbols.Select(s => s.Name)), reply.ToString(), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        new TransactionSummary(reply.IsPositive ? "Accepted" : "Refused", submission.Envelope.MailFrom, transaction.Recipients.Select(r => r.Address).ToList(),
+            transaction.RecipientResults, reply.ToString())
+        {
+            QueueId = queueId,
+            Size = length,
+            Helo = open.Greeting.Helo,
+            Tls = _connection.TlsInfo?.ToString() ?? "none",
+            User = open.Greeting.AuthenticatedUser,
+            Score = verdict.Symbols.Count == 0 ? null : verdict.Score,
+            Symbols = verdict.Symbols.Select(s => s.Name).ToList(),
+            Milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+        }.Write(_logger);
     }
 }

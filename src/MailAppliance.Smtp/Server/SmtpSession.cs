@@ -128,13 +128,27 @@ public sealed partial class SmtpSession
         return false;
     }
 
-    /// <summary>Leaves an open transaction, discarding whatever it received (a BDAT message in progress).</summary>
-    private async Task EndTransactionAsync()
+    /// <summary>
+    /// Leaves an open transaction without a message, discarding whatever it received (a BDAT message in progress),
+    /// with its summary line: <c>Refused</c> with <paramref name="refusal"/> (the message could not be taken), else
+    /// <c>Ended</c> (RSET, EHLO, STARTTLS, QUIT or a lost connection).
+    /// </summary>
+    private async Task EndTransactionAsync(SmtpReply? refusal = null, long? size = null)
     {
         if (_state is SessionState.InTransaction open)
         {
             _state = open.Greeting;
-            await open.Transaction.DisposeAsync();
+            var transaction = open.Transaction;
+            new TransactionSummary(refusal is null ? "Ended" : "Refused", transaction.From.Address?.ToString() ?? "", transaction.Recipients.Select(r => r.Address).ToList(),
+                transaction.RecipientResults, refusal?.ToString() ?? "ended without a message")
+            {
+                QueueId = transaction.Chunked?.Envelope.QueueId,
+                Size = size ?? (transaction.Chunked is null ? null : transaction.ChunkedLength),
+                Helo = open.Greeting.Helo,
+                Tls = _connection.TlsInfo?.ToString() ?? "none",
+                User = open.Greeting.AuthenticatedUser,
+            }.Write(_logger);
+            await transaction.DisposeAsync();
         }
     }
 

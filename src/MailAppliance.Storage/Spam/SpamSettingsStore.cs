@@ -62,6 +62,16 @@ public sealed class SpamSettingsStore(StorageDatabase database) : ISpamPolicySou
             """, new { kind = (short)scope.Kind, name = scope.Name, value }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Unsets a threshold at one scope (the wider level's applies again); false when it was not set.</summary>
+    public async Task<bool> ClearThresholdAsync(SpamScope scope, SpamThresholdKind kind, CancellationToken cancellationToken)
+    {
+        var column = kind switch { SpamThresholdKind.Tag => "tag", SpamThresholdKind.Reject => "reject", _ => "discard_forward" };
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE spam_settings SET {column} = NULL, updated_at = now() WHERE scope_kind = @kind AND scope = @name AND {column} IS NOT NULL",
+            new { kind = (short)scope.Kind, name = scope.Name }, cancellationToken: cancellationToken)) > 0;
+    }
+
     /// <summary>Adds an entry, or changes an existing entry of the same scope to this action.</summary>
     public async Task SetListEntryAsync(SpamScope scope, string entry, bool allow, CancellationToken cancellationToken)
     {

@@ -128,6 +128,7 @@ internal static class ApiEndpoints
             Outcome(await AdminActions.AliasAsync(services, request.Alias ?? "", request.Targets ?? [], add: true, http.RequestAborted))));
         api.MapDelete("/aliases/{alias}", (HttpContext http, string alias) => AdminAsync(http, services, async () =>
             Outcome(await AdminActions.AliasAsync(services, alias, [], add: false, http.RequestAborted))));
+        AccountApi.Map(api, services);
     }
 
     internal sealed record DomainRequest(string? Domain);
@@ -176,9 +177,9 @@ internal static class ApiEndpoints
         lastResult = r.LastResult,
     };
 
-    private static IResult Json(object value) => Results.Text(JsonSerializer.Serialize(value, ReportJson.Options), "application/json; charset=utf-8");
+    internal static IResult Json(object value) => Results.Text(JsonSerializer.Serialize(value, ReportJson.Options), "application/json; charset=utf-8");
 
-    private static IResult Outcome(AdminActions.Outcome outcome) =>
+    internal static IResult Outcome(AdminActions.Outcome outcome) =>
         outcome.Ok ? Json(new { ok = true, message = outcome.Message }) : Results.Text(JsonSerializer.Serialize(new { ok = false, error = outcome.Message }, ReportJson.Options), "application/json; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
 
     private static Task<Viewer?> ViewerAsync(HttpContext http, WebServices services) => Viewer.OfAsync(http, services);

@@ -126,9 +126,7 @@ internal static class AdminPages
             return Page("Forbidden", viewer, csrf, "<p class=\"error\" id=\"forbidden\">Only an admin may see this page.</p>", StatusCodes.Status403Forbidden);
         }
 
-        var note = http.Request.Query["done"].ToString() is { Length: > 0 } done ? $"<p class=\"note\" id=\"done\">{H(done)}</p>"
-            : http.Request.Query["failed"].ToString() is { Length: > 0 } failed ? $"<p class=\"error\" id=\"failed\">{H(failed)}</p>" : "";
-        return Page(title, viewer, csrf, note + await content(viewer, csrf));
+        return Page(title, viewer, csrf, Outcome(http) + await content(viewer, csrf));
     }
 
     internal static async Task<IResult> ChangeAsync(HttpContext http, WebServices services, string back, Func<Task<AdminActions.Outcome>> change)

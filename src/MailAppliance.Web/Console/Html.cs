@@ -32,6 +32,11 @@ internal static class Html
         if (viewer is not null)
         {
             html.Append("<a href=\"/reports\">Reports</a>");
+            foreach (var (path, name) in new[] { ("junk", "Junk"), ("spam", "My spam settings"), ("forward", "Forward"), ("vacation", "Vacation") })
+            {
+                html.Append("<a href=\"/account/").Append(path).Append("\">").Append(name).Append("</a>");
+            }
+
             if (viewer.IsAdmin)
             {
                 foreach (var (path, name) in new[] { ("queue", "Queue"), ("domains", "Domains"), ("users", "Users"), ("aliases", "Aliases"), ("spam", "Spam") })
@@ -47,6 +52,11 @@ internal static class Html
         html.Append("</header><main><h1>").Append(H(title)).Append("</h1>").Append(body).Append("</main></body></html>");
         return Results.Content(html.ToString(), "text/html; charset=utf-8", Encoding.UTF8, status);
     }
+
+    /// <summary>The outcome of the change just made (<c>?done=</c> or <c>?failed=</c> after post/redirect/get).</summary>
+    public static string Outcome(HttpContext http) =>
+        http.Request.Query["done"].ToString() is { Length: > 0 } done ? $"<p class=\"note\" id=\"done\">{H(done)}</p>"
+        : http.Request.Query["failed"].ToString() is { Length: > 0 } failed ? $"<p class=\"error\" id=\"failed\">{H(failed)}</p>" : "";
 
     public static string CsrfField(string token) => $"<input type=\"hidden\" name=\"{ConsoleAuth.CsrfField}\" value=\"{H(token)}\">";
 

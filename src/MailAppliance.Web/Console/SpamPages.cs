@@ -57,53 +57,67 @@ internal static class SpamPages
         });
     }
 
-    private static async Task<AdminActions.Outcome> ThresholdAsync(WebServices services, string kindText, string valueText, string scopeText, CancellationToken cancellationToken)
+    // The checks are SpamSettingInput's, as for the spam verbs: the form accepts and refuses what the CLI does.
+    internal static async Task<AdminActions.Outcome> ThresholdAsync(WebServices services, string kindText, string valueText, string scopeText, CancellationToken cancellationToken)
     {
-        SpamThresholdKind? kind = kindText switch
+        if (!SpamSettingInput.TryParseKind(kindText, out var kind))
         {
-            "tag" => SpamThresholdKind.Tag,
-            "reject" => SpamThresholdKind.Reject,
-            "discard-forward" => SpamThresholdKind.DiscardForward,
-            _ => null,
-        };
-        if (kind is null || !double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-        {
-            return new AdminActions.Outcome(false, $"'{valueText}' is not a number, or '{kindText}' not tag, reject or discard-forward");
+            return new AdminActions.Outcome(false, $"'{kindText}' is not {SpamSettingInput.ThresholdKinds}");
         }
 
-        if (services.Spam is null || Scope(scopeText) is not { } scope)
+        if (!SpamSettingInput.TryParseThreshold(valueText, out var value, out var error))
         {
-            return new AdminActions.Outcome(false, $"'{scopeText}' is not global, a domain or an address");
+            return new AdminActions.Outcome(false, error);
         }
 
-        await services.Spam.SetThresholdAsync(scope, kind.Value, value, cancellationToken);
-        return new AdminActions.Outcome(true, string.Create(CultureInfo.InvariantCulture, $"{kindText} threshold {value} for {scope}"));
+        var (scope, scopeError) = await ScopeAsync(services, scopeText, cancellationToken);
+        if (scope is null)
+        {
+            return new AdminActions.Outcome(false, scopeError);
+        }
+
+        await services.Spam!.SetThresholdAsync(scope, kind, value, cancellationToken);
+        return new AdminActions.Outcome(true, string.Create(CultureInfo.InvariantCulture, $"{SpamSettingInput.Name(kind)} threshold {value:0.0##} for {scope}"));
     }
 
-    private static async Task<AdminActions.Outcome> ListAsync(WebServices services, string list, string entryText, string scopeText, CancellationToken cancellationToken)
+    internal static async Task<AdminActions.Outcome> ListAsync(WebServices services, string list, string entryText, string scopeText, CancellationToken cancellationToken)
     {
-        var entry = entryText.Trim().ToLowerInvariant();
-        if (list is not ("allow" or "block") || entry.Length == 0 || entry.Any(char.IsWhiteSpace))
+        if (list is not ("allow" or "block"))
         {
-            return new AdminActions.Outcome(false, $"'{entryText}' is not an address or a domain");
+            return new AdminActions.Outcome(false, $"'{list}' is not allow or block");
         }
 
-        if (services.Spam is null || Scope(scopeText) is not { } scope)
+        if (!SpamSettingInput.TryParseEntry(entryText, out var entry, out var error))
         {
-            return new AdminActions.Outcome(false, $"'{scopeText}' is not global, a domain or an address");
+            return new AdminActions.Outcome(false, error);
         }
 
-        await services.Spam.SetListEntryAsync(scope, entry, list == "allow", cancellationToken);
+        var (scope, scopeError) = await ScopeAsync(services, scopeText, cancellationToken);
+        if (scope is null)
+        {
+            return new AdminActions.Outcome(false, scopeError);
+        }
+
+        await services.Spam!.SetListEntryAsync(scope, entry, list == "allow", cancellationToken);
         return new AdminActions.Outcome(true, $"{list} {entry} for {scope}");
     }
 
-    /// <summary>Empty or <c>global</c>, a domain, or an address (a user).</summary>
-    private static SpamScope? Scope(string text)
+    /// <summary>Empty or <c>global</c>, a domain (like <c>--domain</c>), or an address (like <c>--user</c>).</summary>
+    private static async Task<(SpamScope? Scope, string Error)> ScopeAsync(WebServices services, string text, CancellationToken cancellationToken)
     {
+        if (services.Spam is null)
+        {
+            return (null, "spam settings are not available");
+        }
+
         var value = text.Trim();
-        return value.Length == 0 || value == "global" ? SpamScope.Global
-            : value.Any(char.IsWhiteSpace) ? null
-            : value.Contains('@', StringComparison.Ordinal) ? SpamScope.ForUser(value)
-            : SpamScope.ForDomain(value);
+        if (value.Length == 0 || value == "global")
+        {
+            return (SpamScope.Global, "");
+        }
+
+        var isUser = value.Contains('@', StringComparison.Ordinal);
+        var (scope, _, message) = await SpamSettingInput.ResolveScopeAsync(services.Directory, isUser ? value : null, isUser ? null : value, cancellationToken);
+        return (scope, message);
     }
 }

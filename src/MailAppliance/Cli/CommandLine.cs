@@ -83,7 +83,8 @@ public sealed class CommandLine
                 break;
             }
 
-            if (!arg.StartsWith('-') || arg == "-")
+            // A negative number (spam threshold tag -1.5) is a word, not an option.
+            if (!arg.StartsWith('-') || arg == "-" || char.IsAsciiDigit(arg[1]) || arg[1] == '.')
             {
                 words.Add(arg);
                 continue;

@@ -1,3 +1,5 @@
+using MailAppliance.Storage.Accounts;
+
 namespace MailAppliance.Cli;
 
 /// <summary><c>user forward ADDRESS TARGET... [--keep]</c> and <c>user forward ADDRESS --clear</c> (issue 16).</summary>
@@ -40,10 +42,9 @@ internal static class ForwardVerbs
             return;
         }
 
-        var targets = c.Arguments.Skip(1).Select(DirectoryVerbs.Address).ToList();
-        if (targets.Any(t => t.Key == user.Key))
+        if (!ForwardTargets.TryParse(user, c.Arguments.Skip(1), out var targets, out var error, out var invalidAddress))
         {
-            throw new UsageException($"{user} cannot forward to itself (use --keep to keep a copy)");
+            throw invalidAddress ? new DirectoryException(DirectoryError.InvalidAddress, error) : new UsageException(error);
         }
 
         var keep = c.Command.Has("--keep");

@@ -116,16 +116,14 @@ public static class SpamVerbs
             throw new UsageException(Usage);
         }
 
-        var kind = c.Arguments[0] switch
+        if (!SpamSettingInput.TryParseKind(c.Arguments[0], out var kind))
         {
-            "tag" => SpamThresholdKind.Tag,
-            "reject" => SpamThresholdKind.Reject,
-            "discard-forward" => SpamThresholdKind.DiscardForward,
-            _ => throw new UsageException(Usage),
-        };
-        if (!double.TryParse(c.Arguments[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            throw new UsageException(Usage);
+        }
+
+        if (!SpamSettingInput.TryParseThreshold(c.Arguments[1], out var value, out var error))
         {
-            throw new UsageException($"'{c.Arguments[1]}' is not a number");
+            throw new UsageException(error);
         }
 
         var scope = await ScopeAsync(c);
@@ -204,15 +202,9 @@ public static class SpamVerbs
             throw new UsageException($"usage: spam {verb} ADDRESS-OR-DOMAIN [--user ADDRESS | --domain DOMAIN]");
         }
 
-        var text = c.Arguments[0];
-        string entry;
-        if (text.Contains('@', StringComparison.Ordinal))
+        if (!SpamSettingInput.TryParseEntry(c.Arguments[0], out var entry, out var error))
         {
-            entry = MailAddress.TryParse(text, out var address, out var error) ? address.Key : throw new UsageException($"'{text}': {error}");
-        }
-        else
-        {
-            entry = DomainName.TryParse(text, out var domain, out var error) ? domain.Ascii : throw new UsageException($"'{text}': {error}");
+            throw new UsageException(error);
         }
 
         var scope = await ScopeAsync(c);
@@ -226,53 +218,18 @@ public static class SpamVerbs
     /// <summary>The level named by --user or --domain (both is an error), global without either.</summary>
     private static async Task<SpamScope> ScopeAsync(AdminContext c)
     {
-        var user = c.Command.Value("--user");
-        var domain = c.Command.Value("--domain");
-        if (user is not null && domain is not null)
+        var (scope, error, message) = await SpamSettingInput.ResolveScopeAsync(c.Directory, c.Command.Value("--user"), c.Command.Value("--domain"), c.CancellationToken);
+        return error switch
         {
-            throw new UsageException("give --user or --domain, not both");
-        }
-
-        if (user is not null)
-        {
-            return SpamScope.ForUser((await UserKeyAsync(c))!);
-        }
-
-        if (domain is not null)
-        {
-            if (!DomainName.TryParse(domain, out var name, out var error))
-            {
-                throw new UsageException($"--domain: {error}");
-            }
-
-            if (!(await c.Directory.ListDomainsAsync(c.CancellationToken)).Any(d => d.Name == name.Ascii))
-            {
-                throw new CommandFailedException($"no domain {name.Ascii}");
-            }
-
-            return SpamScope.ForDomain(name.Ascii);
-        }
-
-        return SpamScope.Global;
+            SpamInputError.None => scope!,
+            SpamInputError.Malformed => throw new UsageException(message),
+            _ => throw new CommandFailedException(message),
+        };
     }
 
     /// <summary>--user as an address key of an existing user, null without --user.</summary>
-    private static async Task<string?> UserKeyAsync(AdminContext c)
-    {
-        if (c.Command.Value("--user") is not { } text)
-        {
-            return null;
-        }
-
-        if (!MailAddress.TryParse(text, out var address, out var error))
-        {
-            throw new UsageException($"--user: {error}");
-        }
-
-        return await c.Directory.ResolveAsync(address, c.CancellationToken) is Resolution.Recipients { Users: var users } && users.Any(u => u.Address.Equals(address.ToString(), StringComparison.OrdinalIgnoreCase))
-            ? address.Key
-            : throw new CommandFailedException($"no user {address}");
-    }
+    private static async Task<string?> UserKeyAsync(AdminContext c) =>
+        c.Command.Value("--user") is null ? null : (await ScopeAsync(c)).Name;
 
     /// <summary>A file, or the messages of a maildir folder (cur/ and new/) or of a plain directory.</summary>
     private static IEnumerable<string> MessageFiles(string path)

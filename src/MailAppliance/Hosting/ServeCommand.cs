@@ -227,6 +227,9 @@ public static class ServeCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WebServer>());
         builder.Services.AddSingleton(notifier);
         builder.Services.AddHostedService<SystemdLifecycleService>();
+        builder.Services.AddHostedService(sp => new SystemdWatchdog(notifier,
+            SystemdWatchdog.IntervalFrom(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), Environment.GetEnvironmentVariable("WATCHDOG_PID"), Environment.ProcessId),
+            sp.GetRequiredService<TimeProvider>()));
 
         using var host = builder.Build();
         await host.RunAsync(cancellationToken);

@@ -66,6 +66,8 @@ internal static class WebHosting
             ListenersUp = () => registry.AllUp,
             Spam = new Storage.Spam.SpamSettingsStore(sp.GetRequiredService<Storage.Database.StorageDatabase>()),
             SpamDefaults = (options.Spam.TagThreshold, options.Spam.RejectThreshold, options.Forwarding.DiscardThreshold),
+            Forwarding = options.Forwarding,
+            Vacation = new Pipeline.Sieve.VacationSettings(new Storage.Sieve.SieveScriptStore(sp.GetRequiredService<Storage.Database.StorageDatabase>(), options.Storage.DataDirectory)),
         };
         return new WebServer(web, services, sp.GetRequiredService<ILoggerFactory>());
     }
