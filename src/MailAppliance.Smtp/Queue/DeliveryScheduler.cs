@@ -97,9 +97,14 @@ public sealed class DeliveryScheduler : BackgroundService
             var failed = false;
             try
             {
-                while (await RunOnceAsync(stoppingToken) > 0)
+                do
                 {
+                    if (_intake.Gather() is var gather && gather > TimeSpan.Zero)
+                    {
+                        await Task.Delay(gather, _time, stoppingToken);
+                    }
                 }
+                while (await RunOnceAsync(stoppingToken) > 0);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -4,7 +4,9 @@ namespace MailAppliance.Smtp.Queue;
 /// Intake first. A sender waiting for its 250 matters more than a message already safe in the spool reaching its
 /// mailbox a few seconds sooner, and on a small machine intake and delivery share the cores. So:
 /// <list type="bullet">
-/// <item>while messages arrive at a trickle (one accepted in the last window), delivery keeps to a couple at a time;</item>
+/// <item>while messages arrive at a trickle (one accepted in the last window), delivery keeps to a couple at a time,
+/// and each round first lets <see cref="TrickleGather"/> of arrivals gather, so that a message a few milliseconds
+/// behind another shares its round (its claim, its flushes, its transactions) instead of paying for one alone;</item>
 /// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current or the last window), delivery waits: a
 /// burst is taken into the spool at full speed and delivered right after it, at full parallelism, where deliveries
 /// share their flushes and transactions;</item>
@@ -48,6 +50,17 @@ internal sealed class IntakePace
         }
     }
 
+    /// <summary>How long a delivery round waits for more arrivals while messages trickle in.</summary>
+    public TimeSpan TrickleGather { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long the next round should gather first: <see cref="TrickleGather"/> during a trickle, else nothing
+    /// (an idle server delivers at once; during a burst the round itself waits).</summary>
+    public TimeSpan Gather()
+    {
+        var recent = Recent();
+        return recent > 0 && recent < HeavyIntake ? TrickleGather : TimeSpan.Zero;
+    }
+
     /// <summary>How many deliveries may be in flight now; 0: wait while a burst is taken in.</summary>
     public int Parallelism(DateTimeOffset oldestReceived, TimeSpan roundWaited)
     {
@@ -56,16 +69,19 @@ internal sealed class IntakePace
             return DeliveryScheduler.Parallelism;
         }
 
-        int recent;
+        var recent = Recent();
+        return recent >= HeavyIntake ? 0 : recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
+    }
+
+    private int Recent()
+    {
         lock (_gate)
         {
             var window = CurrentWindow();
-            recent = window == _window ? Math.Max(_inWindow, _inLastWindow)
+            return window == _window ? Math.Max(_inWindow, _inLastWindow)
                 : window == _window + 1 ? _inWindow
                 : 0;
         }
-
-        return recent >= HeavyIntake ? 0 : recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
     }
 
     private long CurrentWindow() => (long)(_time.GetTimestamp() / (Window.TotalSeconds * _time.TimestampFrequency));

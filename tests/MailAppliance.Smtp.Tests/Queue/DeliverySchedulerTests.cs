@@ -130,6 +130,27 @@ public sealed class DeliverySchedulerTests : IClassFixture<DatabaseFixture>, IAs
     }
 
     [Fact]
+    public void While_messages_trickle_in_each_round_first_gathers_arrivals_but_an_idle_server_delivers_at_once()
+    {
+        var pace = Scheduler().Intake;
+        Assert.Equal(TimeSpan.Zero, pace.Gather()); // idle: the first message goes at once
+
+        pace.Count(); // a trickle: the next round waits a little so that the messages right behind share it
+        Assert.Equal(pace.TrickleGather, pace.Gather());
+        Assert.True(pace.TrickleGather > TimeSpan.Zero);
+
+        for (var i = 0; i < IntakePace.HeavyIntake; i++)
+        {
+            pace.Count();
+        }
+
+        Assert.Equal(TimeSpan.Zero, pace.Gather()); // a burst: the round itself waits for the burst to end
+
+        _time.Advance(TimeSpan.FromMilliseconds(600)); // quiet again
+        Assert.Equal(TimeSpan.Zero, pace.Gather());
+    }
+
+    [Fact]
     public async Task While_messages_trickle_in_delivery_keeps_to_a_few_at_a_time_unless_the_oldest_has_waited_long()
     {
         var pace = Scheduler().Intake;
