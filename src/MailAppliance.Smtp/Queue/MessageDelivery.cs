@@ -153,7 +153,10 @@ internal sealed class MessageDelivery(
             return [.. jobs.Select(j => CompleteAsync(j, new TransportResult(RecipientStatus.Deferred, "4.3.0 DKIM keys unavailable", Outage: true) { StatusCode = "4.3.0" }, held, cancellationToken))];
         }
 
-        var outbound = new OutboundMessage(message.Envelope, signature, message.Message.Length, queue);
+        var outbound = new OutboundMessage(message.Envelope, signature, message.Message.Length, queue)
+        {
+            TlsNotRequired = !message.Envelope.RequireTls && TlsRequiredField.SaysNo(message.Message),
+        };
         return [.. jobs.GroupBy(j => (j.Sender, j.Domain.ToLowerInvariant())).Select(g => SendAsync(outbound, g.Key.Sender, g.Key.Item2, [.. g], held, cancellationToken))];
     }
 

@@ -64,7 +64,9 @@ public sealed class SmtpTransport
 
         if (outbound.Count > 0)
         {
-            var destination = await _destinations.ResolveAsync(domain, cancellationToken);
+            // RFC 8689 §4.2.2: TLS-Required: No sets the recipient domain's MTA-STS and DANE aside (STARTTLS is still
+            // used when offered); §4.1: a REQUIRETLS message ignores the field.
+            var destination = await _destinations.ResolveAsync(domain, recipientTlsPolicies: !message.TlsNotRequired, cancellationToken);
             if (destination.Failure is { } failure)
             {
                 // RFC 7505 null MX (5.1.10), NXDOMAIN (5.1.2) bounce at once; SERVFAIL and time-outs wait.
@@ -74,7 +76,8 @@ public sealed class SmtpTransport
             }
             else
             {
-                var envelope = new OutboundEnvelope(from, outbound, message.Size, BodyOf(message.Envelope), message.Envelope.SmtpUtf8, ReturnOf(message.Envelope), EnvelopeIdOf(message.Envelope));
+                var envelope = new OutboundEnvelope(
+                    from, outbound, message.Size, BodyOf(message.Envelope), message.Envelope.SmtpUtf8, ReturnOf(message.Envelope), EnvelopeIdOf(message.Envelope), message.Envelope.RequireTls);
                 var outcome = await _delivery.SendAsync(destination.Target!, envelope, message.OpenBody, cancellationToken);
                 Log(message, domain, destination, outcome);
                 var byRecipient = new Dictionary<OutboundRecipient, ClientOutcome>(ReferenceEqualityComparer.Instance);
@@ -192,6 +195,12 @@ public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long 
     public SpoolEnvelope Envelope => envelope;
 
     public string QueueId => envelope.QueueId;
+
+    /// <summary>
+    /// The message says <c>TLS-Required: No</c> and was not sent with REQUIRETLS (RFC 8689 §4.1: then the field is
+    /// ignored): the recipient domain's TLS policies are set aside.
+    /// </summary>
+    public bool TlsNotRequired { get; init; }
 
     /// <summary>The octets the remote server receives: the prefix and the message.</summary>
     public long Size => prefix.Length + messageLength;
