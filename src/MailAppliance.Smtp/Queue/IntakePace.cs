@@ -7,7 +7,8 @@ namespace MailAppliance.Smtp.Queue;
 /// <item>while messages arrive at a trickle (one accepted in the last window), delivery keeps to a couple at a time;</item>
 /// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current or the last window), delivery waits: a
 /// burst is taken into the spool at full speed and delivered right after it, at full parallelism, where deliveries
-/// share their flushes and transactions;</item>
+/// share their flushes and transactions. A burst is over as soon as nothing has arrived for <see cref="QuietGap"/>
+/// (not when its windows have rolled by: that left the machine idle for up to two windows after the last 250);</item>
 /// <item>a round whose oldest message has waited <see cref="MaxIntakeDeferral"/> (or that has itself waited that
 /// long) goes at full parallelism whatever arrives, so a flood cannot starve delivery.</item>
 /// </list>
@@ -20,11 +21,15 @@ internal sealed class IntakePace
     internal static readonly TimeSpan MaxIntakeDeferral = TimeSpan.FromSeconds(30);
     internal static readonly TimeSpan PausePoll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>No message for this long ends a burst: clients pouring messages in leave gaps of a few milliseconds.</summary>
+    internal static readonly TimeSpan QuietGap = TimeSpan.FromMilliseconds(100);
+
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private long _window = long.MinValue / 2;
     private int _inWindow;
     private int _inLastWindow;
+    private long _lastAccepted = long.MinValue / 2;
 
     public IntakePace(TimeProvider time) => _time = time;
 
@@ -45,6 +50,7 @@ internal sealed class IntakePace
             }
 
             _inWindow++;
+            _lastAccepted = _time.GetTimestamp();
         }
     }
 
@@ -57,15 +63,22 @@ internal sealed class IntakePace
         }
 
         int recent;
+        TimeSpan quiet;
         lock (_gate)
         {
             var window = CurrentWindow();
             recent = window == _window ? Math.Max(_inWindow, _inLastWindow)
                 : window == _window + 1 ? _inWindow
                 : 0;
+            quiet = _time.GetElapsedTime(_lastAccepted);
         }
 
-        return recent >= HeavyIntake ? 0 : recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
+        if (recent >= HeavyIntake)
+        {
+            return quiet < QuietGap ? 0 : DeliveryScheduler.Parallelism; // the burst is over: deliver it at once
+        }
+
+        return recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
     }
 
     private long CurrentWindow() => (long)(_time.GetTimestamp() / (Window.TotalSeconds * _time.TimestampFrequency));

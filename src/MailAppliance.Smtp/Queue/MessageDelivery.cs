@@ -384,7 +384,14 @@ internal sealed class MessageDelivery(
             DelayWarned = delayWarned,
             Durable = result.Remote || plan.Results.Any(r => r?.Remote == true),
         }, cancellationToken);
-        logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
+        if (result.Relay is { } relay)
+        {
+            logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result}) via {Relay}", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result, relay);
+        }
+        else
+        {
+            logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
+        }
     }
 
     /// <summary>A recipient in this attempt: its routes, their results as they come, and how many are still out.</summary>

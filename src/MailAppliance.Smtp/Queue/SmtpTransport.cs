@@ -89,7 +89,7 @@ public sealed class SmtpTransport
                 var next = 0;
                 for (var i = 0; i < results.Length; i++)
                 {
-                    results[i] ??= ToResult(byRecipient[outbound[next++]]);
+                    results[i] ??= ToResult(byRecipient[outbound[next++]], outcome.Tls);
                 }
             }
         }
@@ -97,7 +97,7 @@ public sealed class SmtpTransport
         return results!;
     }
 
-    private static TransportResult ToResult(ClientOutcome outcome) => new(
+    private static TransportResult ToResult(ClientOutcome outcome, TlsReport? tls) => new(
         outcome.Status switch
         {
             ClientStatus.Delivered => QueueStatus.Delivered,
@@ -112,16 +112,26 @@ public sealed class SmtpTransport
         RemoteReply = outcome.Reply is not null,
         DsnPassedOn = outcome.DsnPassedOn,
         Remote = outcome.Status == ClientStatus.Delivered,
+        Relay = outcome.Status == ClientStatus.Delivered ? $"{outcome.RemoteHost}, TLS {tls?.ToString() ?? "not reached"}" : null,
     };
 
     private void Log(OutboundMessage message, string domain, DestinationResult destination, DeliveryOutcome outcome)
     {
         var delivered = outcome.Recipients.Count(r => r.Status == ClientStatus.Delivered);
+        var level = delivered == outcome.Recipients.Count && outcome.Attempts.All(a => a.Failure is null) ? LogLevel.Debug : LogLevel.Information;
+        if (!_logger.IsEnabled(level))
+        {
+            return; // every recipient's delivery line names the relay and the TLS session
+        }
+
         var hosts = string.Join(", ", outcome.Attempts.Select(a => $"{a.HostName}[{a.EndPoint}]{(a.Reused ? " (reused)" : "")}{(a.Failure is null ? "" : $": {a.Failure}")}"));
-        _logger.LogInformation(
+#pragma warning disable CA2254 // one template, at the level chosen above
+        _logger.Log(
+            level,
             "Outbound {QueueId} to {Domain}: {Delivered} of {Count} delivered via {Hosts}; TLS {Tls}; {DataReply} ({Notes})",
             message.QueueId, domain, delivered, outcome.Recipients.Count, hosts, outcome.Tls?.ToString() ?? "not reached",
             outcome.DataReply?.ToSingleLine() ?? "no data sent", string.Join("; ", destination.Notes));
+#pragma warning restore CA2254
     }
 
     private static void FillPending(TransportResult?[] results, TransportResult result)

@@ -3,16 +3,22 @@ using MailAppliance.Testing;
 
 namespace MailAppliance.IntegrationTests.Smtp;
 
+/// <summary>The MTA-STS fixture on addresses of its own (MtaStsOutboundTests run beside it, with HTTPS on 443).</summary>
+public sealed class RequireTlsFixture : MtaStsFixture
+{
+    protected override int FirstHost => 100;
+}
+
 /// <summary>
 /// RFC 8689 through the real appliance: REQUIRETLS is offered and taken only under TLS, travels with the message to
 /// a next hop vouched for by MTA-STS that offers it, and bounces with 5.7.30 (headers only) where it cannot be
 /// honoured; <c>TLS-Required: No</c> sets the recipient domain's MTA-STS aside.
 /// </summary>
-public sealed class RequireTlsTests : IClassFixture<MtaStsFixture>
+public sealed class RequireTlsTests : IClassFixture<RequireTlsFixture>
 {
-    private readonly MtaStsFixture _app;
+    private readonly RequireTlsFixture _app;
 
-    public RequireTlsTests(MtaStsFixture app) => _app = app;
+    public RequireTlsTests(RequireTlsFixture app) => _app = app;
 
     private HttpsTestServer PublishPolicy(string domain)
     {
