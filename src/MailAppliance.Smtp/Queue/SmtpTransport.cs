@@ -200,8 +200,12 @@ public sealed class SmtpTransport
 /// A message on its way out: its envelope, the fields to put before it (DKIM-Signature), and a way to open its
 /// bytes afresh for each transaction (transactions to different domains run side by side, each with its own file).
 /// </summary>
-public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long messageLength, MessageQueue queue)
+/// <param name="open">The message as the delivery already holds it open, when nothing else reads it meanwhile: the
+/// first <see cref="OpenBody"/> reads it in place (not disposing it); any later one opens the file again.</param>
+public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long messageLength, MessageQueue queue, SpooledMessage? open = null)
 {
+    private int _openTaken;
+
     public SpoolEnvelope Envelope => envelope;
 
     public string QueueId => envelope.QueueId;
@@ -219,6 +223,11 @@ public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long 
     /// <exception cref="IOException">The spool file is gone or unreadable (the client defers with 4.3.0).</exception>
     public Stream OpenBody()
     {
+        if (open is not null && Interlocked.Exchange(ref _openTaken, 1) == 0)
+        {
+            return open.WithPrefix(prefix); // reads the open file in place; disposing it leaves the file to its owner
+        }
+
         var spooled = queue.Open(envelope.QueueId) ?? throw new IOException($"spool file {envelope.QueueId} is gone or unreadable");
         return new OwnedStream(spooled.WithPrefix(prefix), spooled);
     }
