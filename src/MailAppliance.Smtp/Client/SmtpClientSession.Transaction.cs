@@ -406,14 +406,33 @@ public sealed partial class SmtpClientSession
             return (SmtpClientFailures.SmtpUtf8Code, $"SMTPUTF8 is required, but was not offered by host {Remote}");
         }
 
-        if (envelope.RequireTls && !(Tls.Verified && caps.RequireTls))
+        if (envelope.RequireTls && RequireTlsRefusal(caps) is { } requireTls)
         {
-            return (SmtpClientFailures.RequireTlsCode, Tls.Verified
-                ? $"REQUIRETLS support required, but host {Remote} does not offer REQUIRETLS"
-                : $"REQUIRETLS support required, but the TLS session with host {Remote} is not verified ({Tls.Detail})");
+            return (SmtpClientFailures.RequireTlsCode, requireTls);
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// RFC 8689 §4.2.1: a REQUIRETLS message goes only to a host whose name is vouched for (DNSSEC with DANE, an
+    /// MTA-STS policy, or configured: a smarthost with <c>Tls: verify</c>, all of which give a mandatory verifying
+    /// policy), over TLS whose certificate passed that policy, to a server that offers REQUIRETLS. Null: it may go.
+    /// </summary>
+    private string? RequireTlsRefusal(EhloCapabilities caps)
+    {
+        var authenticated = Host.Tls is TlsPolicy.VerifyTls || (Host.Tls is TlsPolicy.DaneTls dane && dane.Usable.Count > 0);
+        if (!authenticated)
+        {
+            return $"REQUIRETLS support required, but host {Remote} is not authenticated by DANE, MTA-STS or configuration (TLS policy {Host.Tls.Describe()})";
+        }
+
+        if (!Tls.Verified)
+        {
+            return $"REQUIRETLS support required, but the TLS session with host {Remote} is not verified ({Tls.Detail})";
+        }
+
+        return caps.RequireTls ? null : $"REQUIRETLS support required, but host {Remote} does not offer REQUIRETLS";
     }
 
     private string MailCommand(OutboundEnvelope envelope)

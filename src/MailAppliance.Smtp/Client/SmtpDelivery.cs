@@ -64,7 +64,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
             var usedHost = host;
             if (session is null)
             {
-                (session, usedHost) = await OpenAsync(target, host, address, attempts, cancellationToken);
+                (session, usedHost) = await OpenAsync(target, host, address, envelope.RequireTls, attempts, cancellationToken);
                 if (session is null)
                 {
                     continue;
@@ -81,7 +81,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
                     // The idle connection had died (the server timed it out): nothing was accepted, so start afresh.
                     attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, true, result.Failure, session.Tls, session.Capabilities));
                     await session.CloseAsync(sendQuit: false, CancellationToken.None);
-                    (session, usedHost) = await OpenAsync(target, host, address, attempts, cancellationToken);
+                    (session, usedHost) = await OpenAsync(target, host, address, envelope.RequireTls, attempts, cancellationToken);
                     if (session is null)
                     {
                         continue;
@@ -159,9 +159,11 @@ public sealed class SmtpDelivery : IAsyncDisposable
 
     /// <summary>
     /// Opens a session; an opportunistic handshake that failed is retried once in plaintext on the same address
-    /// (RFC 7435: opportunistic TLS must not make mail undeliverable; Postfix does the same).
+    /// (RFC 7435: opportunistic TLS must not make mail undeliverable; Postfix does the same), but never for a
+    /// REQUIRETLS message (RFC 8689 §4.2.1: it may not go in plaintext, and the failed handshake is the better reason).
     /// </summary>
-    private async Task<(SmtpClientSession? Session, SmtpHost Host)> OpenAsync(SmtpTarget target, SmtpHost host, IPAddress address, List<SessionAttempt> attempts, CancellationToken cancellationToken)
+    private async Task<(SmtpClientSession? Session, SmtpHost Host)> OpenAsync(
+        SmtpTarget target, SmtpHost host, IPAddress address, bool requireTls, List<SessionAttempt> attempts, CancellationToken cancellationToken)
     {
         var endPoint = new IPEndPoint(address, target.Port);
         var open = await SmtpClientSession.OpenAsync(host, address, target.Port, target.Credentials, _options, _time, cancellationToken);
@@ -171,7 +173,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
         }
 
         attempts.Add(new SessionAttempt(host.Name, endPoint, false, open.Failure, open.Tls));
-        if (!open.MayRetryWithoutTls || target.Credentials is not null)
+        if (!open.MayRetryWithoutTls || target.Credentials is not null || requireTls)
         {
             return (null, host);
         }

@@ -59,7 +59,10 @@ public sealed record ForwardPath(MailAddress? Address, bool HasSourceRoute, bool
     public override string ToString() => IsPostmaster ? "<Postmaster>" : $"<{Address}>";
 }
 
-/// <summary>MAIL FROM parameters we understand (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 4954 AUTH, RFC 3461 RET/ENVID).</summary>
+/// <summary>
+/// MAIL FROM parameters we understand (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 4954 AUTH, RFC 3461
+/// RET/ENVID, RFC 8689 REQUIRETLS).
+/// </summary>
 public sealed record MailParameters
 {
     public static MailParameters None { get; } = new();
@@ -76,4 +79,7 @@ public sealed record MailParameters
     public string? Ret { get; init; }
 
     public string? EnvelopeId { get; init; }
+
+    /// <summary>RFC 8689 REQUIRETLS: the message may travel on only over verified TLS to servers that offer REQUIRETLS.</summary>
+    public bool RequireTls { get; init; }
 }

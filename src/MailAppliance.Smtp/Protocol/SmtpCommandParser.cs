@@ -124,6 +124,9 @@ public static class SmtpCommandParser
                 case "ENVID" when value is not null && value.Length <= 100:
                     result = result with { EnvelopeId = value };
                     break;
+                case "REQUIRETLS" when value is null:
+                    result = result with { RequireTls = true }; // RFC 8689 §2: a keyword without a value
+                    break;
                 default:
                     return SmtpParseResult.Fail(SmtpReplies.ParametersNotRecognized);
             }

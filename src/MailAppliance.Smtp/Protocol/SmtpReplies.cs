@@ -47,6 +47,9 @@ public static class SmtpReplies
     public static readonly SmtpReply MechanismNotSupported = new(504, "5.5.4", "Unrecognized authentication mechanism");
     public static readonly SmtpReply AuthRequired = new(530, "5.7.0", "Authentication required");
     public static readonly SmtpReply MustUseTls = new(530, "5.7.0", "Must issue a STARTTLS command first");
+
+    // RFC 8689 §2: REQUIRETLS only in a TLS session; RFC 3463's 5.7.10 "encryption needed" (as mox answers).
+    public static readonly SmtpReply RequireTlsNeedsTls = new(530, "5.7.10", "REQUIRETLS needs a TLS session: issue STARTTLS first");
     public static readonly SmtpReply AuthFailed = new(535, "5.7.8", "Authentication credentials invalid");
     public static readonly SmtpReply EncryptionRequiredForAuth = new(538, "5.7.11", "Encryption required for requested authentication mechanism");
     public static readonly SmtpReply UnknownUser = new(550, "5.1.1", "No such user here");

@@ -67,7 +67,8 @@ public sealed class DeliveryNotifier(MessageQueue queue, DeliveryOptions options
         }
 
         var now = time.GetUtcNow();
-        var returnFull = !string.Equals(envelope.Ret, "HDRS", StringComparison.OrdinalIgnoreCase);
+        // RFC 8689 §5: a report about a REQUIRETLS message returns its header only, and itself travels with REQUIRETLS.
+        var returnFull = !envelope.RequireTls && !string.Equals(envelope.Ret, "HDRS", StringComparison.OrdinalIgnoreCase);
         var report = new DsnReport(
             options.Hostname,
             envelope.MailFrom,
@@ -88,6 +89,7 @@ public sealed class DeliveryNotifier(MessageQueue queue, DeliveryOptions options
             SmtpUtf8 = envelope.SmtpUtf8,
             // The returned message keeps its 8-bit octets (message/rfc822 in 8bit): the DSN needs 8BITMIME as the original did.
             Body = returnFull && !string.Equals(envelope.Body, "7BIT", StringComparison.OrdinalIgnoreCase) ? "8BITMIME" : "7BIT",
+            RequireTls = envelope.RequireTls,
         };
 
         Submission submission;

@@ -38,6 +38,11 @@ public sealed class DeliveryScheduler : BackgroundService
     // Messages of rounds whose spool files may still wait for removal: a round that fails (the database away)
     // after settling some messages would otherwise leave their files until the next start-up's recovery.
     private readonly HashSet<string> _unremoved = new(StringComparer.Ordinal);
+    private readonly Lock _unremovedGate = new();
+
+    // Spool files of settled messages go in the background, one removal after the other, while the next round
+    // claims and delivers (they are only removed after their outcomes are committed, as before).
+    private Task _removing = Task.CompletedTask;
 
     // Set when a round failed: its claims on rows it could not settle are given up before the next round claims.
     private bool _releaseClaims;
@@ -91,20 +96,41 @@ public sealed class DeliveryScheduler : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _notifications?.EnsureStarted();
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            await _removing; // never faults: a failed removal is logged and left for later
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         await RecoverAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             var failed = false;
             try
             {
+<<<<<<< HEAD
                 do
+=======
+                while (await RunOnceAsync(drain: false, stoppingToken) > 0)
+>>>>>>> outbound
                 {
                     if (_intake.Gather() is var gather && gather > TimeSpan.Zero)
                     {
                         await Task.Delay(gather, _time, stoppingToken);
                     }
                 }
+<<<<<<< HEAD
                 while (await RunOnceAsync(stoppingToken) > 0);
+=======
+
+                await DrainRemovalAsync();
+>>>>>>> outbound
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -112,7 +138,7 @@ public sealed class DeliveryScheduler : BackgroundService
                 failed = true;
             }
 
-            using var timeout = new CancellationTokenSource(failed || _queue.HasUnregistered ? RetryInterval : PollInterval, _time);
+            using var timeout = new CancellationTokenSource(failed || _queue.HasUnregistered || HasUnremoved ? RetryInterval : PollInterval, _time);
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
             try
             {
@@ -143,12 +169,24 @@ public sealed class DeliveryScheduler : BackgroundService
         }
     }
 
-    /// <summary>One round: every recipient claimed now, each tried once. Returns how many were claimed.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One round: every recipient claimed now, each tried once, and the spool files of the messages it settled
+    /// removed. Returns how many were claimed.
+    /// </summary>
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken) => RunOnceAsync(drain: true, cancellationToken);
+
+    /// <param name="drain">Wait for the spool files to be removed (the service loop does not: it claims again).</param>
+    private async Task<int> RunOnceAsync(bool drain, CancellationToken cancellationToken)
     {
         try
         {
-            return await RunRoundAsync(cancellationToken);
+            var claimed = await RunRoundAsync(cancellationToken);
+            if (drain)
+            {
+                await DrainRemovalAsync();
+            }
+
+            return claimed;
         }
         catch
         {
@@ -166,7 +204,7 @@ public sealed class DeliveryScheduler : BackgroundService
         }
 
         await _queue.RegisterPendingAsync(cancellationToken);
-        await RemoveSettledAsync(cancellationToken);
+        StartRemoval(); // what failed rounds left
         var claimed = await _queue.ClaimAsync(RoundSize, cancellationToken);
         if (claimed.Count == 0)
         {
@@ -174,7 +212,11 @@ public sealed class DeliveryScheduler : BackgroundService
         }
 
         var messages = claimed.GroupBy(r => r.QueueId, StringComparer.Ordinal).ToList();
-        _unremoved.UnionWith(messages.Select(m => m.Key));
+        lock (_unremovedGate)
+        {
+            _unremoved.UnionWith(messages.Select(m => m.Key));
+        }
+
         var oldest = claimed.Min(r => r.ReceivedAt);
         var started = _time.GetTimestamp();
         var inFlight = new List<Task>();
@@ -208,18 +250,65 @@ public sealed class DeliveryScheduler : BackgroundService
         }
 
         await Task.WhenAll(inFlight);
-        await RemoveSettledAsync(cancellationToken);
+        StartRemoval();
         return claimed.Count;
     }
 
-    /// <summary>Removes the spool files of every message of this and failed earlier rounds that is now settled.</summary>
-    private async Task RemoveSettledAsync(CancellationToken cancellationToken)
+    private bool HasUnremoved
     {
-        if (_unremoved.Count > 0)
+        get
         {
-            await _queue.RemoveSettledAsync(_unremoved.ToList(), cancellationToken);
+            lock (_unremovedGate)
+            {
+                return _unremoved.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts removing the spool files of every message of this and failed earlier rounds that is now settled, after
+    /// any removal still running. One that fails leaves its messages for the next round (logged).
+    /// </summary>
+    private void StartRemoval()
+    {
+        List<string> queueIds;
+        lock (_unremovedGate)
+        {
+            if (_unremoved.Count == 0)
+            {
+                return;
+            }
+
+            queueIds = [.. _unremoved];
             _unremoved.Clear();
         }
+
+        _removing = RemoveAfterAsync(_removing, queueIds);
+    }
+
+    private async Task RemoveAfterAsync(Task previous, List<string> queueIds)
+    {
+        await previous;
+        try
+        {
+            await _queue.RemoveSettledAsync(queueIds, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            lock (_unremovedGate)
+            {
+                _unremoved.UnionWith(queueIds);
+            }
+
+            _logger.LogWarning(e, "Spool files of {Count} settled message(s) not removed yet; tried again", queueIds.Count);
+        }
+    }
+
+    /// <summary>Waits until every spool file this scheduler may remove now is removed (or its removal failed).</summary>
+    private async Task DrainRemovalAsync()
+    {
+        StartRemoval();
+        await _removing;
     }
 
     private async Task DeliverMessageAsync(string queueId, IReadOnlyList<QueueRecipient> rows, CancellationToken cancellationToken)

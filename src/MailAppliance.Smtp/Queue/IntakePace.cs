@@ -9,7 +9,8 @@ namespace MailAppliance.Smtp.Queue;
 /// behind another shares its round (its claim, its flushes, its transactions) instead of paying for one alone;</item>
 /// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current or the last window), delivery waits: a
 /// burst is taken into the spool at full speed and delivered right after it, at full parallelism, where deliveries
-/// share their flushes and transactions;</item>
+/// share their flushes and transactions. A burst is over as soon as nothing has arrived for <see cref="QuietGap"/>
+/// (not when its windows have rolled by: that left the machine idle for up to two windows after the last 250);</item>
 /// <item>a round whose oldest message has waited <see cref="MaxIntakeDeferral"/> (or that has itself waited that
 /// long) goes at full parallelism whatever arrives, so a flood cannot starve delivery.</item>
 /// </list>
@@ -22,11 +23,15 @@ internal sealed class IntakePace
     internal static readonly TimeSpan MaxIntakeDeferral = TimeSpan.FromSeconds(30);
     internal static readonly TimeSpan PausePoll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>No message for this long ends a burst: clients pouring messages in leave gaps of a few milliseconds.</summary>
+    internal static readonly TimeSpan QuietGap = TimeSpan.FromMilliseconds(100);
+
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private long _window = long.MinValue / 2;
     private int _inWindow;
     private int _inLastWindow;
+    private long _lastAccepted = long.MinValue / 2;
 
     public IntakePace(TimeProvider time) => _time = time;
 
@@ -47,6 +52,7 @@ internal sealed class IntakePace
             }
 
             _inWindow++;
+            _lastAccepted = _time.GetTimestamp();
         }
     }
 
@@ -57,7 +63,7 @@ internal sealed class IntakePace
     /// (an idle server delivers at once; during a burst the round itself waits).</summary>
     public TimeSpan Gather()
     {
-        var recent = Recent();
+        var (recent, _) = Recent();
         return recent > 0 && recent < HeavyIntake ? TrickleGather : TimeSpan.Zero;
     }
 
@@ -69,18 +75,25 @@ internal sealed class IntakePace
             return DeliveryScheduler.Parallelism;
         }
 
-        var recent = Recent();
-        return recent >= HeavyIntake ? 0 : recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
+        var (recent, quiet) = Recent();
+        if (recent >= HeavyIntake)
+        {
+            return quiet < QuietGap ? 0 : DeliveryScheduler.Parallelism; // the burst is over: deliver it at once
+        }
+
+        return recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
     }
 
-    private int Recent()
+    /// <summary>Messages accepted in the current or the last window, and how long since the last one.</summary>
+    private (int Count, TimeSpan Quiet) Recent()
     {
         lock (_gate)
         {
             var window = CurrentWindow();
-            return window == _window ? Math.Max(_inWindow, _inLastWindow)
+            var recent = window == _window ? Math.Max(_inWindow, _inLastWindow)
                 : window == _window + 1 ? _inWindow
                 : 0;
+            return (recent, _time.GetElapsedTime(_lastAccepted));
         }
     }
 

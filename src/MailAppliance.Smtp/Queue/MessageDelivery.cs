@@ -153,8 +153,16 @@ internal sealed class MessageDelivery(
             return [.. jobs.Select(j => CompleteAsync(j, new TransportResult(RecipientStatus.Deferred, "4.3.0 DKIM keys unavailable", Outage: true) { StatusCode = "4.3.0" }, held, cancellationToken))];
         }
 
-        var outbound = new OutboundMessage(message.Envelope, signature, message.Message.Length, queue);
-        return [.. jobs.GroupBy(j => (j.Sender, j.Domain.ToLowerInvariant())).Select(g => SendAsync(outbound, g.Key.Sender, g.Key.Item2, [.. g], held, cancellationToken))];
+        var groups = jobs.GroupBy(j => (j.Sender, j.Domain.ToLowerInvariant())).ToList();
+
+        // The usual relay case, one transaction and no local delivery reading the file beside it: the transaction
+        // reads the file already open (no second open, header parse and trailer read per message).
+        var alone = groups.Count == 1 && plans.All(p => !p.Routes.Any(r => r is RecipientRoute.Local));
+        var outbound = new OutboundMessage(message.Envelope, signature, message.Message.Length, queue, alone ? message : null)
+        {
+            TlsNotRequired = !message.Envelope.RequireTls && TlsRequiredField.SaysNo(message.Message),
+        };
+        return [.. groups.Select(g => SendAsync(outbound, g.Key.Sender, g.Key.Item2, [.. g], held, cancellationToken))];
     }
 
     private async Task SendAsync(OutboundMessage message, string sender, string domain, List<RemoteJob> jobs, List<(Plan, TransportResult)> held, CancellationToken cancellationToken)
@@ -381,7 +389,14 @@ internal sealed class MessageDelivery(
             DelayWarned = delayWarned,
             Durable = result.Remote || plan.Results.Any(r => r?.Remote == true),
         }, cancellationToken);
-        logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
+        if (result.Relay is { } relay)
+        {
+            logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result}) via {Relay}", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result, relay);
+        }
+        else
+        {
+            logger.LogInformation("Delivery {QueueId} to {Recipient}: {Status} ({Result})", row.QueueId, row.Recipient, RecipientStatuses.Text(result.Status), result.Result);
+        }
     }
 
     /// <summary>A recipient in this attempt: its routes, their results as they come, and how many are still out.</summary>

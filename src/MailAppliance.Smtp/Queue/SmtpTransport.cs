@@ -64,7 +64,9 @@ public sealed class SmtpTransport
 
         if (outbound.Count > 0)
         {
-            var destination = await _destinations.ResolveAsync(domain, cancellationToken);
+            // RFC 8689 §4.2.2: TLS-Required: No sets the recipient domain's MTA-STS and DANE aside (STARTTLS is still
+            // used when offered); §4.1: a REQUIRETLS message ignores the field.
+            var destination = await _destinations.ResolveAsync(domain, recipientTlsPolicies: !message.TlsNotRequired, cancellationToken);
             if (destination.Failure is { } failure)
             {
                 // RFC 7505 null MX (5.1.10), NXDOMAIN (5.1.2) bounce at once; SERVFAIL and time-outs wait.
@@ -74,7 +76,8 @@ public sealed class SmtpTransport
             }
             else
             {
-                var envelope = new OutboundEnvelope(from, outbound, message.Size, BodyOf(message.Envelope), message.Envelope.SmtpUtf8, ReturnOf(message.Envelope), EnvelopeIdOf(message.Envelope));
+                var envelope = new OutboundEnvelope(
+                    from, outbound, message.Size, BodyOf(message.Envelope), message.Envelope.SmtpUtf8, ReturnOf(message.Envelope), EnvelopeIdOf(message.Envelope), message.Envelope.RequireTls);
                 var outcome = await _delivery.SendAsync(destination.Target!, envelope, message.OpenBody, cancellationToken);
                 Log(message, domain, destination, outcome);
                 var byRecipient = new Dictionary<OutboundRecipient, ClientOutcome>(ReferenceEqualityComparer.Instance);
@@ -86,7 +89,7 @@ public sealed class SmtpTransport
                 var next = 0;
                 for (var i = 0; i < results.Length; i++)
                 {
-                    results[i] ??= ToResult(byRecipient[outbound[next++]]);
+                    results[i] ??= ToResult(byRecipient[outbound[next++]], outcome.Tls);
                 }
             }
         }
@@ -94,7 +97,7 @@ public sealed class SmtpTransport
         return results!;
     }
 
-    private static TransportResult ToResult(ClientOutcome outcome) => new(
+    private static TransportResult ToResult(ClientOutcome outcome, TlsReport? tls) => new(
         outcome.Status switch
         {
             ClientStatus.Delivered => QueueStatus.Delivered,
@@ -109,16 +112,26 @@ public sealed class SmtpTransport
         RemoteReply = outcome.Reply is not null,
         DsnPassedOn = outcome.DsnPassedOn,
         Remote = outcome.Status == ClientStatus.Delivered,
+        Relay = outcome.Status == ClientStatus.Delivered ? $"{outcome.RemoteHost}, TLS {tls?.ToString() ?? "not reached"}" : null,
     };
 
     private void Log(OutboundMessage message, string domain, DestinationResult destination, DeliveryOutcome outcome)
     {
         var delivered = outcome.Recipients.Count(r => r.Status == ClientStatus.Delivered);
+        var level = delivered == outcome.Recipients.Count && outcome.Attempts.All(a => a.Failure is null) ? LogLevel.Debug : LogLevel.Information;
+        if (!_logger.IsEnabled(level))
+        {
+            return; // every recipient's delivery line names the relay and the TLS session
+        }
+
         var hosts = string.Join(", ", outcome.Attempts.Select(a => $"{a.HostName}[{a.EndPoint}]{(a.Reused ? " (reused)" : "")}{(a.Failure is null ? "" : $": {a.Failure}")}"));
-        _logger.LogInformation(
+#pragma warning disable CA2254 // one template, at the level chosen above
+        _logger.Log(
+            level,
             "Outbound {QueueId} to {Domain}: {Delivered} of {Count} delivered via {Hosts}; TLS {Tls}; {DataReply} ({Notes})",
             message.QueueId, domain, delivered, outcome.Recipients.Count, hosts, outcome.Tls?.ToString() ?? "not reached",
             outcome.DataReply?.ToSingleLine() ?? "no data sent", string.Join("; ", destination.Notes));
+#pragma warning restore CA2254
     }
 
     private static void FillPending(TransportResult?[] results, TransportResult result)
@@ -187,11 +200,21 @@ public sealed class SmtpTransport
 /// A message on its way out: its envelope, the fields to put before it (DKIM-Signature), and a way to open its
 /// bytes afresh for each transaction (transactions to different domains run side by side, each with its own file).
 /// </summary>
-public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long messageLength, MessageQueue queue)
+/// <param name="open">The message as the delivery already holds it open, when nothing else reads it meanwhile: the
+/// first <see cref="OpenBody"/> reads it in place (not disposing it); any later one opens the file again.</param>
+public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long messageLength, MessageQueue queue, SpooledMessage? open = null)
 {
+    private int _openTaken;
+
     public SpoolEnvelope Envelope => envelope;
 
     public string QueueId => envelope.QueueId;
+
+    /// <summary>
+    /// The message says <c>TLS-Required: No</c> and was not sent with REQUIRETLS (RFC 8689 §4.1: then the field is
+    /// ignored): the recipient domain's TLS policies are set aside.
+    /// </summary>
+    public bool TlsNotRequired { get; init; }
 
     /// <summary>The octets the remote server receives: the prefix and the message.</summary>
     public long Size => prefix.Length + messageLength;
@@ -200,6 +223,11 @@ public sealed class OutboundMessage(SpoolEnvelope envelope, byte[] prefix, long 
     /// <exception cref="IOException">The spool file is gone or unreadable (the client defers with 4.3.0).</exception>
     public Stream OpenBody()
     {
+        if (open is not null && Interlocked.Exchange(ref _openTaken, 1) == 0)
+        {
+            return open.WithPrefix(prefix); // reads the open file in place; disposing it leaves the file to its owner
+        }
+
         var spooled = queue.Open(envelope.QueueId) ?? throw new IOException($"spool file {envelope.QueueId} is gone or unreadable");
         return new OwnedStream(spooled.WithPrefix(prefix), spooled);
     }

@@ -26,6 +26,10 @@ public sealed record TransportResult(RecipientStatus Status, string Result, bool
 
     /// <summary>A remote server took the message: record the outcome durably (no second copy after a crash).</summary>
     public bool Remote { get; init; }
+
+    /// <summary>For the delivery log: the remote host that took the message and its TLS session (issue 14: the TLS
+    /// result of each delivery is logged; on the delivery line, so a delivered message costs no line of its own).</summary>
+    public string? Relay { get; init; }
     /// <summary>The folders a local delivery stored into (Junk for spam, a sieve script's fileinto targets): what reports show.</summary>
     public IReadOnlyList<string> Folders { get; init; } = [];
 }

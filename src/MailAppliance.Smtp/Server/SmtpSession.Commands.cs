@@ -95,6 +95,11 @@ public sealed partial class SmtpSession
             lines.Add("STARTTLS");
         }
 
+        if (_connection.IsTls)
+        {
+            lines.Add("REQUIRETLS"); // RFC 8689 §2: offered only once the session is under TLS
+        }
+
         if (AuthOffered && user is null)
         {
             lines.Add("AUTH " + string.Join(' ', SaslExchange.SupportedMechanisms));
@@ -224,6 +229,11 @@ public sealed partial class SmtpSession
         {
             refusal = _connection.IsTls || _options.AllowPlaintextAuth ? SmtpReplies.AuthRequired : SmtpReplies.MustUseTls;
             reason = "auth_required";
+        }
+        else if (mail.Parameters.RequireTls && !_connection.IsTls)
+        {
+            // RFC 8689 §2: REQUIRETLS may only be given in a session that is itself under TLS.
+            (refusal, reason) = (SmtpReplies.RequireTlsNeedsTls, "requiretls_without_tls");
         }
         else if (mail.Parameters.Size is { } declared && declared > _options.MaxMessageSize)
         {

@@ -177,6 +177,7 @@ public sealed partial class SmtpSession
             Body = transaction.Parameters.Body,
             Ret = transaction.Parameters.Ret?.ToUpperInvariant(),
             EnvelopeId = transaction.Parameters.EnvelopeId,
+            RequireTls = transaction.Parameters.RequireTls,
         };
         var submission = await _services.Queue.BeginAsync(envelope, cancellationToken);
         try

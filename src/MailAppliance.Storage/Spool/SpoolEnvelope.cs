@@ -32,6 +32,12 @@ public sealed record SpoolEnvelope
 
     /// <summary>RFC 3461 §4.4 ENVID, as given (xtext).</summary>
     public string? EnvelopeId { get; init; }
+
+    /// <summary>
+    /// RFC 8689 §4.1: MAIL FROM carried REQUIRETLS, so the message is tagged for REQUIRETLS handling: it leaves only
+    /// over verified TLS to a server that offers REQUIRETLS, and REQUIRETLS goes on with it.
+    /// </summary>
+    public bool RequireTls { get; init; }
 }
 
 /// <summary>

@@ -62,6 +62,7 @@ public static class SpoolFormat
         Add("Body", envelope.Body);
         Add("Ret", envelope.Ret);
         Add("Envid", envelope.EnvelopeId);
+        Add("RequireTls", envelope.RequireTls ? "yes" : null);
         return Encoding.UTF8.GetBytes(sb.Append('\n').ToString());
     }
 
@@ -183,6 +184,7 @@ public static class SpoolFormat
             Body = One("Body") ?? "7BIT",
             Ret = One("Ret"),
             EnvelopeId = One("Envid"),
+            RequireTls = One("RequireTls") == "yes",
         };
     }
 

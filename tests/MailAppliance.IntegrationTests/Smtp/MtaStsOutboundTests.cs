@@ -8,7 +8,7 @@ namespace MailAppliance.IntegrationTests.Smtp;
 /// <c>serve</c> trusting the test CA (OpenSSL's SSL_CERT_FILE, which .NET honours), so that it fetches MTA-STS
 /// policies over verified HTTPS from a server of the test's own on 127.0.0.x:443.
 /// </summary>
-public sealed class MtaStsFixture : OutboundFixture
+public class MtaStsFixture : OutboundFixture
 {
     protected override IDictionary<string, string>? ServeEnvironment
     {
@@ -49,10 +49,10 @@ public sealed class MtaStsOutboundTests : IClassFixture<MtaStsFixture>
         var received = Assert.Single(await sink.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30)));
         Assert.NotNull(received.Tls);
         Assert.Contains("/.well-known/mta-sts.txt", string.Join("\n", https.Requests), StringComparison.Ordinal);
-        // The delivery's log line (written once the transaction is over) reports the TLS session as verified.
+        // The recipient's delivery line (written once the outcome is settled) names the relay and the TLS session, verified.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         List<string> log;
-        while ((log = [.. _app.Serve.OutputLines.Where(l => l.Contains("\"Outbound ", StringComparison.Ordinal) && l.Contains("sts-good.test", StringComparison.Ordinal))]).Count == 0)
+        while ((log = [.. _app.Serve.OutputLines.Where(l => l.Contains("\"Delivery ", StringComparison.Ordinal) && l.Contains("via mx.sts-good.test", StringComparison.Ordinal))]).Count == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "no delivery log line");
             await Task.Delay(100);

@@ -11,7 +11,11 @@ namespace MailAppliance.IntegrationTests.Smtp;
 /// </summary>
 public class OutboundFixture : ApplianceFixture
 {
-    private int _nextHost = 10;
+    private int _nextHost = -1;
+
+    /// <summary>The last octet before the first remote server's address; classes that run side by side and bind a
+    /// fixed port (MTA-STS's 443) keep apart by starting elsewhere.</summary>
+    protected virtual int FirstHost => 10;
 
     public TestCertificates Certificates { get; } = new();
 
@@ -25,7 +29,11 @@ public class OutboundFixture : ApplianceFixture
     }
 
     /// <summary>A new loopback address for one remote server (127.0.0.10, .11, ...).</summary>
-    public IPAddress NextAddress() => IPAddress.Parse($"127.0.0.{Interlocked.Increment(ref _nextHost)}");
+    public IPAddress NextAddress()
+    {
+        Interlocked.CompareExchange(ref _nextHost, FirstHost, -1);
+        return IPAddress.Parse($"127.0.0.{Interlocked.Increment(ref _nextHost)}");
+    }
 
     /// <summary>A sink as the only MX of <paramref name="domain"/> (with STARTTLS unless told otherwise).</summary>
     public SmtpSink Sink(string domain, SmtpSinkOptions? options = null)

@@ -257,6 +257,56 @@ public sealed class StartTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Requiretls_refuses_a_host_that_only_opportunistic_tls_vouches_for_even_with_a_good_certificate()
+    {
+        // RFC 8689 §4.2.1: the MX itself must be authenticated (DANE, MTA-STS, or configuration), not only its certificate.
+        await using var sink = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Certificate = _certificates.Context(_certificates.Issue("mx.example.test")),
+            Keywords = ["PIPELINING", "8BITMIME", "REQUIRETLS"],
+        });
+        var body = Message();
+        await using var delivery = new SmtpDelivery(Options(_certificates));
+        var outcome = await delivery.SendAsync(Target(sink, TlsPolicy.Opportunistic), Envelope(body, "rcpt@example.test") with { RequireTls = true }, Body(body));
+        var recipient = Assert.Single(outcome.Recipients);
+        Assert.Equal(RecipientStatus.Bounced, recipient.Status);
+        Assert.Equal("5.7.30", recipient.StatusCode.ToString());
+        Assert.Contains("not authenticated by DANE, MTA-STS or configuration", recipient.Diagnostic, StringComparison.Ordinal);
+        Assert.DoesNotContain(sink.Commands, c => c.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Requiretls_to_a_verified_host_without_the_extension_bounces_with_5_7_30_before_mail()
+    {
+        await using var sink = TlsSink();
+        var body = Message();
+        await using var delivery = new SmtpDelivery(Options(_certificates));
+        var outcome = await delivery.SendAsync(Target(sink, TlsPolicy.RequiredVerified()), Envelope(body, "rcpt@example.test") with { RequireTls = true }, Body(body));
+        var recipient = Assert.Single(outcome.Recipients);
+        Assert.Equal(RecipientStatus.Bounced, recipient.Status);
+        Assert.Equal("5.7.30", recipient.StatusCode.ToString());
+        Assert.Contains("does not offer REQUIRETLS", recipient.Diagnostic, StringComparison.Ordinal);
+        Assert.True(outcome.Tls!.Verified);
+        Assert.DoesNotContain(sink.Commands, c => c.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failed_handshake_is_not_retried_in_plaintext_for_a_requiretls_message()
+    {
+        await using var broken = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Certificate = _certificates.Context(_certificates.Issue("mx.example.test")),
+            BreakTlsHandshake = true,
+        });
+        var body = Message();
+        await using var delivery = new SmtpDelivery(Options(_certificates));
+        var outcome = await delivery.SendAsync(Target(broken, TlsPolicy.Opportunistic), Envelope(body, "rcpt@example.test") with { RequireTls = true }, Body(body));
+        Assert.Equal(RecipientStatus.Deferred, Assert.Single(outcome.Recipients).Status);
+        Assert.Equal(1, broken.Connections);
+        Assert.Empty(broken.Messages);
+    }
+
+    [Fact]
     public async Task Tls_works_over_ipv6_loopback()
     {
         await using var sink = SmtpSink.Start(new SmtpSinkOptions { Certificate = _certificates.Context(_certificates.Issue("mx.example.test")) }, IPAddress.IPv6Loopback);

@@ -40,6 +40,15 @@ public class SmtpCommandParserTests
         Assert.Equal("8BITMIME", mail.Parameters.Body);
         Assert.True(mail.Parameters.SmtpUtf8);
         Assert.Equal("HDRS", mail.Parameters.Ret);
+        Assert.False(mail.Parameters.RequireTls);
+    }
+
+    [Fact]
+    public void Mail_takes_the_requiretls_keyword_of_rfc_8689()
+    {
+        var mail = Assert.IsType<SmtpCommand.Mail>(Ok("MAIL FROM:<alice@example.net> requiretls SIZE=10"));
+        Assert.True(mail.Parameters.RequireTls);
+        Assert.Equal(10, mail.Parameters.Size);
     }
 
     [Theory]
@@ -66,6 +75,7 @@ public class SmtpCommandParserTests
     [InlineData("MAIL FROM:<alice@example.net> SIZE=123456789012345678901", 555)]
     [InlineData("MAIL FROM:<alice@example.net> BODY=9BIT", 555)]
     [InlineData("MAIL FROM:<alice@example.net> FROBNICATE=1", 555)]
+    [InlineData("MAIL FROM:<alice@example.net> REQUIRETLS=YES", 555)]
     [InlineData("MAIL FROM:<a@[192.0.2.1]>", 501)]
     public void Bad_mail_from_is_refused_with_the_right_code(string line, int code) => Assert.Equal(code, Refused(line).Code);
 

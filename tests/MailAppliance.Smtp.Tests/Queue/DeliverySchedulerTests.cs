@@ -205,7 +205,7 @@ public sealed class DeliverySchedulerTests : IClassFixture<DatabaseFixture>, IAs
 
         for (var i = 0; i < 20 && !round.IsCompleted; i++)
         {
-            _time.Advance(TimeSpan.FromMilliseconds(100)); // the burst ends: two quiet windows later, full speed
+            _time.Advance(TimeSpan.FromMilliseconds(50)); // the burst ends: after a quiet gap, full speed
             await Task.Yield();
         }
 
@@ -213,6 +213,23 @@ public sealed class DeliverySchedulerTests : IClassFixture<DatabaseFixture>, IAs
         var inbox = (await _store.FindMailboxAsync(frank, Storage.Maildir.MailboxName.Inbox, CancellationToken.None))!;
         Assert.Equal(5, (await _store.ListMessagesAsync(inbox, CancellationToken.None)).Count);
         Assert.Empty(_spool.List());
+    }
+
+    [Fact]
+    public void A_burst_is_over_after_a_quiet_gap_not_when_its_windows_have_rolled_by()
+    {
+        var pace = Scheduler().Intake;
+        for (var i = 0; i < IntakePace.HeavyIntake; i++)
+        {
+            pace.Count();
+        }
+
+        Assert.Equal(0, pace.Parallelism(_time.GetUtcNow(), TimeSpan.Zero));
+        _time.Advance(IntakePace.QuietGap - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, pace.Parallelism(_time.GetUtcNow(), TimeSpan.Zero)); // a pause in the burst
+        pace.Count();
+        _time.Advance(IntakePace.QuietGap);
+        Assert.Equal(DeliveryScheduler.Parallelism, pace.Parallelism(_time.GetUtcNow(), TimeSpan.Zero)); // the window still counts 65
     }
 
     [Fact]

@@ -67,6 +67,7 @@ public sealed class MessageSpoolTests : IDisposable
             Recipients = [new SpoolRecipient("a@example.test", "SUCCESS,DELAY", "rfc822;a+40example.test"), new SpoolRecipient("b@example.test", "NEVER")],
             Ret = "HDRS",
             EnvelopeId = "QQ314159",
+            RequireTls = true,
         };
         var verdict = new SpoolVerdict
         {
@@ -91,6 +92,7 @@ public sealed class MessageSpoolTests : IDisposable
         Assert.Equal(envelope.Recipients, opened.Envelope.Recipients);
         Assert.Equal("HDRS", opened.Envelope.Ret);
         Assert.Equal("QQ314159", opened.Envelope.EnvelopeId);
+        Assert.True(opened.Envelope.RequireTls); // RFC 8689 §4.1: the message stays tagged for REQUIRETLS
         Assert.Equal(3.5, opened.Verdict.Score);
         Assert.Equal(verdict.Symbols, opened.Verdict.Symbols);
         Assert.Equal(verdict.Headers, opened.Verdict.Headers);

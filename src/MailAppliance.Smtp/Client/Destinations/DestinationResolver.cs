@@ -50,14 +50,21 @@ public sealed class DestinationResolver(IDnsResolver dns, DeliveryRouting routin
 {
     private readonly DestinationOptions _options = options ?? new DestinationOptions();
 
-    public async Task<DestinationResult> ResolveAsync(string domain, CancellationToken cancellationToken = default)
+    public Task<DestinationResult> ResolveAsync(string domain, CancellationToken cancellationToken = default) =>
+        ResolveAsync(domain, recipientTlsPolicies: true, cancellationToken);
+
+    /// <param name="recipientTlsPolicies">
+    /// False for a message with <c>TLS-Required: No</c> (RFC 8689 §4.2.2): the recipient domain's MTA-STS and DANE
+    /// policies are not looked up and its hosts get opportunistic TLS. A smarthost's configured policy still holds.
+    /// </param>
+    public async Task<DestinationResult> ResolveAsync(string domain, bool recipientTlsPolicies, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(domain);
         var name = domain.TrimEnd('.').ToLowerInvariant();
         return routing.RouteFor(name) switch
         {
             DeliveryRoute.SmarthostRoute smarthost => await SmarthostAsync(name, smarthost, cancellationToken),
-            _ => await MxAsync(name, cancellationToken),
+            _ => await MxAsync(name, recipientTlsPolicies, cancellationToken),
         };
     }
 
@@ -87,10 +94,15 @@ public sealed class DestinationResolver(IDnsResolver dns, DeliveryRouting routin
         return new DestinationResult(new SmtpTarget($"[{route.Host}]:{port}", [host], port, settings.Credentials), null, notes);
     }
 
-    private async Task<DestinationResult> MxAsync(string domain, CancellationToken cancellationToken)
+    private async Task<DestinationResult> MxAsync(string domain, bool recipientTlsPolicies, CancellationToken cancellationToken)
     {
         var notes = new List<string>();
-        var mtaStsTask = mtaSts is not null && _options.MtaSts ? mtaSts.GetPolicyAsync(domain, cancellationToken) : Task.FromResult(new MtaStsLookup(null, ""));
+        if (!recipientTlsPolicies)
+        {
+            notes.Add("TLS-Required: No: MTA-STS and DANE not applied (RFC 8689)");
+        }
+
+        var mtaStsTask = mtaSts is not null && _options.MtaSts && recipientTlsPolicies ? mtaSts.GetPolicyAsync(domain, cancellationToken) : Task.FromResult(new MtaStsLookup(null, ""));
         var mx = await dns.LookupMxAsync(domain, cancellationToken);
         List<MxRecord> exchanges;
         switch (mx.Status)
@@ -137,7 +149,7 @@ public sealed class DestinationResolver(IDnsResolver dns, DeliveryRouting routin
         var enforced = mtaStsLookup.Enforced;
         var hosts = new List<SmtpHost>();
         var temporary = new List<string>();
-        var lookups = exchanges.Take(_options.MaxMxHosts).Select(e => HostAsync(domain, e.Exchange, enforced, cancellationToken)).ToList();
+        var lookups = exchanges.Take(_options.MaxMxHosts).Select(e => HostAsync(domain, e.Exchange, enforced, recipientTlsPolicies, cancellationToken)).ToList();
         foreach (var (host, failure, note) in await Task.WhenAll(lookups))
         {
             if (note is not null)
@@ -172,7 +184,7 @@ public sealed class DestinationResolver(IDnsResolver dns, DeliveryRouting routin
     }
 
     /// <summary>One MX host: its addresses and the TLS policy for it (DANE, MTA-STS enforce, or opportunistic).</summary>
-    private async Task<(SmtpHost? Host, DestinationFailure? Failure, string? Note)> HostAsync(string domain, string exchange, MtaStsPolicy? enforced, CancellationToken cancellationToken)
+    private async Task<(SmtpHost? Host, DestinationFailure? Failure, string? Note)> HostAsync(string domain, string exchange, MtaStsPolicy? enforced, bool dane, CancellationToken cancellationToken)
     {
         if (enforced is not null && !enforced.Matches(exchange))
         {
@@ -187,7 +199,7 @@ public sealed class DestinationResolver(IDnsResolver dns, DeliveryRouting routin
 
         var tls = enforced?.TlsPolicyFor(exchange) ?? TlsPolicy.Opportunistic;
         string? note = null;
-        if (_options.Dane && authenticated)
+        if (_options.Dane && dane && authenticated)
         {
             // RFC 7672 §2.2: TLSA records count only when the resolver vouches for them (AD bit).
             var tlsa = await dns.LookupTlsaAsync($"_{routing.Port}._tcp.{exchange}", cancellationToken);
