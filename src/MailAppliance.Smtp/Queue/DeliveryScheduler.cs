@@ -114,23 +114,16 @@ public sealed class DeliveryScheduler : BackgroundService
             var failed = false;
             try
             {
-<<<<<<< HEAD
                 do
-=======
-                while (await RunOnceAsync(drain: false, stoppingToken) > 0)
->>>>>>> outbound
                 {
                     if (_intake.Gather() is var gather && gather > TimeSpan.Zero)
                     {
                         await Task.Delay(gather, _time, stoppingToken);
                     }
                 }
-<<<<<<< HEAD
-                while (await RunOnceAsync(stoppingToken) > 0);
-=======
+                while (await RunOnceAsync(drain: false, stoppingToken) > 0);
 
                 await DrainRemovalAsync();
->>>>>>> outbound
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
