@@ -18,14 +18,16 @@ dotnet build bench/MailAppliance.Bench.Smtp -c Release -v q
 B="dotnet bench/MailAppliance.Bench.Smtp/bin/Release/net10.0/mailappliance-bench-smtp.dll"
 
 if [ "$WHICH" != postfix ]; then
-# --- the appliance: smtp listener only, 127.0.0.1 trusted (relays without AUTH), the domain routed to the sink.
+# --- the appliance: smtp listener only (no ManageSieve on 4190, no HTTP on 8080: another serve on this machine may
+# hold them), 127.0.0.1 trusted (relays without AUTH), the domain routed to the sink.
 D=$(mktemp -d /tmp/ma-bench-out-XXXX)
 chmod 755 "$D"
 cat > "$D/config.json" <<JSON
 {"Hostname":"mx.bench.test","Storage":{"DataDirectory":"$D/data"},"Auth":{"Pbkdf2Iterations":1000},
  "Smtp":{"TrustedNetworks":"127.0.0.1","MaxConnectionsPerIp":200},
  "Delivery":{"Routes":{"remote.bench.test":"[127.0.0.1]:$SINK"}},
- "Listeners":{"Smtp":"127.0.0.1:$PORT","Submission":"","Submissions":"","Imap":"","Imaps":"","Pop3":"","Pop3s":""}}
+ "Listeners":{"Smtp":"127.0.0.1:$PORT","Submission":"","Submissions":"","Imap":"","Imaps":"","Pop3":"","Pop3s":"","ManageSieve":""},
+ "Http":{"Listen":""}}
 JSON
 $M --config "$D/config.json" domain add bench.test
 $M serve --config "$D/config.json" > "$D/serve.log" 2>&1 &
