@@ -53,8 +53,16 @@ fi
 work="$dir/$target"
 findings="$work/findings"
 input="$work/seeds"
+stats="$findings/default/fuzzer_stats"
+value() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
+before_execs=0
+before_corpus=0
 if [[ -d "$findings/default/queue" ]]; then
-  input=-   # resume: afl++ continues from the queue it kept
+  input=-   # resume: afl++ continues from the queue it kept, and adds to the statistics it kept
+  if [[ -f "$stats" ]]; then
+    before_execs=$(value execs_done)
+    before_corpus=$(value corpus_count)
+  fi
 else
   "$plain/MailAppliance.Fuzz" "$target" --seeds "$input"
 fi
@@ -67,11 +75,9 @@ export AFL_AUTORESUME=1 DOTNET_TieredPGO=0
 nice -n 19 afl-fuzz -V $((minutes * 60)) -t 5000 -m none -i "$input" -o "$findings" -- "$bin/MailAppliance.Fuzz" "$target" \
   >"$work/afl.log" 2>&1 || { echo "fuzz: afl-fuzz failed; see $work/afl.log" >&2; tail -n 20 "$work/afl.log" >&2; exit 1; }
 
-stats="$findings/default/fuzzer_stats"
-value() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
 crashes=$(value saved_crashes)
 hangs=$(value saved_hangs)
-echo "fuzz $target: ${minutes} min, $(value execs_done) executions ($(value execs_per_sec)/s), corpus $(value corpus_count), edges $(value bitmap_cvg), crashes $crashes, hangs $hangs"
+echo "fuzz $target: ${minutes} min, $(( $(value execs_done) - before_execs )) executions ($(value execs_per_sec)/s; $(value execs_done) over all runs), corpus $before_corpus -> $(value corpus_count), edges $(value bitmap_cvg), crashes $crashes, hangs $hangs"
 status=0
 for f in "$findings"/default/crashes/id:* "$findings"/default/hangs/id:*; do
   [[ -e "$f" ]] || continue

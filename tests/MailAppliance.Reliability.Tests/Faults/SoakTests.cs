@@ -141,7 +141,9 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
             await using var pop3 = await HostileClient.ConnectAsync(app.Pop3Port, app.NextSourceAddress());
             await pop3.ReadUntilAsync(@"^\+OK");
             await pop3.SendAsync("USER soakpop@example.test\r\nPASS pw\r\nSTAT\r\n");
-            var stat = await pop3.ReadUntilAsync(@"^\+OK \d+ \d+");
+            // A refused login (-ERR [IN-USE] or [SYS/TEMP]) fails here with what the server said, not as a time-out.
+            var stat = await pop3.ReadUntilAsync(@"^\+OK \d+ \d+|^-ERR");
+            Assert.True(stat is not null && stat.StartsWith("+OK", StringComparison.Ordinal), $"POP3 login refused; received: {pop3.Received}");
             var count = int.Parse(stat!.Split(' ')[1], CultureInfo.InvariantCulture);
             for (var i = 1; i <= Math.Min(count, 50); i++)
             {
@@ -150,8 +152,9 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
                 Interlocked.Increment(ref _pop3Retrieved);
             }
 
+            // The maildrop is free only once QUIT's UPDATE state ends: the next pass must not log in before that.
             await pop3.SendAsync("QUIT\r\n");
-            await pop3.ClosedWithinAsync(TimeSpan.FromSeconds(10));
+            Assert.True(await pop3.ClosedWithinAsync(TimeSpan.FromSeconds(60)), $"QUIT not finished; received: {pop3.Received}");
             await Task.Delay(500, CancellationToken.None);
         }
     }
