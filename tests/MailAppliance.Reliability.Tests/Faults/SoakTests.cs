@@ -115,22 +115,32 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
         {
             // A session per pass, as a polling client would: logins, selects and closes are part of the load.
             await using var imap = await HostileClient.ConnectAsync(app.ImapPort, app.NextSourceAddress());
-            await imap.ReadUntilAsync(@"^\* OK");
-            await imap.SendAsync("l LOGIN soakimap@example.test pw\r\ns SELECT INBOX\r\n");
-            await imap.ReadUntilAsync("^s OK");
-            for (var i = 0; i < 10 && !stop.IsCancellationRequested; i++)
+            try
             {
-                var tag = $"t{n++}";
-                await imap.SendAsync($"{tag} UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (Subject)] BODYSTRUCTURE)\r\n");
-                await imap.ReadUntilAsync($"^{tag} OK");
-                Interlocked.Add(ref _imapFetched, imap.Received.Split('\n').Count(l => l.StartsWith("* ", StringComparison.Ordinal) && l.Contains("FETCH", StringComparison.Ordinal)));
-                await imap.SendAsync($"{tag}s UID STORE 1:* +FLAGS.SILENT (\\Deleted)\r\n{tag}e EXPUNGE\r\n");
-                await imap.ReadUntilAsync($"^{tag}e OK");
-                await Task.Delay(200, CancellationToken.None);
-            }
+                await imap.ReadUntilAsync(@"^\* OK");
+                await imap.SendAsync("l LOGIN soakimap@example.test pw\r\ns SELECT INBOX\r\n");
+                Assert.True(await imap.ReadUntilAsync("^s OK|^[ls] (NO|BAD)|^\\* BYE") is { } selected && selected.StartsWith("s OK", StringComparison.Ordinal),
+                    $"IMAP login or select refused; received: {imap.Received}");
+                for (var i = 0; i < 10 && !stop.IsCancellationRequested; i++)
+                {
+                    var tag = $"t{n++}";
+                    await imap.SendAsync($"{tag} UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (Subject)] BODYSTRUCTURE)\r\n");
+                    await imap.ReadUntilAsync($"^{tag} OK");
+                    Interlocked.Add(ref _imapFetched, imap.Received.Split('\n').Count(l => l.StartsWith("* ", StringComparison.Ordinal) && l.Contains("FETCH", StringComparison.Ordinal)));
+                    await imap.SendAsync($"{tag}s UID STORE 1:* +FLAGS.SILENT (\\Deleted)\r\n{tag}e EXPUNGE\r\n");
+                    await imap.ReadUntilAsync($"^{tag}e OK");
+                    await Task.Delay(200, CancellationToken.None);
+                }
 
-            await imap.SendAsync("z LOGOUT\r\n");
-            await imap.ClosedWithinAsync(TimeSpan.FromSeconds(10));
+                await imap.SendAsync("z LOGOUT\r\n");
+                await imap.ClosedWithinAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (IOException e)
+            {
+                // The server closed the session under us: say what it had answered and what serve logged last.
+                throw new InvalidOperationException(
+                    $"IMAP session closed by the server; received: {imap.Received}; serve's last lines: {string.Join(" | ", app.Serve.OutputLines.TakeLast(15))}", e);
+            }
         }
     }
 
