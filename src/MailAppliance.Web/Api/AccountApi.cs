@@ -133,23 +133,7 @@ internal static class AccountApi
         return await action(viewer);
     }
 
-    private static async Task<IResult> AdminOnlyAsync(HttpContext http, WebServices services, Func<Task<IResult>> action)
-    {
-        if (await Viewer.OfAsync(http, services) is not { } viewer)
-        {
-            return Results.Unauthorized();
-        }
-
-        if (!viewer.IsAdmin)
-        {
-            return Results.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
-        if (!HttpMethods.IsGet(http.Request.Method) && !await ConsoleAuth.ValidCsrfAsync(http))
-        {
-            return Results.BadRequest(new { error = "missing or bad CSRF token (X-CSRF-Token)" });
-        }
-
-        return await action();
-    }
+    // The admin API's own gate (login, admin, CSRF on changes): one rule for every admin path.
+    private static Task<IResult> AdminOnlyAsync(HttpContext http, WebServices services, Func<Task<IResult>> action) =>
+        ApiEndpoints.AdminAsync(http, services, action);
 }

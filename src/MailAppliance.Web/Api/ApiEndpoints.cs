@@ -184,7 +184,7 @@ internal static class ApiEndpoints
 
     private static Task<Viewer?> ViewerAsync(HttpContext http, WebServices services) => Viewer.OfAsync(http, services);
 
-    private static async Task<IResult> AdminAsync(HttpContext http, WebServices services, Func<Task<IResult>> action)
+    internal static async Task<IResult> AdminAsync(HttpContext http, WebServices services, Func<Task<IResult>> action)
     {
         var viewer = await ViewerAsync(http, services);
         if (viewer is null)
