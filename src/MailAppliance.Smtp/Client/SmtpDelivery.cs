@@ -8,7 +8,9 @@ namespace MailAppliance.Smtp.Client;
 /// reuses an idle session to the same server when there is one, and otherwise walks the target's hosts and
 /// addresses in order (RFC 5321 §5.1: try the next MX when one cannot be reached) until every recipient is
 /// delivered or bounced, or the address and session limits are reached. Recipients deferred by one host (4xx) are
-/// offered to the next, as Postfix does.
+/// offered to the next, as Postfix does. A REQUIRETLS message that one host cannot take (RFC 8689 §4.2.1: not
+/// authenticated, not verified, or no REQUIRETLS) goes on to the next host too; it bounces with 5.7.30 only when
+/// every host tried refused it for that reason, and is deferred when some host could not be reached (as mox does).
 /// </summary>
 public sealed class SmtpDelivery : IAsyncDisposable
 {
@@ -47,6 +49,7 @@ public sealed class SmtpDelivery : IAsyncDisposable
         ServerReply? dataReply = null;
         TlsReport? tls = null;
         var sessions = 0;
+        var requireTlsRefusals = 0;
 
         var candidates = target.Hosts.SelectMany(h => h.Addresses.Select(a => (Host: h, Address: a))).Take(_options.MaxAddressesPerDelivery).ToList();
         var (cached, cachedIndex) = TakeCached(target, candidates);
@@ -105,9 +108,14 @@ public sealed class SmtpDelivery : IAsyncDisposable
             attempts.Add(new SessionAttempt(usedHost.Name, session.RemoteEndPoint, reused, result.Failure, session.Tls, session.Capabilities));
             tls = session.Tls;
             dataReply = result.DataReply ?? dataReply;
+            if (result.Recipients.Any(IsRequireTlsRefusal))
+            {
+                requireTlsRefusals++;
+            }
+
             foreach (var outcome in result.Recipients)
             {
-                if (outcome.Status == RecipientStatus.Deferred)
+                if (outcome.Status == RecipientStatus.Deferred || IsRequireTlsRefusal(outcome))
                 {
                     lastDeferral[outcome.Recipient] = outcome;
                 }
@@ -134,8 +142,9 @@ public sealed class SmtpDelivery : IAsyncDisposable
         }
 
         tls ??= attempts.LastOrDefault(a => a.Tls is not null)?.Tls;
+        var everyHostRefusedRequireTls = requireTlsRefusals > 0 && requireTlsRefusals == attempts.Count;
         var outcomes = envelope.Recipients.Select(r => final.TryGetValue(r, out var done) ? done
-            : lastDeferral.TryGetValue(r, out var deferred) ? deferred
+            : lastDeferral.TryGetValue(r, out var deferred) ? RequireTlsOutcome(deferred, everyHostRefusedRequireTls)
             : Unreached(r, target, attempts)).ToList();
         return new DeliveryOutcome(outcomes, dataReply, tls, attempts);
     }
@@ -214,6 +223,20 @@ public sealed class SmtpDelivery : IAsyncDisposable
             remote,
             false);
     }
+
+    /// <summary>Our own refusal of one host for a REQUIRETLS message (no remote reply: nothing was sent).</summary>
+    private static bool IsRequireTlsRefusal(RecipientOutcome outcome) =>
+        outcome.Reply is null && outcome.StatusCode.Subject == 7 && outcome.StatusCode.Detail == 30;
+
+    /// <summary>
+    /// A REQUIRETLS refusal stands for good (5.7.30, a DSN now) only when every host tried refused the message for
+    /// that reason: a domain whose servers do not offer REQUIRETLS will not start to within the queue's lifetime.
+    /// Otherwise a host that could not be reached may still take it, so the recipient waits (4.7.30).
+    /// </summary>
+    private static RecipientOutcome RequireTlsOutcome(RecipientOutcome outcome, bool everyHostRefused) =>
+        !IsRequireTlsRefusal(outcome) ? outcome
+        : everyHostRefused ? outcome with { Status = RecipientStatus.Bounced, StatusCode = SmtpClientFailures.RequireTlsCode }
+        : outcome with { Status = RecipientStatus.Deferred, StatusCode = SmtpClientFailures.RequireTlsCode with { Class = 4 } };
 
     public ValueTask DisposeAsync() => Cache.DisposeAsync();
 }

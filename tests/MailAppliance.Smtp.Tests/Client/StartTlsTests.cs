@@ -291,6 +291,57 @@ public sealed class StartTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_requiretls_message_refused_by_the_first_mx_goes_to_the_next_that_offers_requiretls()
+    {
+        // RFC 8689 §4.2.1 refuses a host, not the message: the next MX may offer REQUIRETLS.
+        await using var without = TlsSink("mx1.example.test");
+        await using var with = SmtpSink.Start(new SmtpSinkOptions
+        {
+            Certificate = _certificates.Context(_certificates.Issue("mx2.example.test")),
+            Keywords = ["PIPELINING", "8BITMIME", "REQUIRETLS"],
+        }, IPAddress.Parse("127.0.0.2"), without.Port);
+        var target = new SmtpTarget("example.test",
+        [
+            new SmtpHost("mx1.example.test", [without.Address], TlsPolicy.RequiredVerified()),
+            new SmtpHost("mx2.example.test", [with.Address], TlsPolicy.RequiredVerified()),
+        ], without.Port);
+        var body = Message();
+        await using var delivery = new SmtpDelivery(Options(_certificates));
+        var outcome = await delivery.SendAsync(target, Envelope(body, "rcpt@example.test") with { RequireTls = true }, Body(body));
+
+        Assert.True(outcome.AllDelivered, outcome.Recipients[0].Result);
+        Assert.Equal("mx2.example.test[127.0.0.2]:" + without.Port, outcome.Recipients[0].RemoteHost);
+        Assert.EndsWith(" REQUIRETLS", Assert.Single(await with.WaitForMessagesAsync(1)).MailFrom, StringComparison.Ordinal);
+        Assert.DoesNotContain(without.Commands, c => c.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_requiretls_refusal_waits_while_another_mx_could_not_be_reached_and_bounces_once_every_mx_refused()
+    {
+        await using var without = TlsSink("mx1.example.test");
+        var target = new SmtpTarget("example.test",
+        [
+            new SmtpHost("mx1.example.test", [without.Address], TlsPolicy.RequiredVerified()),
+            new SmtpHost("mx2.example.test", [IPAddress.Parse("127.0.0.2")], TlsPolicy.RequiredVerified()), // nothing listens
+        ], without.Port);
+        var body = Message();
+        await using var delivery = new SmtpDelivery(Options(_certificates));
+        var waiting = Assert.Single((await delivery.SendAsync(target, Envelope(body, "rcpt@example.test") with { RequireTls = true }, Body(body))).Recipients);
+        Assert.Equal(RecipientStatus.Deferred, waiting.Status);
+        Assert.Equal("4.7.30", waiting.StatusCode.ToString());
+        Assert.Contains("does not offer REQUIRETLS", waiting.Diagnostic, StringComparison.Ordinal);
+
+        await using var alsoWithout = SmtpSink.Start(
+            new SmtpSinkOptions { Certificate = _certificates.Context(_certificates.Issue("mx2.example.test")) }, IPAddress.Parse("127.0.0.2"), without.Port);
+        await using var fresh = new SmtpDelivery(Options(_certificates));
+        var outcome = await fresh.SendAsync(target, Envelope(body, "rcpt@example.test") with { RequireTls = true }, Body(body));
+        var bounced = Assert.Single(outcome.Recipients);
+        Assert.Equal(RecipientStatus.Bounced, bounced.Status);
+        Assert.Equal("5.7.30", bounced.StatusCode.ToString());
+        Assert.Equal(2, outcome.Attempts.Count);
+    }
+
+    [Fact]
     public async Task A_failed_handshake_is_not_retried_in_plaintext_for_a_requiretls_message()
     {
         await using var broken = SmtpSink.Start(new SmtpSinkOptions
