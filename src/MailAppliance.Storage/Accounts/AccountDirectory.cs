@@ -433,6 +433,54 @@ public sealed class AccountDirectory
         return paused;
     }
 
+    /// <summary>
+    /// The users whose forward sends mail for <paramref name="recipient"/> on to <paramref name="target"/>: the
+    /// recipient itself, or users it reaches through aliases and other forwards (an alias whose member forwards).
+    /// The same walk as <see cref="ResolveAsync"/>, keeping who owns each forward, so a destination's refusals count
+    /// against the right forward.
+    /// </summary>
+    public async Task<IReadOnlyList<MailAddress>> ForwardOwnersAsync(MailAddress recipient, MailAddress target, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var owners = new List<MailAddress>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var frontier = new List<string> { recipient.Key };
+        for (var depth = 0; depth <= MaxAliasDepth && frontier.Count > 0; depth++)
+        {
+            var next = new List<string>();
+            foreach (var key in frontier.Where(seen.Add))
+            {
+                var entry = await connection.QuerySingleOrDefaultAsync<(long Id, string Kind, string Display, string[]? Targets)?>(new CommandDefinition("""
+                    SELECT a.id, a.kind, a.display, f.targets FROM addresses a LEFT JOIN forwards f ON f.user_id = a.id
+                    WHERE a.address_key = @key
+                    """, new { key }, cancellationToken: cancellationToken));
+                if (entry is not { } e)
+                {
+                    continue;
+                }
+
+                if (e.Kind == "user")
+                {
+                    var targets = (e.Targets ?? []).Select(t => MailAddress.TryParse(t, out var a, out _) ? a.Key : t.ToLowerInvariant()).ToList();
+                    if (targets.Contains(target.Key) && MailAddress.TryParse(e.Display, out var owner, out _))
+                    {
+                        owners.Add(owner);
+                    }
+
+                    next.AddRange(targets);
+                    continue;
+                }
+
+                next.AddRange(await connection.QueryAsync<string>(new CommandDefinition(
+                    "SELECT target_key FROM alias_targets WHERE alias_id = @id", new { id = e.Id }, cancellationToken: cancellationToken)));
+            }
+
+            frontier = next;
+        }
+
+        return owners;
+    }
+
     /// <summary>A user is a result; an alias adds its targets to the next level of the expansion.</summary>
     private static async Task ExpandAsync(NpgsqlConnection connection, AddressRow entry, List<LocalUser> users, List<(string Key, string Display)> next, CancellationToken cancellationToken)
     {

@@ -365,6 +365,30 @@ public sealed class ForwardingTests : IClassFixture<ForwardingFixture>
     }
 
     [Fact]
+    public async Task Refusals_count_against_the_users_forward_also_through_an_alias_and_from_the_null_sender()
+    {
+        await using var strict = _app.Sink("spamcheck2.test", new SmtpSinkOptions
+        {
+            Reply = (verb, _) => verb == "." ? "550 5.7.1 Message rejected as spam" : null,
+        });
+        await _app.Ok("user add aliased@example.test");
+        await _app.Ok("user forward aliased@example.test friend@spamcheck2.test");
+        await _app.Ok("alias add aliased-team@example.test aliased@example.test");
+
+        // One through the alias (the forward's row has the alias as its parent), one bounce forwarded from <> (no
+        // SRS sender): both count, and PauseAfter (2) pauses the user's forward.
+        var viaAlias = QueueId(await SendAsync("hank@sender-q.test", "aliased-team@example.test", "refused via alias"));
+        await WaitAsync(viaAlias, s => Has(s, "friend@spamcheck2.test", "bounced"));
+        var bounce = QueueId(await SendAsync("", "aliased@example.test", "refused bounce"));
+        await WaitAsync(bounce, s => Has(s, "friend@spamcheck2.test", "bounced"));
+
+        Assert.Contains(strict.Commands, c => c.StartsWith("MAIL FROM:<>", StringComparison.Ordinal));
+        var shown = JsonDocument.Parse((await _app.Cli.RunAsync("user forward aliased@example.test --json")).Output).RootElement;
+        Assert.True(shown.GetProperty("paused").GetBoolean(), shown.ToString());
+        Assert.Contains("2 refusals as spam in a row", shown.GetProperty("pausedReason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_way_back_accepts_a_valid_SRS_address_and_refuses_forged_and_expired_ones()
     {
         // A bounce to a valid SRS address of ours is relayed to the original sender's MX, still from <>.

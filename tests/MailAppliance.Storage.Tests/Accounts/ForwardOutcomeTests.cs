@@ -55,4 +55,23 @@ public sealed class ForwardOutcomeTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Empty(await HeardDuringAsync(() => _directory.RecordForwardOutcomeAsync(A("carol"), refusedAsSpam: true, "550 5.7.1 spam", pauseAfter: 2)));
         Assert.Equal(["forwards"], await HeardDuringAsync(() => _directory.RecordForwardOutcomeAsync(A("carol"), refusedAsSpam: true, "550 5.7.1 spam", pauseAfter: 2)));
     }
+
+    [Fact]
+    public async Task A_forward_reached_through_an_alias_or_another_forward_is_owned_by_its_user()
+    {
+        await _directory.AddDomainAsync(DomainName.Parse(_domain));
+        await _directory.AddUserAsync(A("dave"), null, null);
+        await _directory.AddUserAsync(A("erin"), null, null);
+        await _directory.SetForwardAsync(A("dave"), [MailAddress.Parse("Dave@Elsewhere.test")], keep: true);
+        await _directory.SetForwardAsync(A("erin"), [A("dave"), MailAddress.Parse("erin@other.test")], keep: false);
+        await _directory.AddAliasAsync(A("team"), [A("dave")]);
+
+        var target = MailAddress.Parse("dave@elsewhere.test");
+        Assert.Equal([A("dave").Key], (await _directory.ForwardOwnersAsync(A("dave"), target)).Select(a => a.Key));
+        Assert.Equal([A("dave").Key], (await _directory.ForwardOwnersAsync(A("team"), target)).Select(a => a.Key));
+        Assert.Equal([A("dave").Key], (await _directory.ForwardOwnersAsync(A("erin"), target)).Select(a => a.Key));
+        Assert.Equal([A("erin").Key], (await _directory.ForwardOwnersAsync(A("erin"), MailAddress.Parse("erin@other.test"))).Select(a => a.Key));
+        Assert.Empty(await _directory.ForwardOwnersAsync(A("team"), MailAddress.Parse("erin@other.test")));
+        Assert.Empty(await _directory.ForwardOwnersAsync(A("nobody"), target));
+    }
 }
