@@ -166,6 +166,13 @@ public sealed partial class ImapSession
             _logger.LogCommandUnavailable(e, command.Name);
             await NoAsync(command.Tag, ImapReplies.Unavailable);
         }
+        catch (IOException e) when (!IsConnectionFailure(e))
+        {
+            // The disk's, not the connection's (a file that moved under the command, a full or failing disk): it used
+            // to end the session without a word and with only a debug line. The client may retry (RFC 5530).
+            _logger.LogCommandUnavailable(e, command.Name);
+            await NoAsync(command.Tag, ImapReplies.Unavailable);
+        }
         catch (Exception e) when (e is not (OperationCanceledException or MailboxGoneException or IOException))
         {
             // A bug (an I/O failure is the connection's: it ends the session): the session goes on, the client hears a generic SERVERBUG (RFC 5530), the log has the rest.
@@ -173,6 +180,14 @@ public sealed partial class ImapSession
             await NoAsync(command.Tag, ImapReplies.ServerBug);
         }
     }
+
+    /// <summary>
+    /// An I/O failure of the client's connection (inside a command only while it reads a literal or waits in IDLE):
+    /// the socket's error, or TLS finding the stream cut. Anything else is the file system's.
+    /// </summary>
+    private static bool IsConnectionFailure(IOException e) =>
+        e.InnerException is System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException
+        || e.Source is "System.Net.Sockets" or "System.Net.Security" or "System.IO.Pipelines";
 
     private void Tagged(string tag, string status, string text) => _out.Raw(tag).Raw(" ").Raw(status).Raw(" ").Raw(text).Crlf();
 

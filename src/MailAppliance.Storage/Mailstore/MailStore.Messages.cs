@@ -363,9 +363,11 @@ public sealed partial class MailStore
     {
         var path = Path.Combine(folder.Path, row.FileName);
         var name = MaildirFileName.Parse(Path.GetFileName(path));
-        if (name.Succeeded && File.Exists(path) && !row.FileName.StartsWith(MaildirFolder.TmpDirectory + "/", StringComparison.Ordinal))
+        // One stat: a background flag rename (MailStore.FlagSync) may move the file at any moment, and a second look
+        // at a path that was there a moment ago would throw FileNotFoundException (an EXPUNGE right after a STORE).
+        var info = new FileInfo(path);
+        if (name.Succeeded && info.Exists && !row.FileName.StartsWith(MaildirFolder.TmpDirectory + "/", StringComparison.Ordinal))
         {
-            var info = new FileInfo(path);
             return new MaildirEntry(path, name.Value, row.FileName.StartsWith(MaildirFolder.NewDirectory + "/", StringComparison.Ordinal), info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
         }
 
