@@ -15,8 +15,15 @@ public sealed class ImapResponseWriter
 
     private readonly PipeWriter _output;
     private long _unflushed;
+    private bool _lineOpen;
 
     public ImapResponseWriter(PipeWriter output) => _output = output;
+
+    /// <summary>
+    /// Whether a response line has begun and not ended: a failure now cannot be answered with a tagged reply (it would
+    /// land inside the line, or inside a literal whose length is announced), so the session must end instead.
+    /// </summary>
+    public bool LineOpen => _lineOpen;
 
     /// <summary>Whether strings may carry UTF-8 as quoted strings (RFC 6855 UTF8=ACCEPT).</summary>
     public bool Utf8 { get; set; }
@@ -28,6 +35,7 @@ public sealed class ImapResponseWriter
         var written = Encoding.UTF8.GetBytes(text, span);
         _output.Advance(written);
         _unflushed += written;
+        _lineOpen = true;
         return this;
     }
 
@@ -35,6 +43,7 @@ public sealed class ImapResponseWriter
     {
         _output.Write(bytes);
         _unflushed += bytes.Length;
+        _lineOpen = true;
         return this;
     }
 
@@ -44,6 +53,7 @@ public sealed class ImapResponseWriter
         value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
         _output.Advance(written);
         _unflushed += written;
+        _lineOpen = true;
         return this;
     }
 
@@ -67,6 +77,7 @@ public sealed class ImapResponseWriter
         " +0000\""u8.CopyTo(span[21..]);
         _output.Advance(28);
         _unflushed += 28;
+        _lineOpen = true;
         return this;
 
         static void TwoDigits(Span<byte> at, int value)
@@ -78,7 +89,12 @@ public sealed class ImapResponseWriter
 
     public ImapResponseWriter Space() => Bytes(" "u8);
 
-    public ImapResponseWriter Crlf() => Bytes("\r\n"u8);
+    public ImapResponseWriter Crlf()
+    {
+        Bytes("\r\n"u8);
+        _lineOpen = false;
+        return this;
+    }
 
     /// <summary>A string: quoted when it is short and plain, a literal otherwise (RFC 9051 §4.3).</summary>
     public ImapResponseWriter String(string value)

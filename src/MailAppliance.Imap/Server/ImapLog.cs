@@ -19,4 +19,7 @@ internal static partial class ImapLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Command} failed")]
     public static partial void LogCommandFailed(this ILogger logger, Exception exception, string command);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Command} failed in the middle of a response; the session ends")]
+    public static partial void LogResponseCut(this ILogger logger, Exception exception, string command);
 }

@@ -147,6 +147,13 @@ public sealed partial class ImapSession
         {
             await route.Handler(this, command, cancellationToken);
         }
+        catch (Exception e) when (_out.LineOpen && e is not OperationCanceledException && !(e is IOException io && IsConnectionFailure(io)))
+        {
+            // Part of a response line (or of a literal whose length is announced) is out: any reply now would land
+            // inside it and the client would read garbage. The session ends, with the reason in the log.
+            _logger.LogResponseCut(e, command.Name);
+            throw new ResponseCutException(e);
+        }
         catch (MailstoreException e)
         {
             // The store's own reasons; its message is for the log (it names paths and ids), not for the client.
@@ -188,6 +195,9 @@ public sealed partial class ImapSession
     private static bool IsConnectionFailure(IOException e) =>
         e.InnerException is System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException
         || e.Source is "System.Net.Sockets" or "System.Net.Security" or "System.IO.Pipelines";
+
+    /// <summary>A command failed half-way through a response line: the session cannot answer and ends.</summary>
+    private sealed class ResponseCutException(Exception inner) : IOException("A response was cut by a failure", inner);
 
     private void Tagged(string tag, string status, string text) => _out.Raw(tag).Raw(" ").Raw(status).Raw(" ").Raw(text).Crlf();
 

@@ -131,6 +131,13 @@ public sealed partial class MailStore
             catch (DirectoryNotFoundException)
             {
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // There but unreadable (a failing disk, permissions, a link loop): the message is served as gone
+                // (FETCH answers NIL and says so in its OK), and the admin reads why here.
+                _logger.LogMessageUnreadable(e, path);
+                return null;
+            }
         }
 
         return null;

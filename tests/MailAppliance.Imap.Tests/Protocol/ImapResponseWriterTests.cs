@@ -93,4 +93,21 @@ public class ImapResponseWriterTests
         Assert.Equal("\"" + SearchParser.FormatDateTime(value) + "\"", await Written(w => w.QuotedDateTime(value)));
         Assert.Equal("0 42 9223372036854775807 -1", await Written(w => w.Number(0).Space().Number(42).Space().Number(long.MaxValue).Space().Number(-1)));
     }
+
+    [Fact]
+    public async Task A_line_is_open_from_its_first_byte_to_its_line_end_literals_included()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));
+        var writer = new ImapResponseWriter(pipe.Writer);
+        Assert.False(writer.LineOpen);
+        writer.Raw("* 1 FETCH (UID ").Number(7);
+        Assert.True(writer.LineOpen);
+        writer.Raw(" BODY[] ");
+        await writer.LiteralAsync(new MemoryStream("a\r\nb\r\n"u8.ToArray()), 6, binary: false, CancellationToken.None);
+        Assert.True(writer.LineOpen);
+        writer.Raw(")").Crlf();
+        Assert.False(writer.LineOpen);
+        writer.Space();
+        Assert.True(writer.LineOpen);
+    }
 }

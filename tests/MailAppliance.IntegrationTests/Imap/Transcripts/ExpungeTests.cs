@@ -71,4 +71,32 @@ public sealed class ExpungeTests(TranscriptFixture app) : IClassFixture<Transcri
         await imap.Send("a4 EXPUNGE");
         await imap.Expect("a4 BAD");
     }
+
+    [Fact]
+    public async Task A_message_file_the_disk_cannot_read_is_served_as_nil_and_the_session_goes_on()
+    {
+        var box = app.Fresh();
+        await app.SeedAsync(box, TranscriptFixture.Message("one"), TranscriptFixture.Message("two"));
+        var folder = Path.Combine(app.DataDirectory, "mail", "example.test", "alice", "Maildir", "." + box);
+        var two = new[] { "new", "cur" }.SelectMany(d => Directory.GetFiles(Path.Combine(folder, d)))
+            .Single(f => File.ReadAllText(f).Contains("Subject: two", StringComparison.Ordinal));
+
+        // A link to itself: stat and open fail with ELOOP, an I/O error that is neither "not found" nor the socket's.
+        File.Delete(two);
+        File.CreateSymbolicLink(two, two);
+
+        await using var imap = await app.LoginAsync();
+        await imap.Send($"a1 SELECT {box}");
+        await imap.Expect("a1 OK");
+        await imap.Send("a2 FETCH 1:2 (UID BODY.PEEK[])");
+        var fetched = await imap.Expect("a2 OK FETCH completed; some message files could not be read");
+        Assert.Contains(fetched, line => line.StartsWith("* 2 FETCH (UID 2 BODY[] NIL)", StringComparison.Ordinal));
+        await imap.Send("a3 STORE 2 +FLAGS.SILENT (\\Deleted)");
+        await imap.Expect("a3 OK");
+        await imap.Send("a4 EXPUNGE");
+        await imap.Expect("a4 OK");
+        await imap.Send("a5 FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+        var rest = await imap.Expect("a5 OK FETCH completed");
+        Assert.Contains(rest, line => line.Contains("UID 1", StringComparison.Ordinal));
+    }
 }
