@@ -42,6 +42,9 @@ public sealed class NotifiedMemo<T> : IAsyncDisposable
     /// <summary>Whether the notifications are being received (and so whether anything is remembered).</summary>
     public bool IsListening => _listening;
 
+    /// <summary>How many times everything was forgotten (notifications, reconnections): tests wait on it.</summary>
+    internal long Generation => Interlocked.Read(ref _generation);
+
     /// <summary>The value of <paramref name="key"/>: remembered while still true, else read (and remembered when <paramref name="rememberable"/> allows).</summary>
     public async Task<T> GetAsync(string key, Func<CancellationToken, Task<T>> read, Func<T, bool>? rememberable, CancellationToken cancellationToken)
     {

@@ -27,6 +27,9 @@ public sealed class SpamPolicyCache : ISpamPolicySource, IAsyncDisposable
     /// <summary>Whether the notifications are being received (and so whether anything is remembered).</summary>
     public bool IsListening => _memo.IsListening;
 
+    /// <summary>How many times the remembered rows were forgotten (see <see cref="NotifiedMemo{T}.Generation"/>).</summary>
+    internal long Generation => _memo.Generation;
+
     public Task<SpamPolicyRows> ReadAsync(IReadOnlyList<SpamScope> scopes, CancellationToken cancellationToken) =>
         _memo.GetAsync(string.Join('\n', scopes.Select(s => $"{(int)s.Kind}:{s.Name}")), token => _store.ReadAsync(scopes, token), null, cancellationToken);
 

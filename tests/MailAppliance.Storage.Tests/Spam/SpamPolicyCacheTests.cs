@@ -74,12 +74,18 @@ public sealed class SpamPolicyCacheTests : IClassFixture<DatabaseFixture>, IAsyn
     [Fact]
     public async Task The_rows_are_remembered_until_a_change_to_the_spam_settings_is_committed()
     {
+        // The change's own notification may arrive after the cache has already read 3.0 (CI under load saw the
+        // cache read 7.0 below for that reason): wait until it has been heard, then read what is remembered.
+        var before = _cache.Generation;
         await _store.SetThresholdAsync(_user, SpamThresholdKind.Tag, 3.0, CancellationToken.None);
+        await EventuallyAsync(() => Task.FromResult(_cache.Generation > before));
         await EventuallyAsync(async () => await TagAsync(_cache) == 3.0);
+        var heard = _cache.Generation;
 
         await SetTagSilentlyAsync(7.0);
         Assert.Equal(7.0, await TagAsync(_store));
         Assert.Equal(3.0, await TagAsync(_cache)); // remembered: no query
+        Assert.Equal(heard, _cache.Generation); // and nothing else was heard meanwhile that could explain it
 
         // Any committed change to the lists is heard too, and everything is read again.
         await _store.SetListEntryAsync(SpamScope.Global, $"{Guid.NewGuid():N}@elsewhere.test", allow: true, CancellationToken.None);
