@@ -123,12 +123,18 @@ public class ApplianceFixture : IAsyncLifetime
     /// <summary>SIGKILL, as a power cut or the OOM killer would, then a fresh start on the same data.</summary>
     public async Task KillAndRestartAsync()
     {
+        await KillAsync();
+        await StartAsync();
+    }
+
+    /// <summary>SIGKILL, and no start (<see cref="StartAsync"/> when the test is ready).</summary>
+    public async Task KillAsync()
+    {
         var serve = Serve;
         serve.Signal(9);
         await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
         await serve.DisposeAsync();
         _serve = null;
-        await StartAsync();
     }
 
     public ServeProcess Serve => _serve ?? throw new InvalidOperationException("not running");

@@ -225,7 +225,8 @@ public sealed partial class SmtpSession
         {
             // The fields the checks add go after our Received field (Return-Path, Delivered-To, Received,
             // Authentication-Results, X-Spam-*: INTERFACE.md's order).
-            var result = await submission.SubmitAsync(verdict.ToVerdict() with { HeadersAt = _receivedLength }, cancellationToken);
+            // 250 once the spool file is durable; the queue rows follow (the file is the truth: MessageQueue).
+            var result = await submission.SubmitAsync(verdict.ToVerdict() with { HeadersAt = _receivedLength }, waitForRows: false, cancellationToken);
             reply = result.IsAccepted ? new SmtpReply(250, "2.0.0", $"Ok: queued as {queueId}")
                 : result.DiskFull ? SmtpReplies.InsufficientStorage
                 : SmtpReplies.TemporaryFailure;

@@ -15,7 +15,9 @@ namespace MailAppliance.Storage.Queue;
 /// <remarks>
 /// The spool file is the truth: a message exists from the moment its file is durable in <c>spool/</c>, and its rows
 /// are written from the file again whenever they are missing (at start-up, or after the database was away when the
-/// message was accepted). A file leaves the spool only when every recipient row is settled.
+/// message was accepted). So SMTP intake answers 250 as soon as the file is durable and its rows follow a moment
+/// later, written in one statement with those of every other message accepted meanwhile; a crash in between leaves a
+/// file whose rows the next start writes. A file leaves the spool only when every recipient row is settled.
 /// </remarks>
 public sealed class MessageQueue : IAsyncDisposable
 {
@@ -33,6 +35,9 @@ public sealed class MessageQueue : IAsyncDisposable
 
     // Spool files acknowledged while their rows could not be written (the database away): written by a later round.
     private readonly ConcurrentDictionary<string, byte> _unregistered = new(StringComparer.Ordinal);
+
+    // Rows being written for messages already acknowledged (their 250 went out once the spool file was durable).
+    private readonly ConcurrentDictionary<string, Task> _registering = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _deadNodes = [];
     private long _deadNodesCheckedAt = long.MinValue;
 
@@ -90,7 +95,7 @@ public sealed class MessageQueue : IAsyncDisposable
         }
     }
 
-    internal async Task<SubmitResult> CommitAsync(SpoolWriter writer, SpoolVerdict verdict, CancellationToken cancellationToken)
+    internal async Task<SubmitResult> CommitAsync(SpoolWriter writer, SpoolVerdict verdict, bool waitForRows, CancellationToken cancellationToken)
     {
         var length = writer.Length;
         try
@@ -106,18 +111,51 @@ public sealed class MessageQueue : IAsyncDisposable
 
         // Durable from here on: whatever happens to the rows, the message is accepted.
         var queueId = writer.Envelope.QueueId;
-        try
+        var registered = RegisterAcceptedAsync(writer.Envelope, length);
+        if (waitForRows)
         {
-            await _rows.EnqueueAsync(writer.Envelope, length, cancellationToken);
-        }
-        catch (Exception e) when (StorageFailures.IsTemporary(e))
-        {
-            _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
-            _unregistered[queueId] = 0;
+            await registered.WaitAsync(cancellationToken);
         }
 
-        Submitted?.Invoke(queueId);
-        return SubmitResult.Accepted(queueId);
+        return SubmitResult.Accepted(queueId) with { Registered = registered };
+    }
+
+    /// <summary>
+    /// Writes the rows of a message whose spool file is durable, then tells <see cref="Submitted"/>. Never throws: rows
+    /// that cannot be written now are written by a later round (<see cref="RegisterPendingAsync"/>), or from the file at
+    /// the next start if the process dies first. No caller's cancellation stops it (the message is accepted).
+    /// </summary>
+    private Task RegisterAcceptedAsync(SpoolEnvelope envelope, long length)
+    {
+        var queueId = envelope.QueueId;
+        var task = RegisterCoreAsync();
+        if (!task.IsCompleted)
+        {
+            _registering[queueId] = task;
+            _ = task.ContinueWith(_ => _registering.TryRemove(queueId, out Task? _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return task;
+
+        async Task RegisterCoreAsync()
+        {
+            try
+            {
+                await _rows.EnqueueAsync(envelope, length, CancellationToken.None);
+            }
+            catch (Exception e) when (StorageFailures.IsTemporary(e))
+            {
+                _logger.LogWarning(e, "Queue rows for {QueueId} not written yet", queueId);
+                _unregistered[queueId] = 0;
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Queue rows for {QueueId} could not be written; trying again later", queueId);
+                _unregistered[queueId] = 0;
+            }
+
+            Submitted?.Invoke(queueId);
+        }
     }
 
     /// <summary>
@@ -318,6 +356,21 @@ public sealed class MessageQueue : IAsyncDisposable
             return null;
         }
 
+        if (rows.Count == 0)
+        {
+            // Accepted a moment ago, its rows not written yet (they follow the 250), or the database was away then:
+            // its recipients wait for their first attempt, as the rows will say.
+            rows = envelope!.Recipients.DistinctBy(r => r.Address, StringComparer.OrdinalIgnoreCase)
+                .Select(r => new QueueRecipient(queueId, r.Address, RecipientStatus.Queued, 0, envelope.ReceivedAt, null, envelope.MailFrom, size ?? 0, envelope.ReceivedAt)
+                {
+                    Notify = r.Notify,
+                    OriginalRecipient = r.OriginalRecipient,
+                    Ret = envelope.Ret,
+                    EnvelopeId = envelope.EnvelopeId,
+                })
+                .ToList();
+        }
+
         return new QueuedMessage(queueId, envelope, size, rows, await _rows.AttemptsAsync(queueId, cancellationToken), _spool.PathOf(queueId));
     }
 
@@ -351,7 +404,20 @@ public sealed class MessageQueue : IAsyncDisposable
         return (exists || rows.Count > 0, discarded);
     }
 
-    public ValueTask DisposeAsync() => _renewer.DisposeAsync();
+    /// <summary>Waits (a few seconds at most) for rows still being written; what is left is written from the spool at the next start.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_registering.Values).WaitAsync(TimeSpan.FromSeconds(10)); // real time: a bound on stopping
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Queue rows of {Count} message(s) not written before stopping; they are written from the spool at the next start", _registering.Count);
+        }
+
+        await _renewer.DisposeAsync();
+    }
 }
 
 /// <summary>What <see cref="MessageQueue.ShowAsync"/> knows of one message.</summary>
@@ -360,6 +426,12 @@ public sealed record QueuedMessage(string QueueId, SpoolEnvelope? Envelope, long
 /// <summary>The answer to a submission: accepted with its queue id, or not (the sender keeps the message).</summary>
 public sealed record SubmitResult(string QueueId, bool IsAccepted, bool DiskFull, Exception? Error)
 {
+    /// <summary>
+    /// Completes once the accepted message's queue rows are written (or left for a later round because the database
+    /// was away); it never faults. Already complete unless the submission was made without waiting for its rows.
+    /// </summary>
+    public Task Registered { get; init; } = Task.CompletedTask;
+
     public static SubmitResult Accepted(string queueId) => new(queueId, true, false, null);
 
     public static SubmitResult Failed(string queueId, IOException error) => new(queueId, false, MessageQueue.IsDiskFull(error), error);
@@ -392,10 +464,17 @@ public sealed class Submission : IAsyncDisposable
     public Task<Stream> OpenWrittenAsync(CancellationToken cancellationToken) => _writer.OpenWrittenAsync(cancellationToken);
 
     /// <summary>Makes the message durable with its verdict and queues its recipients. Accepted means: answer 250.</summary>
-    public Task<SubmitResult> SubmitAsync(SpoolVerdict verdict, CancellationToken cancellationToken)
+    public Task<SubmitResult> SubmitAsync(SpoolVerdict verdict, CancellationToken cancellationToken) => SubmitAsync(verdict, waitForRows: true, cancellationToken);
+
+    /// <summary>
+    /// The same; with <paramref name="waitForRows"/> false it returns as soon as the spool file is durable (all a 250
+    /// needs: the file is the truth) and the queue rows follow (<see cref="SubmitResult.Registered"/>), so a client does
+    /// not wait for a database round trip. SMTP intake submits so.
+    /// </summary>
+    public Task<SubmitResult> SubmitAsync(SpoolVerdict verdict, bool waitForRows, CancellationToken cancellationToken)
     {
         _submitted = true;
-        return _queue.CommitAsync(_writer, verdict, cancellationToken);
+        return _queue.CommitAsync(_writer, verdict, waitForRows, cancellationToken);
     }
 
     public ValueTask DisposeAsync() => _submitted ? ValueTask.CompletedTask : _writer.DisposeAsync();

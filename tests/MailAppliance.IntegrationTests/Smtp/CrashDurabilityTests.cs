@@ -62,6 +62,65 @@ public sealed partial class CrashDurabilityTests : IClassFixture<ApplianceFixtur
         _output.WriteLine($"{acknowledged.Count} acknowledged, {delivered.Count} delivered ({delivered.Count - acknowledged.Count} accepted but unacknowledged when killed), 3 SIGKILLs");
     }
 
+    [Fact]
+    public async Task The_250_waits_for_the_durable_spool_file_only_and_rows_not_written_before_a_kill_are_written_at_the_next_start()
+    {
+        await _app.Ok("user add rowslater@example.test");
+        string queueId;
+        await using (var db = new Npgsql.NpgsqlConnection(_app.ConnectionString))
+        {
+            await db.OpenAsync();
+            await using (var locked = await db.BeginTransactionAsync())
+            {
+                // Reads go on; no queue row can be written until this transaction ends.
+                await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE queue_recipients IN EXCLUSIVE MODE", db, locked))
+                {
+                    await lockTable.ExecuteNonQueryAsync();
+                }
+
+                await using (var smtp = await SmtpClientScript.ConnectAsync(_app.SmtpPort))
+                {
+                    await smtp.Send("EHLO client.example");
+                    await smtp.Expect("250");
+                    await smtp.Send("MAIL FROM:<a@example.net>\r\nRCPT TO:<rowslater@example.test>\r\nDATA");
+                    await smtp.Expect("250");
+                    await smtp.Expect("250 2.1.5");
+                    await smtp.Expect("354");
+                    await smtp.Send("Subject: rows later\r\nMessage-ID: <rowslater@example.net>\r\n\r\nhello\r\n.");
+                    var reply = await smtp.Expect("250 2.0.0 Ok: queued as "); // before: no 250 until the rows were in
+                    queueId = reply.Split(' ')[^1].Trim();
+                }
+
+                Assert.True(File.Exists(Path.Combine(_app.DataDirectory, "spool", queueId + ".msg")));
+                await using (var rows = new Npgsql.NpgsqlCommand("SELECT count(*) FROM queue_recipients WHERE queue_id = $1", db, locked))
+                {
+                    rows.Parameters.AddWithValue(queueId);
+                    Assert.Equal(0L, await rows.ExecuteScalarAsync());
+                }
+
+                // The operator sees it at once all the same: queue show reads the spool file.
+                var show = await _app.Cli.RunAsync($"queue show {queueId}");
+                Assert.True(show.ExitCode == 0, show.ToString());
+                Assert.Matches(@"rowslater@example\.test\s+queued\s+0", show.Output);
+
+                await _app.KillAsync(); // with the rows still waiting for the lock
+            }
+        }
+
+        await _app.StartAsync(); // the file without rows gets them from the spool, and is delivered
+        var delivered = await _app.MessagesAsync("rowslater");
+        Assert.Single(delivered);
+        Assert.Contains("Message-ID: <rowslater@example.net>", await File.ReadAllTextAsync(delivered[0]));
+        var spooled = Path.Combine(_app.DataDirectory, "spool", queueId + ".msg");
+        for (var i = 0; i < 100 && File.Exists(spooled); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(File.Exists(spooled));
+        Assert.Single(await _app.MessagesAsync("rowslater"));
+    }
+
     private static async Task WaitForProgressAsync(ConcurrentDictionary<string, string> acknowledged, int count)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();

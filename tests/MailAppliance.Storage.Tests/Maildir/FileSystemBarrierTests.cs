@@ -20,7 +20,7 @@ public class FileSystemBarrierTests
             }
         }, "test-sync");
 
-        var first = batcher.SyncAsync();
+        var first = Task.Run(batcher.SyncAsync); // nothing runs: this caller flushes on its own thread
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
         var later = Enumerable.Range(0, 20).Select(_ => batcher.SyncAsync()).ToList();
         await Task.Delay(50);
@@ -31,6 +31,19 @@ public class FileSystemBarrierTests
         await Task.WhenAll(later).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(2, flushes); // twenty callers, one more flush
         Assert.Equal(2, batcher.Flushes);
+    }
+
+    [Fact]
+    public void A_caller_that_finds_no_flush_running_flushes_on_its_own_thread_and_is_done_when_it_returns()
+    {
+        var flushedOn = -1;
+        var batcher = new SyncBatcher(() => flushedOn = Environment.CurrentManagedThreadId, "test-sync");
+
+        var sync = batcher.SyncAsync();
+
+        Assert.True(sync.IsCompletedSuccessfully); // no hand-off to the flush thread and back: a lone 250 waits for the flush only
+        Assert.Equal(Environment.CurrentManagedThreadId, flushedOn);
+        Assert.Equal(1, batcher.Flushes);
     }
 
     [Fact]
