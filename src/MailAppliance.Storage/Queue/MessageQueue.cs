@@ -117,7 +117,7 @@ public sealed class MessageQueue : IAsyncDisposable
             await registered.WaitAsync(cancellationToken);
         }
 
-        return SubmitResult.Accepted(queueId) with { Registered = registered };
+        return SubmitResult.Accepted(queueId);
     }
 
     /// <summary>
@@ -426,12 +426,6 @@ public sealed record QueuedMessage(string QueueId, SpoolEnvelope? Envelope, long
 /// <summary>The answer to a submission: accepted with its queue id, or not (the sender keeps the message).</summary>
 public sealed record SubmitResult(string QueueId, bool IsAccepted, bool DiskFull, Exception? Error)
 {
-    /// <summary>
-    /// Completes once the accepted message's queue rows are written (or left for a later round because the database
-    /// was away); it never faults. Already complete unless the submission was made without waiting for its rows.
-    /// </summary>
-    public Task Registered { get; init; } = Task.CompletedTask;
-
     public static SubmitResult Accepted(string queueId) => new(queueId, true, false, null);
 
     public static SubmitResult Failed(string queueId, IOException error) => new(queueId, false, MessageQueue.IsDiskFull(error), error);
@@ -468,8 +462,8 @@ public sealed class Submission : IAsyncDisposable
 
     /// <summary>
     /// The same; with <paramref name="waitForRows"/> false it returns as soon as the spool file is durable (all a 250
-    /// needs: the file is the truth) and the queue rows follow (<see cref="SubmitResult.Registered"/>), so a client does
-    /// not wait for a database round trip. SMTP intake submits so.
+    /// needs: the file is the truth) and the queue rows follow a moment later, so a client does not wait for a database
+    /// round trip. SMTP intake submits so; the queue waits for rows still being written when it is disposed.
     /// </summary>
     public Task<SubmitResult> SubmitAsync(SpoolVerdict verdict, bool waitForRows, CancellationToken cancellationToken)
     {
