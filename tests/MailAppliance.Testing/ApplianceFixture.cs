@@ -71,16 +71,38 @@ public class ApplianceFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
+        ConnectionString = connectionString;
+        WriteConfig();
+        await Ok("domain add example.test");
+        await Ok("user add alice@example.test --password-stdin", "pw\n");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartAsync();
+                return;
+            }
+            catch (ServeExitedException e) when (attempt < 3 && e.Output.Any(l => l.Contains("Address already in use", StringComparison.Ordinal)))
+            {
+                // Another test process took one of the ports between the check and the bind: new ports, again.
+                await StopAsync();
+                WriteConfig();
+            }
+        }
+    }
+
+    /// <summary>Picks the listeners' ports and writes the configuration the CLI and serve read.</summary>
+    private void WriteConfig()
+    {
         var ports = TestPorts.Take(10);
         (SmtpPort, SubmissionPort, SubmissionsPort, Pop3Port, Pop3sPort) = (ports[0], ports[1], ports[2], ports[3], ports[4]);
         (ImapPort, ImapsPort, ManageSievePort, DeliveryPort, HttpPort) = (ports[5], ports[6], ports[7], ports[8], ports[9]);
-        var connectionString = UseTestCluster ? await TestCluster.CreateDatabaseAsync() : "";
-        ConnectionString = connectionString;
         var config = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.example.test",
             ["Storage"] = new { DataDirectory },
-            ["ConnectionStrings"] = new { Metadata = connectionString },
+            ["ConnectionStrings"] = new { Metadata = ConnectionString },
             ["Auth"] = AuthSettings,
             ["Dns"] = new { Servers = new[] { Dns.Address } },
             ["Smtp"] = ExtraSmtpSettings,
@@ -100,9 +122,6 @@ public class ApplianceFixture : IAsyncLifetime
         };
         Configure(config);
         Cli = CliRunner.WithConfig(Root, config);
-        await Ok("domain add example.test");
-        await Ok("user add alice@example.test --password-stdin", "pw\n");
-        await StartAsync();
     }
 
     public async Task StartAsync()

@@ -63,17 +63,30 @@ public sealed partial class ServeProcess : IAsyncDisposable
         return serve;
     }
 
-    /// <summary>Waits for a notification datagram containing <paramref name="state"/> (e.g. READY=1).</summary>
+    /// <summary>
+    /// Waits for a notification datagram containing <paramref name="state"/> (e.g. READY=1); a process that exits
+    /// first fails the wait at once (<see cref="ServeExitedException"/>) rather than after the whole time-out.
+    /// </summary>
     public async Task<string> WaitForNotificationAsync(string state, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
+        var exited = _process.WaitForExitAsync(cancel.Token);
         var buffer = new byte[4096];
         while (true)
         {
             int received;
             try
             {
-                received = await _notify.ReceiveAsync(buffer, SocketFlags.None, cancel.Token);
+                var receive = _notify.ReceiveAsync(buffer, SocketFlags.None, cancel.Token).AsTask();
+                if (await Task.WhenAny(receive, exited) == exited && !receive.IsCompleted)
+                {
+                    await exited; // a time-out, or the exit
+                    await cancel.CancelAsync();
+                    await receive.ContinueWith(_ => { }, TaskScheduler.Default);
+                    throw new ServeExitedException($"serve exited (code {_process.ExitCode}) before {state}; output:\n{string.Join('\n', OutputLines)}", OutputLines);
+                }
+
+                received = await receive;
             }
             catch (OperationCanceledException)
             {
@@ -138,4 +151,10 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+}
+
+/// <summary><c>serve</c> ended before it said it was ready; <see cref="Output"/> is what it printed.</summary>
+public sealed class ServeExitedException(string message, IReadOnlyList<string> output) : Exception(message)
+{
+    public IReadOnlyList<string> Output { get; } = output;
 }
