@@ -44,8 +44,13 @@ public sealed partial class MailStore
         var any = "(" + string.Join(" OR ", conditions) + ")";
 
         // Indexed rows through the trigram index, and those whose text is incomplete (unsure unless they matched);
-        // rows the indexer has not reached yet as they are (a mailbox has few).
-        var sql = string.Join("\nUNION\n", conditions.Select(c => $"SELECT uid, true FROM message_search WHERE mailbox_id = $1 AND {c}"))
+        // rows the indexer has not reached yet as they are (a mailbox has few). The Subject key asks the Subject
+        // table (migration 0082): its trigrams and rows are the Subject values alone.
+        var indexed = search.UsesSubjectTable
+            ? "SELECT uid, true FROM message_subjects WHERE mailbox_id = $1 AND "
+                + (search.Kind == TextSearchKind.Subject ? "subject LIKE $4 AND coalesce(subject ~ $5, false)" : "subject LIKE $4")
+            : string.Join("\nUNION\n", conditions.Select(c => $"SELECT uid, true FROM message_search WHERE mailbox_id = $1 AND {c}"));
+        var sql = indexed
             + "\nUNION ALL\nSELECT uid, false FROM message_search WHERE mailbox_id = $1 AND NOT complete"
             + $"\nUNION ALL\nSELECT uid, coalesce({any}, false) FROM search_pending WHERE mailbox_id = $1 AND ({any} OR complete IS NOT TRUE)";
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
@@ -55,6 +60,15 @@ public sealed partial class MailStore
         if (!(search.Kind is TextSearchKind.Body or TextSearchKind.Text))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = search.FieldPrefilter() });
+        }
+
+        if (search.UsesSubjectTable)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = search.Kind == TextSearchKind.Subject ? search.FieldPrefilter() : search.LikePattern() });
+            if (search.Kind == TextSearchKind.Subject)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = search.KeyPattern() });
+            }
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

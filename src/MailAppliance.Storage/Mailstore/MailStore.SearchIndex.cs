@@ -63,9 +63,13 @@ public sealed partial class MailStore
             SELECT * FROM unnest(@mailboxes, @uids, @headers, @mimes, @addresses, @bodies, @completes)
             ON CONFLICT (mailbox_id, uid) DO UPDATE SET header = excluded.header, mime = excluded.mime, addresses = excluded.addresses,
                 body = excluded.body, complete = excluded.complete;
+            DELETE FROM message_subjects s USING unnest(@mailboxes, @uids) AS d (mailbox_id, uid) WHERE s.mailbox_id = d.mailbox_id AND s.uid = d.uid;
+            INSERT INTO message_subjects (mailbox_id, uid, subject)
+            SELECT * FROM unnest(@mailboxes, @uids, @subjects) AS s (mailbox_id, uid, subject) WHERE s.subject IS NOT NULL;
             DELETE FROM search_pending p USING unnest(@mailboxes, @uids) AS d (mailbox_id, uid) WHERE p.mailbox_id = d.mailbox_id AND p.uid = d.uid
             """, new
         {
+            subjects = texts.Select(t => TextSearch.SubjectValues(t.Text.Header)).ToArray(),
             mailboxes = texts.Select(t => t.Row.MailboxId).ToArray(),
             uids = texts.Select(t => t.Row.Uid).ToArray(),
             headers = texts.Select(t => t.Text.Header).ToArray(),
@@ -95,7 +99,7 @@ public sealed partial class MailStore
             """, new { minimum = minimumChanges }, cancellationToken: cancellationToken));
         if (stale)
         {
-            await connection.ExecuteAsync(new CommandDefinition("ANALYZE message_search", cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition("ANALYZE message_search; ANALYZE message_subjects", cancellationToken: cancellationToken));
         }
 
         return stale;

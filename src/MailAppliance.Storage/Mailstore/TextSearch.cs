@@ -35,8 +35,12 @@ public sealed record TextSearch(TextSearchKind Kind, string Field, string Key)
     /// <summary>The header field name as the index writes it (upper case).</summary>
     public string FoldedField => Field.ToUpperInvariant();
 
-    /// <summary>Whether the key can match anything at all (a SUBJECT key with two spaces in a row cannot).</summary>
-    public bool CanMatch => Kind != TextSearchKind.Subject || !(FoldedKey.Contains("  ", StringComparison.Ordinal) || FoldedKey.Contains('\t', StringComparison.Ordinal));
+    /// <summary>
+    /// Whether the key can match anything at all: a SUBJECT key with two spaces in a row or a tab cannot, nor can a
+    /// key with a line feed match one field's value (values are unfolded; the index keeps them a line each).
+    /// </summary>
+    public bool CanMatch => !(IsHeaderOnly && FoldedKey.Contains('\n', StringComparison.Ordinal))
+        && (Kind != TextSearchKind.Subject || !(FoldedKey.Contains("  ", StringComparison.Ordinal) || FoldedKey.Contains('\t', StringComparison.Ordinal)));
 
     /// <summary>Whether the header columns alone decide (everything but BODY and TEXT).</summary>
     public bool IsHeaderOnly => Kind is TextSearchKind.Header or TextSearchKind.Subject or TextSearchKind.Address;
@@ -158,7 +162,22 @@ public sealed record TextSearch(TextSearchKind Kind, string Field, string Key)
     public string FieldPattern()
     {
         var field = Kind == TextSearchKind.Subject ? "SUBJECT" : FoldedField;
-        var text = new StringBuilder("\n").Append(Escape(field)).Append(": [^\n]*");
+        return new StringBuilder("\n").Append(Escape(field)).Append(": [^\n]*").Append(KeyPattern()).ToString();
+    }
+
+    /// <summary>
+    /// Whether the Subject table (<c>message_subjects</c>: a message's Subject values, one per line) answers this
+    /// key: SUBJECT, and HEADER Subject.
+    /// </summary>
+    public bool UsesSubjectTable => Kind == TextSearchKind.Subject || (Kind == TextSearchKind.Header && FoldedField == "SUBJECT");
+
+    /// <summary>
+    /// A PostgreSQL regular expression for the key alone (SUBJECT: white space in the key matches any run of white
+    /// space). It never matches a line feed, so over the Subject table's lines it stays within one value.
+    /// </summary>
+    public string KeyPattern()
+    {
+        var text = new StringBuilder();
         foreach (var c in FoldedKey)
         {
             if (Kind == TextSearchKind.Subject && c == ' ')
@@ -194,6 +213,16 @@ public sealed record TextSearch(TextSearchKind Kind, string Field, string Key)
         }
 
         text.Append(c);
+    }
+
+    /// <summary>
+    /// The row of the Subject table for a message's header column: each Subject value on a line of its own, or
+    /// null when the message has no Subject field. Migration 0082 computes the same from the rows indexed before it.
+    /// </summary>
+    public static string? SubjectValues(string header)
+    {
+        var values = FieldValues(header, "SUBJECT").ToList();
+        return values.Count == 0 ? null : string.Join('\n', values);
     }
 
     private static IEnumerable<string> FieldValues(string lines, string field)

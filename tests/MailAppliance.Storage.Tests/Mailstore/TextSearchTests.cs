@@ -64,6 +64,11 @@ public sealed class TextSearchTests : IAsyncLifetime
         { TextSearchKind.Header, "x-fold", "first  second", [1] },
         { TextSearchKind.Subject, "", "aus berlin", [1] },
         { TextSearchKind.Subject, "", "aus   berlin", [] },
+        { TextSearchKind.Subject, "", "gr\u00fc\u00dfe aus berlin", [1] },
+        { TextSearchKind.Subject, "", "", [1, 2] },
+        { TextSearchKind.Subject, "", "LAIN", [2] },
+        { TextSearchKind.Header, "Subject", "e aus ", [1] },
+        { TextSearchKind.Header, "Subject", "100%", [] },
         { TextSearchKind.Address, "TO", "\"quoted, name\" <q@", [1] },
         { TextSearchKind.Address, "TO", "name <q@", [] },
         { TextSearchKind.Address, "TO", "<x@y.z>", [1] },
@@ -185,6 +190,70 @@ public sealed class TextSearchTests : IAsyncLifetime
         Assert.Equal([1u], matches.Unsure);
         Assert.Equal([1u], (await store.ConfirmTextAsync(inbox, [1], [search], CancellationToken.None))[search]);
         Assert.Equal([1u], (await store.SearchTextAsync(inbox, new TextSearch(TextSearchKind.Body, "", "filler text line number 24"), CancellationToken.None)).Matched);
+    }
+
+    [Fact]
+    public async Task Every_subject_field_is_searched_and_migration_0082_fills_the_subject_table_as_the_indexer_does()
+    {
+        var user = await _f.UserAsync($"subjects-{Guid.NewGuid():N}@example.test");
+        foreach (var message in new[] { "Subject: first  one\r\nSubject: Second\tTwo\r\n\r\nx\r\n", "From: a@b.c\r\n\r\nno subject\r\n", "Subject:\r\n\r\nempty\r\n" })
+        {
+            await _f.Store.DeliverAsync(new DeliveryRequest(user, MailboxName.Inbox), new MemoryStream(Encoding.UTF8.GetBytes(message)), CancellationToken.None);
+        }
+
+        var inbox = (await _f.Store.FindMailboxAsync(user, MailboxName.Inbox, CancellationToken.None))!;
+        while (await _f.Store.IndexPendingAsync(100, CancellationToken.None) > 0)
+        {
+        }
+
+        var cases = new (TextSearch Search, uint[] Expected)[]
+        {
+            (new TextSearch(TextSearchKind.Subject, "", "second two"), [1]),
+            (new TextSearch(TextSearchKind.Subject, "", "first one"), [1]),
+            (new TextSearch(TextSearchKind.Subject, "", "one second"), []),   // two fields are not one value
+            (new TextSearch(TextSearchKind.Subject, "", "one\nsecond"), []),
+            (new TextSearch(TextSearchKind.Subject, "", ""), [1, 3]),         // the field exists, even empty
+            (new TextSearch(TextSearchKind.Header, "SUBJECT", "second\ttwo"), [1]),
+            (new TextSearch(TextSearchKind.Header, "SUBJECT", "second two"), []),
+            (new TextSearch(TextSearchKind.Header, "SUBJECT", "first  one"), [1]),
+            (new TextSearch(TextSearchKind.Header, "SUBJECT", "one\nsubject"), []),
+            (new TextSearch(TextSearchKind.Header, "SUBJECT", ""), [1, 3]),
+        };
+        foreach (var (search, expected) in cases)
+        {
+            var matches = await _f.Store.SearchTextAsync(inbox, search, CancellationToken.None);
+            Assert.Empty(matches.Unsure);
+            Assert.True(expected.SequenceEqual(matches.Matched.Order()), $"{search}: {string.Join(",", matches.Matched.Order())}");
+            Assert.Equal(expected, (await _f.Store.ConfirmTextAsync(inbox, [1, 2, 3], [search], CancellationToken.None))[search].Order());
+        }
+
+        // Rows indexed before the migration: its INSERT, run again on them, writes what the indexer wrote.
+        var indexed = await SubjectRowsAsync(inbox);
+        Assert.Equal(["FIRST  ONE\nSECOND\tTWO", ""], indexed.Values);
+        using var resource = new StreamReader(typeof(MailStore).Assembly.GetManifestResourceStream("Migrations/0082_message_subjects.sql")!);
+        var migration = await resource.ReadToEndAsync();
+        var insert = migration[migration.IndexOf("INSERT INTO message_subjects", StringComparison.Ordinal)..];
+        insert = insert[..insert.IndexOf(';', StringComparison.Ordinal)];
+        await using (var command = _f.DataSource.CreateCommand($"DELETE FROM message_subjects WHERE mailbox_id = {inbox.Id}; {insert} AND s.mailbox_id = {inbox.Id}"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(indexed, await SubjectRowsAsync(inbox));
+    }
+
+    private async Task<SortedDictionary<long, string>> SubjectRowsAsync(MailboxInfo inbox)
+    {
+        var rows = new SortedDictionary<long, string>();
+        await using var command = _f.DataSource.CreateCommand("SELECT uid, subject FROM message_subjects WHERE mailbox_id = $1");
+        command.Parameters.AddWithValue(inbox.Id);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows[reader.GetInt64(0)] = reader.GetString(1);
+        }
+
+        return rows;
     }
 
     [Fact]
