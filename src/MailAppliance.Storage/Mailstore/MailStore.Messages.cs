@@ -113,13 +113,18 @@ public sealed partial class MailStore
         NpgsqlConnection connection, NpgsqlTransaction transaction, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken)
     {
         var rows = new List<(uint, MaildirFlags, string[], long)>(uids.Count);
-        await using var command = new NpgsqlCommand("SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) ORDER BY uid", connection, transaction);
+        var set = UidCondition.For(uids);
+        await using var command = new NpgsqlCommand($"SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = $1 AND {set.Sql("uid", 2)} ORDER BY uid", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
+        set.AddParameters(command);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(((uint)reader.GetInt64(0), (MaildirFlags)reader.GetInt32(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3)));
+            var uid = (uint)reader.GetInt64(0);
+            if (set.Contains(uid))
+            {
+                rows.Add((uid, (MaildirFlags)reader.GetInt32(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3)));
+            }
         }
 
         return rows;

@@ -230,13 +230,19 @@ public sealed partial class MailStore
             + ((views & MessageViews.Structure) != 0 ? ", v.structure" : ", NULL::bytea");
         var join = views == MessageViews.None ? "" : " LEFT JOIN message_views v ON v.mailbox_id = m.mailbox_id AND v.uid = m.uid";
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages m{join} WHERE m.mailbox_id = $1 AND m.uid = ANY($2) ORDER BY m.uid", connection);
+        var set = UidCondition.For(uids);
+        await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages m{join} WHERE m.mailbox_id = $1 AND {set.Sql("m.uid", 2)} ORDER BY m.uid", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = uids.Select(u => (long)u).ToArray() });
+        set.AddParameters(command);
         var records = new List<MessageRecord>(uids.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            if (!set.Contains((uint)reader.GetInt64(0)))
+            {
+                continue;
+            }
+
             var info = new MessageInfo(mailbox.Id, (uint)reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
                 new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc)), (MaildirFlags)reader.GetInt32(6), reader.GetFieldValue<string[]>(7), reader.GetInt64(8));
             records.Add(new MessageRecord

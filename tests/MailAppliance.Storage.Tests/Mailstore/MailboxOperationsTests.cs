@@ -137,6 +137,33 @@ public sealed class MailboxOperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_store_or_fetch_of_a_dense_set_with_holes_touches_exactly_the_uids_it_names()
+    {
+        var inbox = await Box("INBOX");
+        for (var i = 0; i < 100; i++)
+        {
+            await Put("INBOX");
+        }
+
+        // 1:100 without 7 and 50 is read as a range (a UID set as large is), and the two holes are skipped.
+        var named = Enumerable.Range(1, 100).Select(i => (uint)i).Where(u => u is not (7 or 50)).ToList();
+        Assert.Contains("BETWEEN", UidCondition.For(named).Sql("uid", 2));
+        var stored = await _f.Store.StoreFlagsAsync(_user, inbox, named, FlagMode.Add, MaildirFlags.Flagged, [], null, CancellationToken.None);
+        Assert.Equal(named, stored.Changed.Select(c => c.Uid).Order());
+        var records = await _f.Store.FetchRecordsAsync(inbox, named, MessageViews.None, CancellationToken.None);
+        Assert.Equal(named, records.Select(r => r.Info.Uid));
+        var all = await _f.Store.FetchRecordsAsync(inbox, Enumerable.Range(1, 100).Select(i => (uint)i).ToList(), MessageViews.None, CancellationToken.None);
+        Assert.Equal([7u, 50u], all.Where(r => (r.Info.Flags & MaildirFlags.Flagged) == 0).Select(r => r.Info.Uid));
+
+        // A set spread thin is asked element by element.
+        var sparse = Enumerable.Range(0, 70).Select(i => (uint)(1 + i * 3)).Where(u => u is <= 100 and not 7).ToList(); // 7 had no flag
+        var spread = Enumerable.Range(0, 70).Select(i => (uint)(1 + i * 3)).ToList();
+        Assert.Contains("ANY", UidCondition.For(spread).Sql("uid", 2));
+        var removed = await _f.Store.StoreFlagsAsync(_user, inbox, spread, FlagMode.Remove, MaildirFlags.Flagged, [], null, CancellationToken.None);
+        Assert.Equal(sparse, removed.Changed.Select(c => c.Uid).Order());
+    }
+
+    [Fact]
     public async Task Expunge_removes_files_rows_and_uidlist_lines_and_records_the_modseq()
     {
         var first = await Put("INBOX");
