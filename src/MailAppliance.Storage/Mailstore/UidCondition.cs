@@ -70,6 +70,9 @@ internal sealed class UidCondition
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _high });
     }
 
+    /// <summary>Whether the condition selects the set's rows and no others (no row needs <see cref="Contains"/>).</summary>
+    public bool IsExact => _members is null;
+
     /// <summary>Whether a row the condition selected belongs to the set.</summary>
     public bool Contains(uint uid) => _members is null || _members.Contains(uid);
 }

@@ -161,6 +161,23 @@ public sealed class MailboxOperationsTests : IAsyncLifetime
         Assert.Contains("ANY", UidCondition.For(spread).Sql("uid", 2));
         var removed = await _f.Store.StoreFlagsAsync(_user, inbox, spread, FlagMode.Remove, MaildirFlags.Flagged, [], null, CancellationToken.None);
         Assert.Equal(sparse, removed.Changed.Select(c => c.Uid).Order());
+
+        // Flags alone on an exact set are changed in place (one UPDATE): the same answers, only changed rows written.
+        await _f.Store.StoreFlagsAsync(_user, inbox, [9], FlagMode.Add, MaildirFlags.None, ["work"], null, CancellationToken.None);
+        var whole = Enumerable.Range(1, 100).Select(i => (uint)i).ToList();
+        var replaced = await _f.Store.StoreFlagsAsync(_user, inbox, whole, FlagMode.Replace, MaildirFlags.Seen, [], null, CancellationToken.None);
+        Assert.Equal(whole, replaced.Changed.Select(c => c.Uid));
+        Assert.All(replaced.Changed, c => Assert.Equal((MaildirFlags.Seen, 0), (c.Flags, c.Keywords.Count)));
+        var cleared = await _f.Store.StoreFlagsAsync(_user, inbox, [5, 3], FlagMode.Remove, MaildirFlags.Seen, [], null, CancellationToken.None);
+        Assert.Equal([3u, 5u], cleared.Changed.Select(c => c.Uid));
+        var again = await _f.Store.StoreFlagsAsync(_user, inbox, whole, FlagMode.Add, MaildirFlags.Seen | MaildirFlags.Replied, [], null, CancellationToken.None);
+        Assert.Equal(whole, again.Changed.Select(c => c.Uid));
+        Assert.Empty((await _f.Store.StoreFlagsAsync(_user, inbox, whole, FlagMode.Add, MaildirFlags.Seen, [], null, CancellationToken.None)).Changed);
+        var state = await _f.Store.FetchRecordsAsync(inbox, [3, 9, 10], MessageViews.None, CancellationToken.None);
+        Assert.All(state, r => Assert.Equal(MaildirFlags.Seen | MaildirFlags.Replied, r.Info.Flags));
+        Assert.Empty(state.Single(r => r.Info.Uid == 9).Info.Keywords);
+        Assert.All(again.Changed, c => Assert.Equal(again.Changed[0].ModSeq, c.ModSeq));
+        Assert.True(again.Changed[0].ModSeq > replaced.Changed[0].ModSeq);
     }
 
     [Fact]
