@@ -194,11 +194,15 @@ public sealed partial class MailStore
             if (renamed.Count > 0)
             {
                 // Not yet durable, and need not be: the mark stays until the folder is synced below, and a name lost
-                // to a crash is found again by base name when the renames are redone.
+                // to a crash is found again by base name when the renames are redone. Rows a STORE holds are
+                // skipped, never waited for: that STORE locks its rows in another order, and the two deadlocked
+                // (PostgreSQL broke the tie after 1 s, sometimes by failing the STORE). A skipped row keeps its
+                // old name until that STORE's own round renames its file again (found by its flags or base name).
                 any = true;
                 await connection.ExecuteAsync(new CommandDefinition("""
+                    WITH free AS (SELECT uid FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids) FOR UPDATE SKIP LOCKED)
                     UPDATE messages m SET file_name = u.new FROM unnest(@uids, @old, @new) AS u(uid, old, new)
-                    WHERE m.mailbox_id = @id AND m.uid = u.uid AND m.file_name = u.old
+                    WHERE m.mailbox_id = @id AND m.uid = u.uid AND m.file_name = u.old AND u.uid IN (SELECT uid FROM free)
                     """, new { id = mailbox.Id, uids = renamed.Select(r => r.Uid).ToArray(), old = renamed.Select(r => r.Old).ToArray(), @new = renamed.Select(r => r.New).ToArray() },
                     cancellationToken: cancellationToken));
             }

@@ -51,6 +51,41 @@ public sealed class FlagSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_renames_never_wait_for_rows_a_store_holds_and_the_store_after_them_brings_the_names_level()
+    {
+        var (user, inbox, _) = await StoredButNotRenamedAsync("held");
+
+        // A STORE in progress holds message 1's row (an open transaction that changed it). The renames must not
+        // wait for it: the STORE may be waiting for rows they hold, in another order (a deadlock PostgreSQL breaks
+        // after a second, sometimes by failing the STORE).
+        await using var connection = await _f.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("SELECT uid FROM messages WHERE mailbox_id = $1 AND uid = 1 FOR UPDATE", connection, transaction))
+        {
+            hold.Parameters.AddWithValue(inbox.Id);
+            await hold.ExecuteScalarAsync();
+        }
+
+        await _f.NewStore().SyncMaildirFlagsAsync(inbox.Id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, await MarksAsync());
+        var names = FileNames(user);
+        Assert.Equal(1, names.Count(n => n.EndsWith(":2,S", StringComparison.Ordinal)));
+        Assert.Equal(1, names.Count(n => n.EndsWith(":2,FSa", StringComparison.Ordinal)));
+        var rows = await _f.Store.ListMessagesAsync(inbox, CancellationToken.None);
+        Assert.False(File.Exists(Path.Combine(inbox.FolderPath, rows[0].FileName)));           // its row kept the old name
+        Assert.True(File.Exists(Path.Combine(inbox.FolderPath, rows[1].FileName)), rows[1].FileName);
+        Assert.All(rows, r => Assert.NotNull(_f.Store.OpenMessage(inbox, r)));                  // found by its flags
+        await transaction.RollbackAsync();
+
+        // The next STORE's round renames from wherever the file is and records the name.
+        await _f.Store.StoreFlagsAsync(user, inbox, [1], FlagMode.Add, MaildirFlags.Replied, [], null, CancellationToken.None);
+        await _f.Store.FlagSyncsIdleAsync();
+        rows = await _f.Store.ListMessagesAsync(inbox, CancellationToken.None);
+        Assert.All(rows, r => Assert.True(File.Exists(Path.Combine(inbox.FolderPath, r.FileName)), r.FileName));
+        Assert.EndsWith(":2,RS", rows[0].FileName, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Recovery_after_a_crash_renames_the_files_and_clears_the_mark()
     {
         var (user, inbox, _) = await StoredButNotRenamedAsync("crash");
