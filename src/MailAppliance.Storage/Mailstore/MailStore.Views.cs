@@ -228,9 +228,12 @@ public sealed partial class MailStore
             + ((views & MessageViews.Body) != 0 ? ", v.body" : ", NULL::bytea")
             + ((views & MessageViews.BodyStructure) != 0 ? ", v.bodystructure" : ", NULL::bytea")
             + ((views & MessageViews.Structure) != 0 ? ", v.structure" : ", NULL::bytea");
-        var join = views == MessageViews.None ? "" : " LEFT JOIN message_views v ON v.mailbox_id = m.mailbox_id AND v.uid = m.uid";
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         var set = UidCondition.For(uids);
+
+        // The range on both sides of the join: PostgreSQL carries equalities across a join, not ranges, and without
+        // it joined every view row of the mailbox to each batch (FETCH BODY[] of 10,000 messages at a quarter speed).
+        var join = views == MessageViews.None ? "" : $" LEFT JOIN message_views v ON v.mailbox_id = m.mailbox_id AND v.uid = m.uid AND {set.Sql("v.uid", 2)}";
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"SELECT {columns} FROM messages m{join} WHERE m.mailbox_id = $1 AND {set.Sql("m.uid", 2)} ORDER BY m.uid", connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
         set.AddParameters(command);
