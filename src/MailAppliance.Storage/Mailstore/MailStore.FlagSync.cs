@@ -102,7 +102,7 @@ public sealed partial class MailStore
             var mailbox = ToInfo(RootOf(user), new MailboxRow { Id = mailboxId, UserId = m.UserId, Name = m.Name, UidValidity = m.UidValidity, UidNext = m.UidNext, HighestModSeq = m.HighestModSeq });
             var done = false;
             await WithUserLockAsync(connection, user, exclusive: false, async () =>
-                done = await ApplyFlagSyncAsync(connection, mailbox, m.From, m.To, cancellationToken));
+                done = await ApplyFlagSyncAsync(connection, mailbox, m.From, m.To, waitForRows: false, cancellationToken));
             if (done)
             {
                 return;
@@ -114,23 +114,30 @@ public sealed partial class MailStore
     /// One round for a mailbox whose mark reads <paramref name="from"/>..<paramref name="to"/>: every row changed
     /// since <paramref name="from"/> gets the file name its flags give; the folder is synced; then, in one
     /// transaction, the rows learn their new names and the mark goes (or, if a STORE came meanwhile, starts after
-    /// <paramref name="to"/>). The caller holds the user's lock (shared, or exclusive for reconstruct). True when the mark is gone.
+    /// <paramref name="to"/>). The caller holds the user's lock (shared, or exclusive for reconstruct). True when
+    /// this round is over: the mark is gone, or it stays for rows another transaction held (see below).
     /// </summary>
-    private async Task<bool> ApplyFlagSyncAsync(NpgsqlConnection connection, MailboxInfo mailbox, long from, long to, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Each batch locks its rows before renaming their files and records the new names before it lets go, so a
+    /// file and its row's name never disagree for long. Without <paramref name="waitForRows"/>, rows another
+    /// transaction holds are skipped, not waited for: a STORE locks its rows in another order, and the two
+    /// deadlocked (PostgreSQL broke the tie after 1 s, sometimes by failing the STORE). The mark then stays as it
+    /// is: the STORE that held them starts the next round when it commits, and the periodic sweep runs any other.
+    /// Reconstruct waits (it holds the user's lock exclusively, so no STORE can hold a row) and must not end early.
+    /// </remarks>
+    private async Task<bool> ApplyFlagSyncAsync(NpgsqlConnection connection, MailboxInfo mailbox, long from, long to, bool waitForRows, CancellationToken cancellationToken)
     {
         var folder = new MaildirFolder(mailbox.FolderPath);
         var keywordFile = KeywordsFile.Read(folder.Path);
         var any = false;
+        var skipped = false;
         var after = 0L;
         while (true)
         {
-            // In batches, each read afresh and each followed by its rows' new names: a STORE that comes meanwhile is
-            // seen by the next batch, and readers find most files by the row's name.
-            var rows = new List<(long Uid, string FileName, MaildirFlags Flags, string[] Keywords, long Size, DateTime Date)>();
-            await using (var command = new NpgsqlCommand("""
-                SELECT uid, file_name, flags, keywords, size, internal_date FROM messages
-                WHERE mailbox_id = $1 AND modseq >= $2 AND NOT pending AND uid > $3 ORDER BY uid LIMIT $4
-                """, connection))
+            // In batches, each read afresh: a STORE that comes meanwhile is seen by the next batch.
+            var wanted = new List<long>();
+            await using (var command = new NpgsqlCommand(
+                "SELECT uid FROM messages WHERE mailbox_id = $1 AND modseq >= $2 AND NOT pending AND uid > $3 ORDER BY uid LIMIT $4", connection))
             {
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
@@ -139,16 +146,33 @@ public sealed partial class MailStore
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    rows.Add((reader.GetInt64(0), reader.GetString(1), (MaildirFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetInt64(4), reader.GetDateTime(5)));
+                    wanted.Add(reader.GetInt64(0));
                 }
             }
 
-            if (rows.Count == 0)
+            if (wanted.Count == 0)
             {
                 break;
             }
 
-            after = rows[^1].Uid;
+            after = wanted[^1];
+            await using var batch = await connection.BeginTransactionAsync(cancellationToken);
+            var rows = new List<(long Uid, string FileName, MaildirFlags Flags, string[] Keywords, long Size, DateTime Date)>();
+            await using (var command = new NpgsqlCommand(
+                "SELECT uid, file_name, flags, keywords, size, internal_date FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) AND NOT pending ORDER BY uid FOR NO KEY UPDATE"
+                + (waitForRows ? "" : " SKIP LOCKED"), connection, batch))
+            {
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = wanted.ToArray() });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((reader.GetInt64(0), reader.GetString(1), (MaildirFlags)reader.GetInt32(2), reader.GetFieldValue<string[]>(3), reader.GetInt64(4), reader.GetDateTime(5)));
+                }
+            }
+
+            // Held by another transaction (or expunged meanwhile): the mark stays for a later round.
+            skipped |= rows.Count < wanted.Count;
             var renamed = new List<(long Uid, string Old, string New)>();
             foreach (var row in rows)
             {
@@ -194,18 +218,16 @@ public sealed partial class MailStore
             if (renamed.Count > 0)
             {
                 // Not yet durable, and need not be: the mark stays until the folder is synced below, and a name lost
-                // to a crash is found again by base name when the renames are redone. Rows a STORE holds are
-                // skipped, never waited for: that STORE locks its rows in another order, and the two deadlocked
-                // (PostgreSQL broke the tie after 1 s, sometimes by failing the STORE). A skipped row keeps its
-                // old name until that STORE's own round renames its file again (found by its flags or base name).
+                // to a crash is found again by base name when the renames are redone.
                 any = true;
                 await connection.ExecuteAsync(new CommandDefinition("""
-                    WITH free AS (SELECT uid FROM messages WHERE mailbox_id = @id AND uid = ANY(@uids) FOR UPDATE SKIP LOCKED)
                     UPDATE messages m SET file_name = u.new FROM unnest(@uids, @old, @new) AS u(uid, old, new)
-                    WHERE m.mailbox_id = @id AND m.uid = u.uid AND m.file_name = u.old AND u.uid IN (SELECT uid FROM free)
+                    WHERE m.mailbox_id = @id AND m.uid = u.uid AND m.file_name = u.old
                     """, new { id = mailbox.Id, uids = renamed.Select(r => r.Uid).ToArray(), old = renamed.Select(r => r.Old).ToArray(), @new = renamed.Select(r => r.New).ToArray() },
-                    cancellationToken: cancellationToken));
+                    batch, cancellationToken: cancellationToken));
             }
+
+            await batch.CommitAsync(cancellationToken);
         }
 
         if (any)
@@ -220,6 +242,11 @@ public sealed partial class MailStore
             {
                 await _barrier.SyncAsync(folder.CurPath);
             }
+        }
+
+        if (skipped)
+        {
+            return true;
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

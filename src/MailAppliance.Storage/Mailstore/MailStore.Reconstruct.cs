@@ -106,7 +106,7 @@ public sealed partial class MailStore
             {
                 var mark = await connection.QuerySingleOrDefaultAsync<(long From, long To)?>(new CommandDefinition(
                     "SELECT from_modseq, to_modseq FROM maildir_flag_sync WHERE mailbox_id = @id", new { id = marked.Id }, cancellationToken: cancellationToken));
-                if (mark is not { } m || await ApplyFlagSyncAsync(connection, info, m.From, m.To, cancellationToken))
+                if (mark is not { } m || await ApplyFlagSyncAsync(connection, info, m.From, m.To, waitForRows: true, cancellationToken))
                 {
                     break;
                 }
