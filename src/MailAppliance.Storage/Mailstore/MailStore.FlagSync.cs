@@ -21,7 +21,8 @@ namespace MailAppliance.Storage.Mailstore;
 /// </remarks>
 public sealed partial class MailStore
 {
-    private const int FlagSyncBatch = 500;
+    // Rows per batch: a batch holds its rows while their files are renamed, and a STORE that reaches one waits for it.
+    private const int FlagSyncBatch = 100;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Task> _flagSyncs = new();
 
     /// <summary>Tests leave a STORE's renames undone with this, as a crash right after its commit would.</summary>
@@ -157,6 +158,9 @@ public sealed partial class MailStore
 
             after = wanted[^1];
             await using var batch = await connection.BeginTransactionAsync(cancellationToken);
+
+            // A batch's names need not be durable at its commit (see below): only the mark's removal must be.
+            await connection.ExecuteAsync(new CommandDefinition("SET LOCAL synchronous_commit TO OFF", transaction: batch, cancellationToken: cancellationToken));
             var rows = new List<(long Uid, string FileName, MaildirFlags Flags, string[] Keywords, long Size, DateTime Date)>();
             await using (var command = new NpgsqlCommand(
                 "SELECT uid, file_name, flags, keywords, size, internal_date FROM messages WHERE mailbox_id = $1 AND uid = ANY($2) AND NOT pending ORDER BY uid FOR NO KEY UPDATE"
