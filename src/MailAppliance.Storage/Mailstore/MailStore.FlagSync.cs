@@ -132,31 +132,24 @@ public sealed partial class MailStore
         var keywordFile = KeywordsFile.Read(folder.Path);
         var any = false;
         var skipped = false;
-        var after = 0L;
-        while (true)
+
+        // The round's rows, read once (each batch re-reading "changed since, after the last UID" walked every changed
+        // row again); a STORE that commits meanwhile moves the mark's end, and the next round sees its rows.
+        var changedUids = new List<long>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT uid FROM messages WHERE mailbox_id = $1 AND modseq >= $2 AND NOT pending ORDER BY uid", connection))
         {
-            // In batches, each read afresh: a STORE that comes meanwhile is seen by the next batch.
-            var wanted = new List<long>();
-            await using (var command = new NpgsqlCommand(
-                "SELECT uid FROM messages WHERE mailbox_id = $1 AND modseq >= $2 AND NOT pending AND uid > $3 ORDER BY uid LIMIT $4", connection))
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = FlagSyncBatch });
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    wanted.Add(reader.GetInt64(0));
-                }
+                changedUids.Add(reader.GetInt64(0));
             }
+        }
 
-            if (wanted.Count == 0)
-            {
-                break;
-            }
-
-            after = wanted[^1];
+        foreach (var wanted in changedUids.Chunk(FlagSyncBatch))
+        {
             await using var batch = await connection.BeginTransactionAsync(cancellationToken);
 
             // A batch's names need not be durable at its commit (see below): only the mark's removal must be.
@@ -167,7 +160,7 @@ public sealed partial class MailStore
                 + (waitForRows ? "" : " SKIP LOCKED"), connection, batch))
             {
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = mailbox.Id });
-                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = wanted.ToArray() });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = wanted });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -176,7 +169,7 @@ public sealed partial class MailStore
             }
 
             // Held by another transaction (or expunged meanwhile): the mark stays for a later round.
-            skipped |= rows.Count < wanted.Count;
+            skipped |= rows.Count < wanted.Length;
             var renamed = new List<(long Uid, string Old, string New)>();
             foreach (var row in rows)
             {
@@ -205,9 +198,13 @@ public sealed partial class MailStore
                 }
 
                 var isNew = row.FileName.StartsWith(MaildirFolder.NewDirectory + "/", StringComparison.Ordinal);
-                if (isNew ? row.Flags == MaildirFlags.None && indexes.Count == 0 : parsed.Value.Equals(parsed.Value.WithFlags(row.Flags, indexes)))
+                // Already named as its flags say (a new/ file without flags stays where delivery put it), if the file
+                // is there: a name is recorded before the folder is synced, so after a power loss the row may name a
+                // rename the disk lost. Then SetFlags finds the file by its base name and renames it again.
+                if ((isNew ? row.Flags == MaildirFlags.None && indexes.Count == 0 : parsed.Value.Equals(parsed.Value.WithFlags(row.Flags, indexes)))
+                    && File.Exists(Path.Combine(folder.Path, row.FileName)))
                 {
-                    continue; // already named as its flags say (a new/ file without flags stays where delivery put it)
+                    continue;
                 }
 
                 // No stat first: the rename itself tells whether the file is where the row says (SetFlags then looks for it).

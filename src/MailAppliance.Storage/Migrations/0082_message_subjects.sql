@@ -20,3 +20,4 @@ CROSS JOIN LATERAL (SELECT string_agg(m[1], E'\n') AS subject FROM regexp_matche
 WHERE v.subject IS NOT NULL;
 
 CREATE INDEX message_subjects_text ON message_subjects USING gin (mailbox_id, subject gin_trgm_ops);
+ANALYZE message_subjects;

@@ -87,6 +87,31 @@ public sealed class FlagSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_name_recorded_before_a_power_loss_took_its_rename_is_not_trusted_the_file_is_renamed_again()
+    {
+        var (user, inbox, _) = await StoredButNotRenamedAsync("powerloss");
+
+        // A round renamed message 1's file and recorded the name; the power went before the folder was synced, so
+        // the disk lost the rename but PostgreSQL kept the name (and the mark).
+        var lost = (await _f.Store.ListMessagesAsync(inbox, CancellationToken.None))[0];
+        var recorded = MaildirFolder.CurDirectory + "/" + MaildirFileName.Parse(Path.GetFileName(lost.FileName)).Value.WithFlags(MaildirFlags.Seen, []).FullName;
+        await using (var command = _f.DataSource.CreateCommand("UPDATE messages SET file_name = $1 WHERE mailbox_id = $2 AND uid = 1"))
+        {
+            command.Parameters.AddWithValue(recorded);
+            command.Parameters.AddWithValue(inbox.Id);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.False(File.Exists(Path.Combine(inbox.FolderPath, recorded)));
+        await _f.NewStore().RecoverAsync(CancellationToken.None);
+
+        Assert.Equal(0, await MarksAsync());
+        var rows = await _f.Store.ListMessagesAsync(inbox, CancellationToken.None);
+        Assert.All(rows, r => Assert.True(File.Exists(Path.Combine(inbox.FolderPath, r.FileName)), r.FileName));
+        Assert.Equal(1, FileNames(user).Count(n => n.EndsWith(":2,S", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Recovery_after_a_crash_renames_the_files_and_clears_the_mark()
     {
         var (user, inbox, _) = await StoredButNotRenamedAsync("crash");
