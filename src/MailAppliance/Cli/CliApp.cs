@@ -68,6 +68,20 @@ public static class CliApp
         (["spam", "show"], "spam show [--user ADDRESS | --domain DOMAIN]", SpamVerbs.Show),
     ];
 
+    /// <summary>Whether <paramref name="args"/> start the server (rather than an admin verb, help or a usage error).</summary>
+    public static bool IsServe(string[] args)
+    {
+        try
+        {
+            var command = CommandLine.Parse(args);
+            return !command.Help && !command.Has("--version") && command.Words is [] or ["serve"];
+        }
+        catch (UsageException)
+        {
+            return false;
+        }
+    }
+
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         CommandLine command;

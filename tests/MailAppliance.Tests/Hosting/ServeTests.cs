@@ -27,6 +27,8 @@ public sealed class ServeTests : IDisposable
 
     private string PostmasterPid => Path.Combine(_root, "data", "pg", "postmaster.pid");
 
+    private static string[] EnvironmentOf(int processId) => File.ReadAllText($"/proc/{processId}/environ").Split('\0');
+
     [Fact]
     public async Task Serve_notifies_systemd_serves_admin_verbs_and_stops_cleanly_then_restarts_on_the_same_data()
     {
@@ -35,6 +37,10 @@ public sealed class ServeTests : IDisposable
             var ready = await serve.WaitForNotificationAsync("READY=1", Patience);
             Assert.Contains($"MAINPID={serve.ProcessId}", ready, StringComparison.Ordinal);
             Assert.True(File.Exists(PostmasterPid));
+
+            // Serve relaunched itself in place with prompt tiering: same process, same arguments, the variable set.
+            Assert.Contains("DOTNET_TC_CallCountingDelayMs=0", EnvironmentOf(serve.ProcessId));
+            Assert.Equal(["serve", "--config", _config], File.ReadAllText($"/proc/{serve.ProcessId}/cmdline").TrimEnd('\0').Split('\0')[^3..]);
 
             // A second shell while serve runs: the verbs use the running cluster.
             var add = await CliRunner.RunProcessAsync(["--config", _config, "domain", "add", "example.test"]);
@@ -57,10 +63,14 @@ public sealed class ServeTests : IDisposable
             Assert.Contains(events, e => e.RootElement.GetProperty("Message").GetString()!.Contains("MailAppliance starting as mx.example.test", StringComparison.Ordinal));
         }
 
-        // The next start reuses the cluster and the data; Ctrl-C (SIGINT) stops it as cleanly.
-        await using (var again = ServeProcess.Start(_config))
+        // The next start reuses the cluster and the data; Ctrl-C (SIGINT) stops it as cleanly. An operator's own
+        // tiering delay is kept.
+        await using (var again = ServeProcess.Start(_config, new Dictionary<string, string> { ["DOTNET_TC_CallCountingDelayMs"] = "25" }))
         {
             await again.WaitForNotificationAsync("READY=1", Patience);
+            var variables = EnvironmentOf(again.ProcessId);
+            Assert.Contains("DOTNET_TC_CallCountingDelayMs=25", variables);
+            Assert.DoesNotContain("DOTNET_TC_CallCountingDelayMs=0", variables);
             var users = await CliRunner.RunProcessAsync(["--config", _config, "user", "list"]);
             Assert.Contains("alice@example.test", users.Output, StringComparison.Ordinal);
             var aliases = await CliRunner.RunProcessAsync(["--config", _config, "--json", "alias", "list"]);
