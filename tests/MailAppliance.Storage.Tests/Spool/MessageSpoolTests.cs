@@ -102,6 +102,42 @@ public sealed class MessageSpoolTests : IDisposable
         Assert.Equal(message, copy.ToArray()); // the trailer is not part of the message
     }
 
+    [Theory]
+    [InlineData(1_000, true)]
+    [InlineData(SpoolWriter.MirrorLimit, true)]
+    [InlineData(SpoolWriter.MirrorLimit + 1, false)]
+    [InlineData(300_000, false)]
+    public async Task The_checks_read_a_small_message_from_memory_and_a_large_one_from_the_file_and_both_see_every_octet(int size, bool fromMemory)
+    {
+        var message = RandomNumberGenerator.GetBytes(size);
+        var envelope = Envelope("a@example.test");
+        await using var writer = await _spool.BeginAsync(envelope, CancellationToken.None);
+        // Written in uneven pieces, as DATA and BDAT write it: the copy in memory grows, or is dropped on the way.
+        for (var at = 0; at < size; at += 7_001)
+        {
+            await writer.Body.WriteAsync(message.AsMemory(at, Math.Min(7_001, size - at)));
+        }
+
+        await using (var view = await writer.OpenWrittenAsync(CancellationToken.None))
+        {
+            Assert.Equal(size, view.Length);
+            var seen = new MemoryStream();
+            await view.CopyToAsync(seen);
+            Assert.Equal(message, seen.ToArray());
+        }
+
+        // A small message was never read back from the file: emptied under it, the checks still see the message.
+        var file = Directory.GetFiles(_spool.TmpDirectory).Single();
+        await writer.Body.FlushAsync();
+        File.WriteAllBytes(file, []);
+        await using (var again = await writer.OpenWrittenAsync(CancellationToken.None))
+        {
+            var seen = new MemoryStream();
+            await again.CopyToAsync(seen);
+            Assert.Equal(fromMemory ? size : 0, seen.Length);
+        }
+    }
+
     [Fact]
     public async Task Per_recipient_verdicts_removed_ranges_and_the_insertion_point_survive_the_spool_and_shape_the_delivered_message()
     {
