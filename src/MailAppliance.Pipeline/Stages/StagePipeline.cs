@@ -110,7 +110,7 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
         var list = results.ToList();
         var worst = list.Count == 0 ? CheckAction.Accept : list.Max(r => r.Action);
         var decider = list.FirstOrDefault(r => r.Action == worst && worst != CheckAction.Accept);
-        return new StageOutcome(list.SelectMany(r => r.Symbols).ToList(), list.SelectMany(r => r.Headers).ToList(), worst, decider?.Reason)
+        return new StageOutcome(Distinct(list.SelectMany(r => r.Symbols)), list.SelectMany(r => r.Headers).ToList(), worst, decider?.Reason)
         {
             Code = decider?.Code,
             EnhancedCode = decider?.EnhancedCode,
@@ -121,13 +121,36 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
 
     /// <summary>This stage's findings after those of earlier stages (what the message's verdict collects).</summary>
     public StageOutcome After(StageOutcome earlier) =>
-        new([.. earlier.Symbols, .. Symbols], [.. earlier.Headers, .. Headers], (CheckAction)Math.Max((int)earlier.Action, (int)Action), Reason ?? earlier.Reason)
+        new(Distinct([.. earlier.Symbols, .. Symbols]), [.. earlier.Headers, .. Headers], (CheckAction)Math.Max((int)earlier.Action, (int)Action), Reason ?? earlier.Reason)
         {
             Code = Code ?? earlier.Code,
             EnhancedCode = EnhancedCode ?? earlier.EnhancedCode,
             Recipients = [.. earlier.Recipients, .. Recipients],
             Removed = [.. earlier.Removed, .. Removed],
         };
+
+    /// <summary>
+    /// Each symbol once, where it was first found, with the highest score any check gave it: the header check and the
+    /// scanner's rules both know MISSING_DATE, and the message's score and report counted it twice.
+    /// </summary>
+    private static List<VerdictSymbol> Distinct(IEnumerable<VerdictSymbol> symbols)
+    {
+        var merged = new List<VerdictSymbol>();
+        foreach (var symbol in symbols)
+        {
+            var at = merged.FindIndex(s => string.Equals(s.Name, symbol.Name, StringComparison.Ordinal));
+            if (at < 0)
+            {
+                merged.Add(symbol);
+            }
+            else if (symbol.Score > merged[at].Score)
+            {
+                merged[at] = merged[at] with { Score = symbol.Score };
+            }
+        }
+
+        return merged;
+    }
 
     /// <summary>The verdict written into the spool file with the message.</summary>
     public SpoolVerdict ToVerdict() => Symbols.Count == 0 && Headers.Count == 0 && Recipients.Count == 0 && Removed.Count == 0

@@ -113,4 +113,22 @@ public sealed class StagePipelineTests
         Assert.Equal(["X-A: 1"], verdict.Headers);
         Assert.Same(SpoolVerdict.None, StageOutcome.Empty.After(StageOutcome.Empty).ToVerdict());
     }
+
+    [Fact]
+    public void A_finding_two_checks_report_counts_once_with_its_higher_score()
+    {
+        // The header check and the scanner's rules both find a missing Date: (1.0 and 1.4); the log line, the
+        // report and the spooled score showed it twice and added both.
+        var helo = StageOutcome.Combine([CheckResult.Symbol(HeloCheck.NotFqdn, 0.5)]);
+        var data = StageOutcome.Combine(
+        [
+            new CheckResult { Symbols = [new VerdictSymbol(HeaderCheck.MissingDate, 1.0), new VerdictSymbol(HeaderCheck.MissingMessageId, 0.5)] },
+            new CheckResult { Symbols = [new VerdictSymbol(HeaderCheck.MissingDate, 1.4), new VerdictSymbol(HeaderCheck.MissingMessageId, 0.5), new VerdictSymbol(HeloCheck.NotFqdn, 0.2)] },
+        ]);
+        var verdict = data.After(helo).ToVerdict();
+        Assert.Equal(
+            [new VerdictSymbol(HeloCheck.NotFqdn, 0.5), new VerdictSymbol(HeaderCheck.MissingDate, 1.4), new VerdictSymbol(HeaderCheck.MissingMessageId, 0.5)],
+            verdict.Symbols);
+        Assert.Equal(2.4, verdict.Score!.Value, 6);
+    }
 }
