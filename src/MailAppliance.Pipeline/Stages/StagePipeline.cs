@@ -130,8 +130,9 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
         };
 
     /// <summary>
-    /// Each symbol once, where it was first found, with the highest score any check gave it: the header check and the
-    /// scanner's rules both know MISSING_DATE, and the message's score and report counted it twice.
+    /// Each symbol once, where it was first found, with the score furthest from zero any check gave it (the strongest
+    /// tell, or the strongest allowance for a negative one): the header check and the scanner's rules both know
+    /// MISSING_DATE, and the message's score and report counted it twice.
     /// </summary>
     private static List<VerdictSymbol> Distinct(IEnumerable<VerdictSymbol> symbols)
     {
@@ -143,7 +144,7 @@ public sealed record StageOutcome(IReadOnlyList<VerdictSymbol> Symbols, IReadOnl
             {
                 merged.Add(symbol);
             }
-            else if (symbol.Score > merged[at].Score)
+            else if (Math.Abs(symbol.Score) > Math.Abs(merged[at].Score))
             {
                 merged[at] = merged[at] with { Score = symbol.Score };
             }

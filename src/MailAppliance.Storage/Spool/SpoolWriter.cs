@@ -66,6 +66,8 @@ public sealed class SpoolWriter : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (_body.Mirror is { } mirror)
         {
+            // The array itself, not a copy: nothing writes to the message once its checks begin (BDAT runs them
+            // after the last chunk).
             return Task.FromResult<Stream>(new MemoryStream(mirror.Buffer, 0, mirror.Length, writable: false));
         }
 

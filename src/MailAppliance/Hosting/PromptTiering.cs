@@ -24,6 +24,9 @@ internal static partial class PromptTiering
 
     private const string LegacyVariable = "COMPlus_TC_CallCountingDelayMs";
 
+    /// <summary>Whether serve runs without the tiering delay (what the start-up log line says).</summary>
+    public static bool IsOff => Environment.GetEnvironmentVariable(Variable) == "0" || Environment.GetEnvironmentVariable(LegacyVariable) == "0";
+
     /// <summary>
     /// Replaces this process with itself plus <see cref="Variable"/>=0, unless the variable is set already (by the
     /// operator, or by this very relaunch). Returns only if there is nothing to do or the relaunch failed; serve then
@@ -33,7 +36,8 @@ internal static partial class PromptTiering
     {
         if (!OperatingSystem.IsLinux()
             || Environment.GetEnvironmentVariable(Variable) is not null
-            || Environment.GetEnvironmentVariable(LegacyVariable) is not null)
+            || Environment.GetEnvironmentVariable(LegacyVariable) is not null
+            || UnderTool())
         {
             return;
         }
@@ -75,8 +79,34 @@ internal static partial class PromptTiering
     }
 
     /// <summary>
+    /// A debugger, a tracer, or a diagnostics tool that started serve (dotnet-trace, dotnet-counters: a diagnostic
+    /// port, on which the runtime waits to be resumed) is attached to this runtime: a relaunch would leave it behind
+    /// and the new runtime waiting for it.
+    /// </summary>
+    private static bool UnderTool()
+    {
+        if (System.Diagnostics.Debugger.IsAttached
+            || Environment.GetEnvironmentVariable("DOTNET_DiagnosticPorts") is not null
+            || Environment.GetEnvironmentVariable("COMPlus_DiagnosticPorts") is not null)
+        {
+            return true;
+        }
+
+        try
+        {
+            var tracer = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("TracerPid:", StringComparison.Ordinal));
+            return tracer is not null && tracer["TracerPid:".Length..].Trim() != "0";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// The runtime's diagnostics socket (what dotnet-trace and dotnet-counters connect to) is named after the process
     /// id and start time, which the relaunched runtime shares: the file is removed so that it can create its own.
+    /// Should the relaunch then fail, this serve runs on without one.
     /// </summary>
     private static void ForgetDiagnosticsSocket()
     {

@@ -84,6 +84,10 @@ public static class ServeCommand
         KeepThreadsReady();
         var notifier = new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"), loggers.CreateLogger<SystemdNotifier>());
         log.LogInformation("MailAppliance starting as {Hostname}, data in {DataDirectory}", options.Hostname, options.Storage.DataDirectory);
+        if (OperatingSystem.IsLinux() && !PromptTiering.IsOff)
+        {
+            log.LogWarning("The runtime's tiering delay is on ({Variable} is not 0): hot code is optimised late, intake and delivery cost more CPU (docs/admin-guide.md)", PromptTiering.Variable);
+        }
 
         notifier.Notify("STATUS=Opening the metadata database");
         await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);

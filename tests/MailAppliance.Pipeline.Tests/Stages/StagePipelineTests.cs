@@ -130,5 +130,9 @@ public sealed class StagePipelineTests
             [new VerdictSymbol(HeloCheck.NotFqdn, 0.5), new VerdictSymbol(HeaderCheck.MissingDate, 1.4), new VerdictSymbol(HeaderCheck.MissingMessageId, 0.5)],
             verdict.Symbols);
         Assert.Equal(2.4, verdict.Score!.Value, 6);
+
+        // An allowance found twice keeps its stronger form.
+        var allowed = StageOutcome.Combine([CheckResult.Symbol("ALLOWED", -1), CheckResult.Symbol("ALLOWED", -10), CheckResult.Symbol("ALLOWED", 2)]);
+        Assert.Equal([new VerdictSymbol("ALLOWED", -10)], allowed.Symbols);
     }
 }
