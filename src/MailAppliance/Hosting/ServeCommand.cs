@@ -58,7 +58,7 @@ public static class ServeCommand
     /// policies kept in PostgreSQL, DANE), the SMTP client with its connection cache, and DKIM signing with the keys
     /// of <c>dkim generate</c> (docs/outbound.md).
     /// </summary>
-    private static void AddOutbound(IServiceCollection services, ApplianceOptions options, StorageDatabase database)
+    private static void AddOutbound(IServiceCollection services, ApplianceOptions options, StorageDatabase database, ChannelListener dkimKeysChanged)
     {
         services.AddSingleton(sp => MtaStsFetcher.ForResolver(sp.GetRequiredService<IDnsResolver>()));
         services.AddSingleton(sp => new DestinationResolver(
@@ -72,7 +72,7 @@ public static class ServeCommand
         services.AddSingleton(sp => new OutboundSigning(
             new DkimSigningService(new CachedDkimKeys(
                 new StoredDkimKeys(new DkimKeyStore(database)),
-                new ChannelListener(database, "dkim_keys_changed", sp.GetRequiredService<ILogger<OutboundSigning>>()),
+                dkimKeysChanged,
                 TimeProvider.System)),
             options.Smtp.TrustedNetworks, sp.GetRequiredService<ILogger<OutboundSigning>>()));
     }
@@ -92,6 +92,11 @@ public static class ServeCommand
         notifier.Notify("STATUS=Opening the metadata database");
         await using var database = await MetadataDatabase.OpenAsync(options, loggers, cancellationToken);
         log.LogInformation("Metadata database ready ({Kind})", database.IsEmbedded ? "embedded" : "external");
+
+        // The LISTEN connections stop before the database they listen on (disposed in the reverse order of these
+        // lines, after the host): left running, they logged the embedded cluster's shutdown as a lost connection.
+        await using var queueChanged = new ChannelListener(database.Database, "queue_changed", loggers.CreateLogger<DeliveryScheduler>());
+        await using var dkimKeysChanged = new ChannelListener(database.Database, "dkim_keys_changed", loggers.CreateLogger<OutboundSigning>());
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -203,10 +208,10 @@ public static class ServeCommand
             },
         });
         builder.Services.AddSingleton(sp => new LocalTransport(sp.GetRequiredService<MailStore>(), sp.GetRequiredService<SieveDelivery>(), sp.GetRequiredService<ILogger<LocalTransport>>()));
-        AddOutbound(builder.Services, options, database.Database);
+        AddOutbound(builder.Services, options, database.Database, dkimKeysChanged);
         builder.Services.AddSingleton(sp => new DeliveryScheduler(
             sp.GetRequiredService<MessageQueue>(), sp.GetRequiredService<RecipientRouter>(), sp.GetRequiredService<LocalTransport>(),
-            new ChannelListener(database.Database, "queue_changed", sp.GetRequiredService<ILogger<DeliveryScheduler>>()),
+            queueChanged,
             TimeProvider.System, sp.GetRequiredService<ILogger<DeliveryScheduler>>(),
             options.Delivery, sp.GetRequiredService<SmtpTransport>(), sp.GetRequiredService<OutboundSigning>(),
             new ForwardOutcomes(sp.GetRequiredService<AccountDirectory>(), options.Forwarding.PauseAfter, sp.GetRequiredService<ILogger<ForwardOutcomes>>()))
