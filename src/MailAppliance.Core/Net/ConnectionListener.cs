@@ -287,11 +287,12 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
 
         var group = AddressGroup.Of(connection.RemoteEndPoint.Address);
+        var limited = _options.Limits.LimitsAddress(connection.RemoteEndPoint.Address);
         bool admitted;
         lock (_lock)
         {
             _perAddress.TryGetValue(group, out var fromAddress);
-            admitted = !_stopping && _sessions < _options.Limits.MaxConnections && fromAddress < _options.Limits.MaxConnectionsPerAddress;
+            admitted = !_stopping && _sessions < _options.Limits.MaxConnections && (fromAddress < _options.Limits.MaxConnectionsPerAddress || !limited);
             if (admitted)
             {
                 _sessions++;

@@ -47,7 +47,7 @@ public sealed class SmtpListenerService : IHostedService
         foreach (var (role, endpoints) in new[] { (SmtpRole.Mx, _options.Listeners.Smtp), (SmtpRole.Submission, _options.Listeners.Submission), (SmtpRole.Submissions, _options.Listeners.Submissions) })
         {
             var listener = await ProtocolListeners.StartAsync(
-                "SMTP", $"smtp-{role.ToString().ToLowerInvariant()}", endpoints, new ConnectionLimits(_options.Smtp.MaxConnections, _options.Smtp.MaxConnectionsPerIp),
+                "SMTP", $"smtp-{role.ToString().ToLowerInvariant()}", endpoints, new ConnectionLimits(_options.Smtp.MaxConnections, _options.Smtp.MaxConnectionsPerIp) { Exempt = _options.Smtp.TrustedNetworks },
                 role == SmtpRole.Submissions ? _tls.CreateServerOptions : null,
                 (connection, token) => new SmtpSession(connection, role, server, _services, sessionLogger).RunAsync(token),
                 SmtpReplies.TooManyConnections.ToBytes(), _logger, _services.Time, _registry, cancellationToken);

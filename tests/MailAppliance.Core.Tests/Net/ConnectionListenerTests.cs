@@ -84,6 +84,29 @@ public sealed class ConnectionListenerTests(TestCertificates certificates) : ICl
     }
 
     [Fact]
+    public async Task An_exempt_network_is_not_held_to_the_per_address_limit_but_to_the_limit_in_all()
+    {
+        var limits = new ConnectionLimits(MaxConnections: 3, MaxConnectionsPerAddress: 1) { Exempt = [IPNetwork.Parse("127.0.0.3/32")] };
+        await using var listener = Listen(new ConnectionListenerOptions { EndPoints = [AnyLoopbackPort], Limits = limits }, async (connection, token) =>
+        {
+            await Write(connection, $"220 {connection.RemoteEndPoint.Address}");
+            await Task.Delay(Timeout.Infinite, token);
+        });
+
+        var trusted = IPAddress.Parse("127.0.0.3");
+        await using var first = await TestClient.ConnectAsync(listener.BoundEndPoints[0], from: trusted);
+        await first.Expect("220 127.0.0.3");
+        await using var second = await TestClient.ConnectAsync(listener.BoundEndPoints[0], from: trusted);
+        await second.Expect("220 127.0.0.3");
+        await using var other = await TestClient.ConnectAsync(listener.BoundEndPoints[0], from: IPAddress.Parse("127.0.0.4"));
+        await other.Expect("220 127.0.0.4");
+        await using var fourth = await TestClient.ConnectAsync(listener.BoundEndPoints[0], from: trusted);
+        await fourth.Expect("421"); // three sessions in all
+        await using var limited = await TestClient.ConnectAsync(listener.BoundEndPoints[0], from: IPAddress.Parse("127.0.0.4"));
+        await limited.Expect("421");
+    }
+
+    [Fact]
     public async Task Without_a_reject_callback_connections_over_the_limit_are_closed()
     {
         var options = new ConnectionListenerOptions { EndPoints = [AnyLoopbackPort], Limits = new ConnectionLimits(1, 1) };

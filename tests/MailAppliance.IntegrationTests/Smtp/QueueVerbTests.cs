@@ -56,7 +56,7 @@ public sealed class QueueVerbTests : IClassFixture<ApplianceFixture>
 /// <summary>An appliance with small abuse limits.</summary>
 public sealed class StrictApplianceFixture : ApplianceFixture
 {
-    protected override object ExtraSmtpSettings => new { MaxConnectionsPerIp = 2, CommandTimeoutSeconds = 2, MaxErrors = 3 };
+    protected override object ExtraSmtpSettings => new { MaxConnectionsPerIp = 2, CommandTimeoutSeconds = 2, MaxErrors = 3, TrustedNetworks = "127.0.0.9/32" };
 }
 
 public sealed class AbuseLimitTests : IClassFixture<StrictApplianceFixture>
@@ -74,6 +74,27 @@ public sealed class AbuseLimitTests : IClassFixture<StrictApplianceFixture>
         await third.ConnectAsync("127.0.0.1", _app.SmtpPort);
         using var reader = new StreamReader(third.GetStream());
         Assert.StartsWith("421 4.7.0", await reader.ReadLineAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_trusted_network_is_not_held_to_the_per_ip_limit()
+    {
+        var clients = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var client = new System.Net.Sockets.TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.9"), 0));
+                clients.Add(client);
+                await client.ConnectAsync("127.0.0.1", _app.SmtpPort);
+                var reader = new StreamReader(client.GetStream());
+                Assert.StartsWith("220 ", await reader.ReadLineAsync(), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
     }
 
     [Fact]
