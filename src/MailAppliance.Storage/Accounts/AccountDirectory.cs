@@ -286,8 +286,8 @@ public sealed class AccountDirectory
 
     /// <summary>What mail to this address reaches: local users and external addresses, aliases expanded.</summary>
     /// <remarks>
-    /// Runs at every RCPT, so the common case (a user) is one round trip: the domain and the address are looked up
-    /// in one statement. Nothing is locked: outside a transaction a row lock (FOR SHARE) would be released at the
+    /// Runs at every RCPT, so the common case (a user) is one round trip: the domain, the address and the user's
+    /// forward are looked up in one statement. Nothing is locked: outside a transaction a row lock (FOR SHARE) would be released at the
     /// end of the statement anyway, and taking it costs a transaction id (and a MultiXact when sessions share it).
     /// </remarks>
     public async Task<Resolution> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
@@ -296,11 +296,13 @@ public sealed class AccountDirectory
         var first = await connection.QuerySingleAsync<AddressRow>(new CommandDefinition("""
             SELECT EXISTS (SELECT 1 FROM domains WHERE name = @domain) AS DomainKnown,
                    a.id AS Id, a.kind AS Kind, a.display AS Display, u.quota_bytes AS QuotaBytes, u.quota_messages AS QuotaMessages,
-                   u.enabled AS Enabled, coalesce(q.bytes, 0) AS UsedBytes, coalesce(q.messages, 0) AS UsedMessages
+                   u.enabled AS Enabled, coalesce(q.bytes, 0) AS UsedBytes, coalesce(q.messages, 0) AS UsedMessages,
+                   f.targets AS ForwardTargets, f.keep AS ForwardKeep, f.paused_at IS NOT NULL AS ForwardPaused
             FROM (SELECT 1) AS one
             LEFT JOIN addresses a ON a.address_key = @key
             LEFT JOIN users u ON u.address_id = a.id
             LEFT JOIN quota_usage q ON q.user_id = a.id
+            LEFT JOIN forwards f ON f.user_id = u.address_id
             """, new { domain = address.Domain.Ascii, key = address.Key }, cancellationToken: cancellationToken));
         if (!first.DomainKnown)
         {
@@ -330,8 +332,10 @@ public sealed class AccountDirectory
 
                 var entry = await connection.QuerySingleOrDefaultAsync<AddressRow>(new CommandDefinition("""
                     SELECT true AS DomainKnown, a.id AS Id, a.kind AS Kind, a.display AS Display, u.quota_bytes AS QuotaBytes,
-                           u.quota_messages AS QuotaMessages, u.enabled AS Enabled, coalesce(q.bytes, 0) AS UsedBytes, coalesce(q.messages, 0) AS UsedMessages
+                           u.quota_messages AS QuotaMessages, u.enabled AS Enabled, coalesce(q.bytes, 0) AS UsedBytes, coalesce(q.messages, 0) AS UsedMessages,
+                           f.targets AS ForwardTargets, f.keep AS ForwardKeep, f.paused_at IS NOT NULL AS ForwardPaused
                     FROM addresses a LEFT JOIN users u ON u.address_id = a.id LEFT JOIN quota_usage q ON q.user_id = a.id
+                    LEFT JOIN forwards f ON f.user_id = u.address_id
                     WHERE a.address_key = @key
                     """, new { key }, cancellationToken: cancellationToken));
                 if (entry is null)
@@ -488,12 +492,11 @@ public sealed class AccountDirectory
         {
             // A forward sends the user's mail on to its targets (local ones expand like alias targets, external ones
             // are forwarded with SRS); with keep, or while the forward is paused, the mailbox gets it too.
-            var forward = await connection.QuerySingleOrDefaultAsync<(string[] Targets, bool Keep, bool Paused)?>(new CommandDefinition(
-                "SELECT targets, keep, paused_at IS NOT NULL FROM forwards WHERE user_id = @id", new { id = entry.Id }, cancellationToken: cancellationToken));
-            if (forward is { Paused: false } f)
+            // The forward came with the user's row (one round trip per RCPT).
+            if (entry.ForwardTargets is { } forwardTargets && entry.ForwardPaused != true)
             {
-                next.AddRange(f.Targets.Select(t => (MailAddress.TryParse(t, out var a, out _) ? a.Key : t.ToLowerInvariant(), t)));
-                if (!f.Keep)
+                next.AddRange(forwardTargets.Select(t => (MailAddress.TryParse(t, out var a, out _) ? a.Key : t.ToLowerInvariant(), t)));
+                if (entry.ForwardKeep != true)
                 {
                     return;
                 }
@@ -568,6 +571,13 @@ public sealed class AccountDirectory
         public long UsedBytes { get; init; }
 
         public long UsedMessages { get; init; }
+
+        /// <summary>The user's forward's targets; null: no forward.</summary>
+        public string[]? ForwardTargets { get; init; }
+
+        public bool? ForwardKeep { get; init; }
+
+        public bool? ForwardPaused { get; init; }
     }
 
     private sealed class UserRow

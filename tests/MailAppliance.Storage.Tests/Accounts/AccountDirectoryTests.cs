@@ -117,6 +117,38 @@ public class AccountDirectoryTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task A_users_forward_is_resolved_with_the_user_directly_and_through_an_alias()
+    {
+        await _directory.AddUserAsync(A("hal"), null, null);
+        await _directory.AddUserAsync(A("ivy"), null, null);
+        await _directory.AddAliasAsync(A("desk"), [A("hal")]);
+        await _directory.SetForwardAsync(A("hal"), [MailAddress.Parse("Hal@Away.example"), A("ivy")], keep: false);
+
+        foreach (var address in new[] { A("hal"), A("desk") })
+        {
+            var moved = Assert.IsType<Resolution.Recipients>(await _directory.ResolveAsync(address));
+            Assert.Equal([$"ivy@{_domain}"], moved.Users.Select(u => u.Address)); // a local target expands, hal's box is skipped
+            Assert.Equal(["Hal@away.example"], moved.External);
+        }
+
+        await _directory.SetForwardAsync(A("hal"), [MailAddress.Parse("hal@away.example")], keep: true);
+        var kept = Assert.IsType<Resolution.Recipients>(await _directory.ResolveAsync(A("hal")));
+        Assert.Equal([$"hal@{_domain}"], kept.Users.Select(u => u.Address));
+        Assert.Equal(["hal@away.example"], kept.External);
+
+        await _directory.SetForwardAsync(A("hal"), [MailAddress.Parse("hal@away.example")], keep: false);
+        Assert.True(await _directory.RecordForwardOutcomeAsync(A("hal"), refusedAsSpam: true, "550 5.7.1 spam", pauseAfter: 1));
+        var paused = Assert.IsType<Resolution.Recipients>(await _directory.ResolveAsync(A("hal"))); // a paused forward keeps the mail here
+        Assert.Equal([$"hal@{_domain}"], paused.Users.Select(u => u.Address));
+        Assert.Empty(paused.External);
+
+        Assert.True(await _directory.ClearForwardAsync(A("hal")));
+        var plain = Assert.IsType<Resolution.Recipients>(await _directory.ResolveAsync(A("desk")));
+        Assert.Equal([$"hal@{_domain}"], plain.Users.Select(u => u.Address));
+        Assert.Empty(plain.External);
+    }
+
+    [Fact]
     public async Task Adding_to_an_existing_alias_appends_targets_once()
     {
         await _directory.AddUserAsync(A("gina"), null, null);
