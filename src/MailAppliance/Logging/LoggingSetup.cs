@@ -32,7 +32,9 @@ public static class LoggingSetup
         }
         else if (Console.IsOutputRedirected)
         {
-            configuration.WriteTo.Console(new FlatJsonFormatter());
+            // One write per line: Console.Out writes through a 256-byte buffer, so a transaction's line of a kilobyte
+            // took five system calls, each under the sink's lock that every session logging waits for.
+            configuration.WriteTo.Sink(new TextWriterSink(StandardOutput.Value));
         }
         else
         {
@@ -49,17 +51,38 @@ public static class LoggingSetup
 
     public static ILoggerFactory CreateFactory(Logger logger) => new SerilogLoggerFactory(logger, dispose: false);
 
+    // One for the process: every logger made here (serve makes one; tests make several) writes through it.
+    private static readonly Lazy<TextWriter> StandardOutput = new(() =>
+        new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024));
+
     private sealed class TextWriterSink(TextWriter writer) : Serilog.Core.ILogEventSink
     {
+        [ThreadStatic]
+        private static StringWriter? t_line;
+
         private readonly FlatJsonFormatter _formatter = new();
-        private readonly Lock _gate = new();
 
         public void Emit(LogEvent logEvent)
         {
-            lock (_gate)
+            // Formatted outside the lock, written and flushed under it (the writer's own lock: several loggers may
+            // share it), so lines never interleave and each reaches the output whole.
+            var line = t_line ??= new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            var text = line.GetStringBuilder();
+            text.Clear();
+            _formatter.Format(logEvent, line);
+            lock (writer)
             {
-                _formatter.Format(logEvent, writer);
+                foreach (var chunk in text.GetChunks())
+                {
+                    writer.Write(chunk.Span);
+                }
+
                 writer.Flush();
+            }
+
+            if (text.Capacity > 64 * 1024)
+            {
+                t_line = null; // an odd huge line (an exception's stack) is not kept per thread
             }
         }
     }

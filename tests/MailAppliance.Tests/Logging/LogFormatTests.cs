@@ -22,6 +22,40 @@ public class LogFormatTests
     }
 
     [Fact]
+    public void Each_event_reaches_the_output_in_one_write_however_long()
+    {
+        // As serve's standard output is set up when it is not a terminal: a buffered writer, flushed per event.
+        var output = new WriteCountingStream();
+        var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024);
+        using (var logger = LoggingSetup.CreateLogger(new LoggingOptions(LogEventLevel.Information, null), forAdminVerb: false, writer))
+        using (var factory = LoggingSetup.CreateFactory(logger))
+        {
+            var log = factory.CreateLogger("MailAppliance.Smtp.Server.SmtpSession");
+            log.LogInformation("Accepted {Symbols} for {Recipient}", new string('x', 3000), "alice@example.test");
+            Assert.Equal(1, output.Writes);
+            log.LogInformation("Delivered to {Recipient}", "bob@example.test");
+            Assert.Equal(2, output.Writes);
+        }
+
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("bob@example.test", JsonDocument.Parse(lines[1]).RootElement.GetProperty("Recipient").GetString());
+    }
+
+    private sealed class WriteCountingStream : MemoryStream
+    {
+        public int Writes { get; private set; }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Writes++;
+            base.Write(buffer, offset, count);
+        }
+
+        // A derived MemoryStream's span write goes through the array write above: counted there.
+    }
+
+    [Fact]
     public void Events_are_flat_json_lines_that_jq_can_select_by_queue_id()
     {
         var sink = new StringWriter();
