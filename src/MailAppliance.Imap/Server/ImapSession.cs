@@ -143,6 +143,8 @@ public sealed partial class ImapSession
             return;
         }
 
+        // IDLE waits on the client for minutes: it is no work for the indexer to wait for.
+        using var serving = command.Name == "IDLE" ? default(MailStore.ClientCommandScope?) : _services.Store.ClientCommand();
         try
         {
             await route.Handler(this, command, cancellationToken);

@@ -104,6 +104,7 @@ public sealed partial class Pop3Session
             return;
         }
 
+        using var serving = _services.Store.ClientCommand();
         await route.Handler(this, command, cancellationToken);
     }
 

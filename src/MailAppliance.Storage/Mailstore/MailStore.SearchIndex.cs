@@ -15,6 +15,37 @@ public sealed partial class MailStore
 
     private void NoteDeliveryActivity() => Interlocked.Exchange(ref _lastDeliveryActivity, _time.GetTimestamp());
 
+    // Clients' commands being served now (IMAP, POP3), and when the last one ended.
+    private int _clientCommands;
+    private long _lastClientCommand;
+
+    /// <summary>
+    /// A client's command is being served until the scope is disposed: the search indexer waits for the commands
+    /// to end and a pause to pass, as it does for deliveries (a reader waiting for FETCH comes before an index that
+    /// SEARCH does not need to be exact). Not for a command that waits on the client (IDLE).
+    /// </summary>
+    public ClientCommandScope ClientCommand()
+    {
+        Interlocked.Increment(ref _clientCommands);
+        return new ClientCommandScope(this);
+    }
+
+    /// <summary>Whether a client's command runs, or one ended less than <paramref name="quiet"/> ago.</summary>
+    public bool ClientsBusy(TimeSpan quiet) =>
+        Volatile.Read(ref _clientCommands) > 0 || _time.GetElapsedTime(Interlocked.Read(ref _lastClientCommand)) < quiet;
+
+    private void EndClientCommand()
+    {
+        Interlocked.Exchange(ref _lastClientCommand, _time.GetTimestamp());
+        Interlocked.Decrement(ref _clientCommands);
+    }
+
+    /// <summary>See <see cref="ClientCommand"/>.</summary>
+    public readonly struct ClientCommandScope(MailStore store) : IDisposable
+    {
+        public void Dispose() => store.EndClientCommand();
+    }
+
     /// <summary>
     /// Moves up to <paramref name="batchSize"/> messages from <c>search_pending</c> into the trigram-indexed
     /// <c>message_search</c>, in one transaction; rows without text (indexed before migration 0020, reconstructed,

@@ -4,9 +4,11 @@ namespace MailAppliance.Storage.Mailstore;
 
 /// <summary>
 /// Moves delivered messages' search text into the trigram index (<see cref="MailStore.IndexPendingAsync"/>) in the
-/// background, when this process has taken no delivery for <see cref="Quiet"/>, so that the dear index update never
-/// slows delivery down; after <see cref="MaxDeferral"/> of waiting it indexes a batch regardless, so a steady stream
-/// of mail cannot starve it. SEARCH is exact meanwhile: it reads the pending rows of a mailbox as they are.
+/// background, when this process has taken no delivery and served no client's command for <see cref="Quiet"/>, so
+/// that the dear index update never slows delivery or a reader down (a burst delivered all at once left seconds of
+/// indexing that ran beside the next FETCH: ENVELOPE BODYSTRUCTURE of 10,000 messages took 0.13 s instead of
+/// 0.09 s); after <see cref="MaxDeferral"/> of waiting it indexes a smaller batch regardless, so a steady stream of
+/// mail or commands cannot starve it. SEARCH is exact meanwhile: it reads the pending rows of a mailbox as they are.
 /// </summary>
 public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<SearchIndexer> logger)
 {
@@ -28,6 +30,9 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
     /// <summary>Raised after each batch with how many messages it indexed (0: nothing was pending).</summary>
     public event Action<int>? BatchIndexed;
 
+    /// <summary>Raised each time the indexer waits because deliveries or clients' commands are under way.</summary>
+    public event Action? Deferred;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var lastBatch = time.GetTimestamp();
@@ -37,14 +42,16 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
         {
             try
             {
-                var busy = store.SinceLastDelivery < Quiet;
+                var busy = store.SinceLastDelivery < Quiet || store.ClientsBusy(Quiet);
                 if (busy && time.GetElapsedTime(lastBatch) < MaxDeferral)
                 {
+                    Deferred?.Invoke();
                     await Task.Delay(Quiet, time, cancellationToken);
                     continue;
                 }
 
-                var indexed = await store.IndexPendingAsync(BatchSize, cancellationToken);
+                // Forced through while busy: a quarter of a batch, so what it takes from the others stays short.
+                var indexed = await store.IndexPendingAsync(busy ? Math.Max(1, BatchSize / 4) : BatchSize, cancellationToken);
                 lastBatch = time.GetTimestamp();
                 failures = 0;
                 if (indexed == 0 && time.GetElapsedTime(lastAnalyzeCheck) >= AnalyzeCheckInterval)

@@ -171,6 +171,50 @@ public sealed class TextSearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_background_indexer_waits_while_a_clients_command_is_served()
+    {
+        await DeliverBothAsync($"rd-{Guid.NewGuid():N}@example.test");
+        var pending = await _f.Store.CountPendingSearchAsync(CancellationToken.None);
+        Assert.True(pending > 0);
+        var indexer = new SearchIndexer(_f.Store, TimeProvider.System, NullLogger<SearchIndexer>.Instance)
+        {
+            Quiet = TimeSpan.FromMilliseconds(10), MaxDeferral = TimeSpan.FromHours(1), BatchSize = 1,
+        };
+        var waited = 0;
+        var waitedTwice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        indexer.Deferred += () =>
+        {
+            if (Interlocked.Increment(ref waited) == 2)
+            {
+                waitedTwice.TrySetResult();
+            }
+        };
+        indexer.BatchIndexed += n =>
+        {
+            if (n == 0)
+            {
+                drained.TrySetResult();
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        Task running;
+        using (_f.Store.ClientCommand()) // a FETCH being answered
+        {
+            Assert.True(_f.Store.ClientsBusy(TimeSpan.Zero));
+            running = indexer.RunAsync(stop.Token);
+            await waitedTwice.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(pending, await _f.Store.CountPendingSearchAsync(CancellationToken.None)); // nothing indexed meanwhile
+        }
+
+        await drained.Task.WaitAsync(TimeSpan.FromSeconds(60)); // the command over and a pause past: the index catches up
+        await stop.CancelAsync();
+        await running;
+        Assert.Equal(0, await _f.Store.CountPendingSearchAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Text_past_the_index_limit_is_found_in_the_file()
     {
         var user = await _f.UserAsync($"long-{Guid.NewGuid():N}@example.test");
