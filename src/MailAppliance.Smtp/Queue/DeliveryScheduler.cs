@@ -196,6 +196,15 @@ public sealed class DeliveryScheduler : BackgroundService
             _releaseClaims = false;
         }
 
+        // Intake first: while a burst comes in, nothing is claimed yet, so that once it is over one claim takes the
+        // burst (up to a round) rather than the few messages that had arrived when the round began, which were
+        // delivered alone before the rest could be claimed. Bounded like the wait below.
+        var waitStarted = _time.GetTimestamp();
+        while (_intake.Parallelism(_time.GetUtcNow(), _time.GetElapsedTime(waitStarted)) == 0)
+        {
+            await Task.Delay(_intake.Pause(), _time, cancellationToken);
+        }
+
         await _queue.RegisterPendingAsync(cancellationToken);
         StartRemoval(); // what failed rounds left
         var claimed = await _queue.ClaimAsync(RoundSize, cancellationToken);
@@ -222,7 +231,7 @@ public sealed class DeliveryScheduler : BackgroundService
                 {
                     if (inFlight.Count == 0)
                     {
-                        await Task.Delay(IntakePace.PausePoll, _time, cancellationToken);
+                        await Task.Delay(_intake.Pause(), _time, cancellationToken);
                         continue;
                     }
 

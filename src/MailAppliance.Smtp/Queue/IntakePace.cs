@@ -88,6 +88,18 @@ internal sealed class IntakePace
         return recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
     }
 
+    /// <summary>
+    /// How long to wait before asking <see cref="Parallelism"/> again while it says 0: until the quiet gap since the
+    /// last arrival would be over, at most <see cref="PausePoll"/> (a burst's end is seen when it happens, not up to a
+    /// poll later).
+    /// </summary>
+    public TimeSpan Pause()
+    {
+        var (_, quiet) = Recent();
+        var left = QuietGap - quiet;
+        return left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : left < PausePoll ? left : PausePoll;
+    }
+
     /// <summary>Messages accepted in the current or the last window, and how long since the last one.</summary>
     private (int Count, TimeSpan Quiet) Recent()
     {
