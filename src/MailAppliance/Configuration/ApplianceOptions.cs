@@ -106,7 +106,7 @@ public sealed record SmtpOptions(long MaxMessageSize, int MaxRecipients, IReadOn
 {
     public int MaxConnections { get; init; } = 1000;
 
-    public int MaxConnectionsPerIp { get; init; } = 50;
+    public int MaxConnectionsPerIp { get; init; } = 20;
 
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

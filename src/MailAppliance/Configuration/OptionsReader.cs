@@ -75,7 +75,7 @@ public static partial class OptionsReader
                 Networks(configuration, "Smtp:TrustedNetworks"))
             {
                 MaxConnections = (int)Integer(configuration, "Smtp:MaxConnections", 1000, 1, 1_000_000),
-                MaxConnectionsPerIp = (int)Integer(configuration, "Smtp:MaxConnectionsPerIp", 50, 1, 1_000_000),
+                MaxConnectionsPerIp = (int)Integer(configuration, "Smtp:MaxConnectionsPerIp", 20, 1, 1_000_000),
                 CommandTimeout = TimeSpan.FromSeconds(Integer(configuration, "Smtp:CommandTimeoutSeconds", 300, 1, 86_400)),
                 DataTimeout = TimeSpan.FromSeconds(Integer(configuration, "Smtp:DataTimeoutSeconds", 600, 1, 86_400)),
                 MaxErrors = (int)Integer(configuration, "Smtp:MaxErrors", 10, 1, 1000),
