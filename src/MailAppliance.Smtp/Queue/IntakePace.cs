@@ -7,9 +7,9 @@ namespace MailAppliance.Smtp.Queue;
 /// <item>while messages arrive at a trickle (one accepted in the last window), delivery keeps to a couple at a time,
 /// and each round first lets <see cref="TrickleGather"/> of arrivals gather, so that a message a few milliseconds
 /// behind another shares its round (its claim, its flushes, its transactions) instead of paying for one alone;</item>
-/// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current or the last window), delivery waits: a
-/// burst is taken into the spool at full speed and delivered right after it, at full parallelism, where deliveries
-/// share their flushes and transactions. A burst is over as soon as nothing has arrived for <see cref="QuietGap"/>
+/// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current and the last window together),
+/// delivery waits: a burst is taken into the spool at full speed and delivered right after it, at full parallelism,
+/// where deliveries share their flushes and transactions. A burst is over as soon as nothing has arrived for <see cref="QuietGap"/>
 /// (not when its windows have rolled by: that left the machine idle for up to two windows after the last 250);</item>
 /// <item>a round whose oldest message has waited <see cref="MaxIntakeDeferral"/> (or that has itself waited that
 /// long) goes at full parallelism whatever arrives, so a flood cannot starve delivery.</item>
@@ -100,13 +100,17 @@ internal sealed class IntakePace
         return left <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : left < PausePoll ? left : PausePoll;
     }
 
-    /// <summary>Messages accepted in the current or the last window, and how long since the last one.</summary>
+    /// <summary>
+    /// Messages accepted in the current and the last window together (at least the last <see cref="Window"/>: a steady
+    /// stream counts whole wherever the window boundary falls, where the larger of the two halves could fall short of
+    /// <see cref="HeavyIntake"/>), and how long since the last one.
+    /// </summary>
     private (int Count, TimeSpan Quiet) Recent()
     {
         lock (_gate)
         {
             var window = CurrentWindow();
-            var recent = window == _window ? Math.Max(_inWindow, _inLastWindow)
+            var recent = window == _window ? _inWindow + _inLastWindow
                 : window == _window + 1 ? _inWindow
                 : 0;
             return (recent, _time.GetElapsedTime(_lastAccepted));
