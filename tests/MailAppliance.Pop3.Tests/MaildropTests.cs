@@ -28,6 +28,32 @@ public class MaildropTests
     }
 
     [Fact]
+    public void Listings_give_number_and_size_or_unique_id_of_each_message_not_marked_then_a_dot()
+    {
+        var user = new MailUser(7, MailAddress.Parse("alice@example.test"));
+        var mailbox = new MailboxInfo(3, 7, MailboxName.Inbox, uint.MaxValue, 10, 1, "/nonexistent");
+        var messages = Enumerable.Range(1, 12)
+            .Select(i => new MessageInfo(3, i == 12 ? uint.MaxValue : (uint)(i * 7919), $"b{i}", $"b{i}:2,", 0,
+                i == 12 ? 5_000_000_000L : i * 1000 + 3, DateTimeOffset.UnixEpoch, MaildirFlags.None, [], 1))
+            .ToList();
+        var maildrop = new Maildrop(user, mailbox, messages);
+        maildrop.MarkDeleted(3);
+
+        var sizes = new System.Buffers.ArrayBufferWriter<byte>(1); // grows line by line: no line may assume room
+        var ids = new System.Buffers.ArrayBufferWriter<byte>(1);
+        maildrop.WriteListing(sizes, uniqueIds: false);
+        maildrop.WriteListing(ids, uniqueIds: true);
+
+        var kept = Enumerable.Range(1, 12).Where(n => n != 3).ToList();
+        Assert.Equal(string.Concat(kept.Select(n => $"{n} {messages[n - 1].CrlfSize}\r\n")) + ".\r\n",
+            System.Text.Encoding.ASCII.GetString(sizes.WrittenSpan));
+        Assert.Equal(string.Concat(kept.Select(n => $"{n} {Protocol.UniqueId.Format(uint.MaxValue, messages[n - 1].Uid)}\r\n")) + ".\r\n",
+            System.Text.Encoding.ASCII.GetString(ids.WrittenSpan));
+        Assert.EndsWith("12 ffffffffffffffff\r\n.\r\n", System.Text.Encoding.ASCII.GetString(ids.WrittenSpan));
+        Assert.Contains("\r\n12 5000000000\r\n", System.Text.Encoding.ASCII.GetString(sizes.WrittenSpan));
+    }
+
+    [Fact]
     public void Marked_messages_cannot_be_found_until_reset()
     {
         var maildrop = Snapshot();

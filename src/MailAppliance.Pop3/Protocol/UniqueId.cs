@@ -9,6 +9,16 @@ namespace MailAppliance.Pop3.Protocol;
 /// </summary>
 public static class UniqueId
 {
+    /// <summary>Characters in every unique id.</summary>
+    public const int Length = 16;
+
     public static string Format(uint uidValidity, uint uid) =>
         uid.ToString("x8", CultureInfo.InvariantCulture) + uidValidity.ToString("x8", CultureInfo.InvariantCulture);
+
+    /// <summary>The same id as <see cref="Format"/>, as ASCII into <paramref name="destination"/> (at least <see cref="Length"/> bytes).</summary>
+    public static void Write(Span<byte> destination, uint uidValidity, uint uid)
+    {
+        uid.TryFormat(destination, out _, "x8", CultureInfo.InvariantCulture);
+        uidValidity.TryFormat(destination[8..], out _, "x8", CultureInfo.InvariantCulture);
+    }
 }

@@ -272,7 +272,7 @@ public sealed partial class Pop3Session
         }
 
         await ReplyAsync(Pop3Replies.ListFollows(maildrop.Count, maildrop.Octets));
-        WriteLines(Listing(maildrop, m => m.CrlfSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        maildrop.WriteListing(_connection.Output, uniqueIds: false);
     }
 
     /// <summary>RFC 1939 §7 UIDL [msg].</summary>
@@ -289,7 +289,7 @@ public sealed partial class Pop3Session
         }
 
         await ReplyAsync(Pop3Replies.UidlFollows);
-        WriteLines(Listing(maildrop, maildrop.UniqueIdOf));
+        maildrop.WriteListing(_connection.Output, uniqueIds: true);
     }
 
     // Bytes of a message sent between flushes: large enough for whole socket writes, small enough to stream.
@@ -356,17 +356,6 @@ public sealed partial class Pop3Session
         }
 
         return (number, message);
-    }
-
-    private static IEnumerable<string> Listing(Maildrop maildrop, Func<MessageInfo, string> value)
-    {
-        for (var number = 1; number <= maildrop.Messages.Count; number++)
-        {
-            if (!maildrop.IsDeleted(number))
-            {
-                yield return $"{number} {value(maildrop.Messages[number - 1])}";
-            }
-        }
     }
 
     /// <summary>
