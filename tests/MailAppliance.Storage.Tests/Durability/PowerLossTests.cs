@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using MailAppliance.Core.Addresses;
@@ -74,7 +75,10 @@ public sealed class PowerLossTests : IClassFixture<DatabaseFixture>
             });
         }
 
-        /// <summary>After the power comes back: the tree holds exactly what was durable.</summary>
+        /// <summary>
+        /// After the power comes back: the tree holds exactly what was durable, and no process that held a dot-lock
+        /// then runs any more.
+        /// </summary>
         public void Restore()
         {
             lock (_gate)
@@ -91,9 +95,24 @@ public sealed class PowerLossTests : IClassFixture<DatabaseFixture>
                 {
                     var full = Path.Combine(root, path);
                     Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-                    File.WriteAllBytes(full, content);
+                    File.WriteAllBytes(full, path.EndsWith(DotLock.Suffix, StringComparison.Ordinal) ? HolderGone(content) : content);
                 }
             }
+        }
+
+        /// <summary>
+        /// A dot-lock that a sync made durable while a delivery held it names that delivery's process: this test
+        /// host, which keeps running, and in which the rebooted store runs too. Its lock would look held until the
+        /// stale timeout. After a real power loss the holder is gone, and DotLock takes its lock over at once.
+        /// </summary>
+        private static byte[] HolderGone(byte[] content)
+        {
+            var ours = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}:");
+            var text = Encoding.ASCII.GetString(content);
+            // Above Linux's PID_MAX_LIMIT (2^22): no process has this pid.
+            return text.StartsWith(ours, StringComparison.Ordinal)
+                ? Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{int.MaxValue}:{text[ours.Length..]}"))
+                : content;
         }
 
         private static Dictionary<string, byte[]> Snapshot(string root)
@@ -271,5 +290,45 @@ public sealed class PowerLossTests : IClassFixture<DatabaseFixture>
         }
 
         Assert.True(steps >= 2, $"only {steps} sync steps seen");
+    }
+
+    [Fact]
+    public async Task A_uidlist_lock_on_disk_at_the_power_loss_does_not_block_the_mailbox_after_it()
+    {
+        var directory = new Storage.Accounts.AccountDirectory(_db.Database);
+        var domain = $"p{Guid.NewGuid():N}"[..10] + ".test";
+        await directory.AddDomainAsync(DomainName.Parse(domain));
+        var address = MailAddress.Parse($"locked@{domain}");
+        var user = new MailUser(await directory.AddUserAsync(address, null, null), address);
+        var root = TestDirectories.Create("power-lock");
+        try
+        {
+            var barrier = new PowerLossBarrier(root, int.MaxValue);
+            var store = new MailStore(_db.Database, new MailstoreOptions(root) { SyncMode = SyncMode.SyncFs, Barrier = barrier }, TimeProvider.System, NullLogger<MailStore>.Instance);
+            await store.EnsureUserAsync(user, CancellationToken.None);
+            var inbox = (await store.FindMailboxAsync(user, MailboxName.Inbox, CancellationToken.None))!;
+
+            // A group appends to the uidlist while another delivery's sync covers the whole tree: the lock file is
+            // durable. The power fails before the next sync.
+            using (await UidListLock.AcquireAsync(inbox.FolderPath, new DotLockOptions(), TimeProvider.System, CancellationToken.None))
+            {
+                await barrier.SyncAsync(inbox.FolderPath);
+            }
+
+            barrier.Restore();
+            Assert.True(File.Exists(UidListFile.PathIn(inbox.FolderPath) + DotLock.Suffix), "the lock file did not reach the disk");
+
+            // Its holder did not survive the power loss: the lock is taken over at once, not after the stale timeout.
+            var locks = new DotLockOptions { Timeout = TimeSpan.FromSeconds(5), RetryInterval = TimeSpan.FromMilliseconds(2) };
+            var after = new MailStore(_db.Database, new MailstoreOptions(root) { SyncMode = SyncMode.SyncFs, Barrier = new FileSystemBarrier(), Locks = locks }, TimeProvider.System, NullLogger<MailStore>.Instance);
+            await after.RecoverAsync(CancellationToken.None);
+            var body = Encoding.ASCII.GetBytes("Subject: after\r\nMessage-ID: <after@power>\r\n\r\nhello\r\n");
+            var result = await after.DeliverAsync(new DeliveryRequest(user, MailboxName.Inbox), new MemoryStream(body), CancellationToken.None);
+            Assert.Equal(DeliveryStatus.Delivered, result.Status);
+        }
+        finally
+        {
+            TestDirectories.Delete(root);
+        }
     }
 }
