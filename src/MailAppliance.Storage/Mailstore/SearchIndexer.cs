@@ -18,6 +18,14 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
 
     public TimeSpan MaxDeferral { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Batches indexed at once while nothing else is under way. The index update is PostgreSQL's work (trigrams into
+    /// GIN), one core per batch: on two cores a backlog of 10,000 messages took 9 s with one batch at a time, seconds
+    /// in which SEARCH reads the pending rows as they are. Batches claim their rows with SKIP LOCKED, so they never
+    /// take the same message. A batch forced through while busy is always alone.
+    /// </summary>
+    public int Workers { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
+
     /// <summary>How often an idle indexer looks for work (deliveries of other processes land here too).</summary>
     public TimeSpan IdlePoll { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -51,7 +59,9 @@ public sealed class SearchIndexer(MailStore store, TimeProvider time, ILogger<Se
                 }
 
                 // Forced through while busy: a quarter of a batch, so what it takes from the others stays short.
-                var indexed = await store.IndexPendingAsync(busy ? Math.Max(1, BatchSize / 4) : BatchSize, cancellationToken);
+                var indexed = busy || Workers == 1
+                    ? await store.IndexPendingAsync(busy ? Math.Max(1, BatchSize / 4) : BatchSize, cancellationToken)
+                    : (await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => store.IndexPendingAsync(BatchSize, cancellationToken)))).Sum();
                 lastBatch = time.GetTimestamp();
                 failures = 0;
                 if (indexed == 0 && time.GetElapsedTime(lastAnalyzeCheck) >= AnalyzeCheckInterval)

@@ -171,6 +171,35 @@ public sealed class TextSearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_background_indexer_takes_batches_side_by_side_while_nothing_else_runs()
+    {
+        var (_, inbox) = await DeliverBothAsync($"side-{Guid.NewGuid():N}@example.test"); // two pending rows at least
+        var indexer = new SearchIndexer(_f.Store, TimeProvider.System, NullLogger<SearchIndexer>.Instance) { Quiet = TimeSpan.Zero, BatchSize = 1, Workers = 2 };
+        var first = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        indexer.BatchIndexed += n =>
+        {
+            first.TrySetResult(n);
+            if (n == 0)
+            {
+                drained.TrySetResult();
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        var running = indexer.RunAsync(stop.Token);
+        Assert.Equal(2, await first.Task.WaitAsync(TimeSpan.FromSeconds(60))); // two batches of one, each its own message
+        await drained.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(0, await _f.Store.CountPendingSearchAsync(CancellationToken.None));
+        var matches = await _f.Store.SearchTextAsync(inbox, new TextSearch(TextSearchKind.Body, "", "alpha"), CancellationToken.None);
+        Assert.Equal([1u], matches.Matched);
+        Assert.Empty(matches.Unsure);
+    }
+
+    [Fact]
     public async Task The_background_indexer_waits_while_a_clients_command_is_served()
     {
         await DeliverBothAsync($"rd-{Guid.NewGuid():N}@example.test");
