@@ -4,7 +4,8 @@ namespace MailAppliance.Smtp.Queue;
 /// Intake first. A sender waiting for its 250 matters more than a message already safe in the spool reaching its
 /// mailbox a few seconds sooner, and on a small machine intake and delivery share the cores. So:
 /// <list type="bullet">
-/// <item>while messages arrive at a trickle (one accepted in the last window), delivery keeps to a couple at a time,
+/// <item>while messages arrive at a trickle (one accepted in the last window, less than <see cref="QuietGap"/> ago),
+/// delivery keeps to a couple at a time,
 /// and each round first lets <see cref="TrickleGather"/> of arrivals gather, so that a message a few milliseconds
 /// behind another shares its round (its claim, its flushes, its transactions) instead of paying for one alone;</item>
 /// <item>while they pour in (<see cref="HeavyIntake"/> or more in the current and the last window together),
@@ -79,13 +80,15 @@ internal sealed class IntakePace
             return DeliveryScheduler.Parallelism;
         }
 
+        // Nothing for a quiet gap: a burst is over (deliver it at once) whatever its tail left in the windows, which
+        // can be less than a burst's count once the first of its messages fall out of the last window.
         var (recent, quiet) = Recent();
-        if (recent >= HeavyIntake)
+        if (recent == 0 || quiet >= QuietGap)
         {
-            return quiet < QuietGap ? 0 : DeliveryScheduler.Parallelism; // the burst is over: deliver it at once
+            return DeliveryScheduler.Parallelism;
         }
 
-        return recent > 0 ? ParallelismDuringIntake : DeliveryScheduler.Parallelism;
+        return recent >= HeavyIntake ? 0 : ParallelismDuringIntake;
     }
 
     /// <summary>

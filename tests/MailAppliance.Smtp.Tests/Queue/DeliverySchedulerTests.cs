@@ -236,6 +236,28 @@ public sealed class DeliverySchedulerTests : IClassFixture<DatabaseFixture>, IAs
     }
 
     [Fact]
+    public void After_a_burst_and_a_quiet_gap_delivery_goes_at_full_speed_wherever_the_window_boundary_fell()
+    {
+        // 25 messages 10 ms apart, then a quiet gap, with the window boundary at each point of a 250 ms window in turn:
+        // once the first messages fall out of the last window, what is left of the burst can count less than a burst.
+        for (var phase = 0; phase < 250; phase += 5)
+        {
+            var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+            var pace = new IntakePace(time);
+            time.Advance(TimeSpan.FromMilliseconds(phase));
+            for (var i = 0; i < 25; i++)
+            {
+                pace.Count();
+                time.Advance(TimeSpan.FromMilliseconds(10));
+            }
+
+            Assert.Equal(0, pace.Parallelism(time.GetUtcNow(), TimeSpan.Zero));
+            time.Advance(IntakePace.QuietGap);
+            Assert.Equal(DeliveryScheduler.Parallelism, pace.Parallelism(time.GetUtcNow(), TimeSpan.Zero));
+        }
+    }
+
+    [Fact]
     public void A_burst_is_over_after_a_quiet_gap_not_when_its_windows_have_rolled_by()
     {
         var pace = Scheduler().Intake;
