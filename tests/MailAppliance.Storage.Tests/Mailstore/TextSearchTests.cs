@@ -149,20 +149,7 @@ public sealed class TextSearchTests : IAsyncLifetime
     {
         var (_, inbox) = await DeliverBothAsync($"bg-{Guid.NewGuid():N}@example.test");
         var indexer = new SearchIndexer(_f.Store, TimeProvider.System, NullLogger<SearchIndexer>.Instance) { Quiet = TimeSpan.Zero, BatchSize = 1 };
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        indexer.BatchIndexed += n =>
-        {
-            if (n == 0)
-            {
-                drained.TrySetResult();
-            }
-        };
-
-        using var stop = new CancellationTokenSource();
-        var running = indexer.RunAsync(stop.Token);
-        await drained.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        await stop.CancelAsync();
-        await running;
+        await RunUntilDrainedAsync(indexer);
 
         Assert.Equal(0, await _f.Store.CountPendingSearchAsync(CancellationToken.None));
         var matches = await _f.Store.SearchTextAsync(inbox, new TextSearch(TextSearchKind.Body, "", "alpha"), CancellationToken.None);
@@ -176,22 +163,9 @@ public sealed class TextSearchTests : IAsyncLifetime
         var (_, inbox) = await DeliverBothAsync($"side-{Guid.NewGuid():N}@example.test"); // two pending rows at least
         var indexer = new SearchIndexer(_f.Store, TimeProvider.System, NullLogger<SearchIndexer>.Instance) { Quiet = TimeSpan.Zero, BatchSize = 1, Workers = 2 };
         var first = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        indexer.BatchIndexed += n =>
-        {
-            first.TrySetResult(n);
-            if (n == 0)
-            {
-                drained.TrySetResult();
-            }
-        };
-
-        using var stop = new CancellationTokenSource();
-        var running = indexer.RunAsync(stop.Token);
-        Assert.Equal(2, await first.Task.WaitAsync(TimeSpan.FromSeconds(60))); // two batches of one, each its own message
-        await drained.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        await stop.CancelAsync();
-        await running;
+        indexer.BatchIndexed += n => first.TrySetResult(n);
+        await RunUntilDrainedAsync(indexer, async () =>
+            Assert.Equal(2, await first.Task.WaitAsync(TimeSpan.FromSeconds(60)))); // two batches of one, each its own message
 
         Assert.Equal(0, await _f.Store.CountPendingSearchAsync(CancellationToken.None));
         var matches = await _f.Store.SearchTextAsync(inbox, new TextSearch(TextSearchKind.Body, "", "alpha"), CancellationToken.None);
@@ -337,6 +311,30 @@ public sealed class TextSearchTests : IAsyncLifetime
         using var file = new MemoryStream(raw);
         var structure = MimeParser.Parse(raw);
         Assert.True(TextSearch.BodyContains(structure, file, SearchText.Normalize("needle")));
+    }
+
+    /// <summary>Runs the indexer until a pass finds nothing pending; <paramref name="running"/> is awaited while it runs.</summary>
+    private static async Task RunUntilDrainedAsync(SearchIndexer indexer, Func<Task>? running = null)
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        indexer.BatchIndexed += n =>
+        {
+            if (n == 0)
+            {
+                drained.TrySetResult();
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        var task = indexer.RunAsync(stop.Token);
+        if (running is not null)
+        {
+            await running();
+        }
+
+        await drained.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await task;
     }
 
     private async Task<(MailUser User, MailboxInfo Inbox)> DeliverBothAsync(string address)
