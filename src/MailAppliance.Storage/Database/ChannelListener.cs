@@ -24,7 +24,7 @@ public sealed class ChannelListener : IAsyncDisposable
     /// <param name="logger">Where a lost connection is reported.</param>
     public ChannelListener(StorageDatabase db, string channel, ILogger logger)
     {
-        _db = db.Source;
+        _db = db.SessionSource; // LISTEN is the session's
         _channel = channel;
         _logger = logger;
     }

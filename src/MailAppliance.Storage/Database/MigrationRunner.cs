@@ -21,7 +21,7 @@ public sealed class MigrationRunner
 
     public MigrationRunner(StorageDatabase database, ILogger<MigrationRunner> logger)
     {
-        _dataSource = database.Source;
+        _dataSource = database.SessionSource; // its advisory lock is the session's
         _logger = logger;
     }
 

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using System.Buffers;
 using Dapper;
 using MailAppliance.Core.Text;
@@ -97,7 +98,8 @@ public sealed partial class MailStore
 
     private async Task<MailboxInfo> CreateMailboxCoreAsync(MailUser user, MailboxName name, bool failIfExists, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
+        StorageDatabase.EnsureResetOnReturn(connection);
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = UserLockKey(user.Id) }, cancellationToken: cancellationToken));
         try
         {

@@ -86,7 +86,7 @@ public sealed partial class MailStore
     /// <summary>Renames the files of one mailbox until its mark is gone (a STORE meanwhile adds a round).</summary>
     public async Task SyncMaildirFlagsAsync(long mailboxId, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         for (var round = 0; round < 100; round++)
         {
             var mark = await connection.QuerySingleOrDefaultAsync<(long From, long To, long UserId, string Display, string Name, long UidValidity, long UidNext, long HighestModSeq)?>(new CommandDefinition("""

@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using MailAppliance.Storage.Durability;
 using Dapper;
 using MailAppliance.Storage.Maildir;
@@ -48,7 +49,7 @@ public sealed partial class MailStore
             await EnsureMailboxAsync(user, parent, cancellationToken);
         }
 
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         await WithUserLockAsync(connection, user, exclusive: true, async () =>
         {
             var root = RootOf(user);
@@ -127,7 +128,7 @@ public sealed partial class MailStore
         }
 
         var mailbox = await FindMailboxAsync(user, name, cancellationToken) ?? throw new MailstoreException(MailstoreError.NoSuchMailbox, $"no mailbox {name}");
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         await WithUserLockAsync(connection, user, exclusive: true, async () =>
         {
             var children = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -201,6 +202,7 @@ public sealed partial class MailStore
 
     private async Task WithUserLockAsync(NpgsqlConnection connection, MailUser user, bool exclusive, Func<Task> action)
     {
+        StorageDatabase.EnsureResetOnReturn(connection);
         var key = UserLockKey(user.Id);
         await connection.ExecuteAsync(exclusive ? "SELECT pg_advisory_lock(@key)" : "SELECT pg_advisory_lock_shared(@key)", new { key });
         try

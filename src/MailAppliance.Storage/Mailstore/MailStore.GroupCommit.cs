@@ -120,7 +120,7 @@ public sealed partial class MailStore
         var userKeys = group.Select(m => UserLockKey(m.Delivery.Request.User.Id)).Distinct().Order().ToArray();
         try
         {
-            connection = await _db.OpenConnectionAsync(CancellationToken.None);
+            connection = await _sessionDb.OpenConnectionAsync(CancellationToken.None);
             var oneByOne = new List<GroupMember>();
             List<GroupMember> committed;
             try

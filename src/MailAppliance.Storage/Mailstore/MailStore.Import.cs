@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using Dapper;
 using MailAppliance.Storage.Durability;
 using MailAppliance.Storage.Import;
@@ -34,7 +35,7 @@ public sealed partial class MailStore
         var mailbox = await EnsureMailboxAsync(user, name, cancellationToken);
         await RefreshIfBehindAsync(user, mailbox, cancellationToken);
         bool keeps, hadMessages;
-        await using (var connection = await _db.OpenConnectionAsync(cancellationToken))
+        await using (var connection = await _sessionDb.OpenConnectionAsync(cancellationToken))
         {
             (keeps, hadMessages) = (false, false);
             await WithUserLockAsync(connection, user, exclusive: true, async () =>
@@ -210,8 +211,9 @@ public sealed partial class MailStore
             keywordIndexes[staging] = await ImportKeywordIndexesAsync(import, folder, staging.Keywords, cancellationToken);
         }
 
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         var userKey = UserLockKey(import.User.Id);
+        StorageDatabase.EnsureResetOnReturn(connection);
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock_shared(@key)", new { key = userKey }, cancellationToken: cancellationToken));
         var committed = new List<ImportStaging>();
         try

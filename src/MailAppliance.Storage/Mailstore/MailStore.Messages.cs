@@ -34,7 +34,7 @@ public sealed partial class MailStore
         MailUser user, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, FlagMode mode, MaildirFlags flags, IReadOnlyList<string> keywords,
         long? unchangedSince, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         var changed = new List<FlagUpdate>();
         var modified = new List<uint>();
         await WithUserLockAsync(connection, user, exclusive: false, async () =>
@@ -199,7 +199,7 @@ public sealed partial class MailStore
     /// </summary>
     public async Task<IReadOnlyList<uint>> ExpungeAsync(MailUser user, MailboxInfo mailbox, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         var removed = new List<uint>();
         await WithUserLockAsync(connection, user, exclusive: false, async () =>
         {
@@ -255,7 +255,7 @@ public sealed partial class MailStore
     /// </summary>
     public async Task<CopyResult> CopyMessagesAsync(MailUser user, MailboxInfo source, IReadOnlyCollection<uint> uids, MailboxInfo target, bool move, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
         var sourceUids = new List<uint>();
         var targetUids = new List<uint>();
         var copiedFiles = new List<string>();

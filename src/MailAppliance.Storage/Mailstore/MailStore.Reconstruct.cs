@@ -1,3 +1,4 @@
+using MailAppliance.Storage.Database;
 using MailAppliance.Storage.Durability;
 using Dapper;
 using MailAppliance.Storage.Maildir;
@@ -23,7 +24,8 @@ public sealed partial class MailStore
     /// </summary>
     public async Task<ReconstructReport> ReconstructUserAsync(MailUser user, IProgress<ReconstructProgress>? progress, CancellationToken cancellationToken)
     {
-        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _sessionDb.OpenConnectionAsync(cancellationToken);
+        StorageDatabase.EnsureResetOnReturn(connection);
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = UserLockKey(user.Id) }, cancellationToken: cancellationToken));
         try
         {
@@ -395,7 +397,8 @@ public sealed partial class MailStore
             return false;
         }
 
-        await WithUserLockAsync(connection, user, exclusive: true, () => ReconstructFolderAsync(connection, user, mailbox.Name, new MaildirFolder(mailbox.FolderPath), cancellationToken));
+        await using var locking = await _sessionDb.OpenConnectionAsync(cancellationToken);
+        await WithUserLockAsync(locking, user, exclusive: true, () => ReconstructFolderAsync(locking, user, mailbox.Name, new MaildirFolder(mailbox.FolderPath), cancellationToken));
         return true;
     }
 

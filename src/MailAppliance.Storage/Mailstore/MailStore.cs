@@ -18,6 +18,9 @@ public sealed partial class MailStore
     private const long UserLockBase = 0x4D41_0000_0000_0000;
 
     private readonly NpgsqlDataSource _db;
+
+    // Connections that take a user's session-level lock come from here (StorageDatabase.SessionSource).
+    private readonly NpgsqlDataSource _sessionDb;
     private readonly MailstoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<MailStore> _logger;
@@ -41,6 +44,7 @@ public sealed partial class MailStore
     public MailStore(StorageDatabase db, MailstoreOptions options, TimeProvider time, ILogger<MailStore> logger)
     {
         _db = db.Source;
+        _sessionDb = db.SessionSource;
         _options = options;
         _time = time;
         _logger = logger;
