@@ -15,6 +15,7 @@ public sealed class StorageDatabase : IAsyncDisposable
         Source = source;
         SessionSource = sessionSource;
         ConnectionString = connectionString;
+        Notifications = new NotificationHub(sessionSource);
     }
 
     /// <summary>
@@ -30,6 +31,9 @@ public sealed class StorageDatabase : IAsyncDisposable
     /// is reset when returned (locks released, channels left), so a lock whose release failed never outlives its use.
     /// </summary>
     internal NpgsqlDataSource SessionSource { get; }
+
+    /// <summary>The one LISTEN connection every <see cref="ChannelListener"/> of this handle shares.</summary>
+    internal NotificationHub Notifications { get; }
 
     /// <summary>The connection string as given (for a second process or a test to reach the same database).</summary>
     public string ConnectionString { get; }
@@ -158,6 +162,7 @@ public sealed class StorageDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Notifications.DisposeAsync();
         await Source.DisposeAsync();
         await SessionSource.DisposeAsync();
     }
