@@ -54,15 +54,15 @@ internal sealed class QueueStore
         // The spool file (durable before this) is the truth: rows lost with an unflushed commit are written again from
         // it at start-up, so this commit need not wait for PostgreSQL's WAL flush. No caller's cancellation stops a
         // statement that carries other sessions' rows too.
+        // One statement, its own transaction: set_config(..., true) lasts until that transaction's commit, which is
+        // where synchronous_commit is read (BEGIN, SET LOCAL and COMMIT were three more statements per batch).
         await connection.ExecuteAsync(new CommandDefinition("""
-            BEGIN;
-            SET LOCAL synchronous_commit TO OFF;
+            WITH unsynced AS (SELECT set_config('synchronous_commit', 'off', true))
             INSERT INTO queue_recipients (queue_id, recipient, status, mail_from, size, received_at, next_attempt_at, notify, orcpt, ret, envid, parent, srs_sender)
             SELECT q, r, 'queued', f, s, t, t, n, o, rt, e, p, ss
             FROM unnest(@queueIds, @recipients, @mailFroms, @sizes, @receivedAts, @notifies, @orcpts, @rets, @envids, @parents, @srsSenders)
-                AS u (q, r, f, s, t, n, o, rt, e, p, ss)
-            ON CONFLICT DO NOTHING;
-            COMMIT;
+                AS u (q, r, f, s, t, n, o, rt, e, p, ss), unsynced
+            ON CONFLICT DO NOTHING
             """, new
         {
             queueIds = rows.Select(r => r.Envelope.QueueId).ToArray(),
@@ -147,10 +147,10 @@ internal sealed class QueueStore
     private async Task<IReadOnlyList<bool>> SettleBatchAsync(List<(string Node, RecipientOutcome Outcome)> batch)
     {
         await using var connection = await _db.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
         // Committed without waiting for the WAL flush: a lost outcome means one more attempt, which the store's
         // delivery key turns into a no-op for a local mailbox. A batch with an outcome of a remote delivery waits
-        // for the flush (a repeated remote delivery is a duplicate at the recipient).
+        // for the flush (a repeated remote delivery is a duplicate at the recipient). One statement, its own
+        // transaction, one round trip: set_config(..., true) holds until its commit.
         var durable = batch.Any(b => b.Outcome.Durable);
         var applied = (await connection.QueryAsync<(int Index, bool Set)>(new CommandDefinition("""
             WITH u AS (
@@ -180,8 +180,7 @@ internal sealed class QueueStore
             nexts = batch.Select(b => b.Outcome.NextAttempt?.UtcDateTime).ToArray(),
             routes = batch.Select(b => b.Outcome.Route).ToArray(),
             warned = batch.Select(b => b.Outcome.DelayWarned).ToArray(),
-        }, transaction))).Select(r => r.Index).ToHashSet();
-        await transaction.CommitAsync();
+        }))).Select(r => r.Index).ToHashSet();
         return Enumerable.Range(0, batch.Count).Select(applied.Contains).ToList();
     }
 

@@ -64,6 +64,39 @@ public sealed class QueueStoreTests : IClassFixture<DatabaseFixture>
     }
 
     [Fact]
+    public async Task The_unsynced_commits_of_rows_and_outcomes_leave_the_pooled_connections_synchronous()
+    {
+        // Inserts and outcomes commit without waiting for the WAL flush, each one statement with a transaction-local
+        // setting; the shared pool does not reset its connections, so a setting that outlived its statement would
+        // make every later write on that connection unsynced too.
+        await _queue.EnqueueAsync(Envelope("SYNC0001", "x@example.test"), 10, CancellationToken.None);
+        var claimed = Assert.Single(await ClaimOfAsync("node-a", "SYNC0001"));
+        Assert.True(await _queue.SettleAsync("node-a", new RecipientOutcome("SYNC0001", "x@example.test", claimed.Status, RecipientStatus.Delivered, "uid 1", null), CancellationToken.None));
+
+        var connections = new List<Npgsql.NpgsqlConnection>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                connections.Add(await _db.Database.Source.OpenConnectionAsync());
+            }
+
+            foreach (var connection in connections)
+            {
+                await using var show = new Npgsql.NpgsqlCommand("SHOW synchronous_commit", connection);
+                Assert.Equal("on", await show.ExecuteScalarAsync());
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Enqueueing_again_leaves_existing_rows_as_they_are()
     {
         await _queue.EnqueueAsync(Envelope("AGAIN0001", "x@example.test"), 10, CancellationToken.None);
