@@ -32,21 +32,8 @@ public class StorageDatabaseTests
     {
         var connectionString = await TestCluster.CreateDatabaseAsync();
         await using var db = StorageDatabase.Create(connectionString);
-        await using var outsider = NpgsqlDataSource.Create(connectionString);
-        await using (var holder = await db.SessionSource.OpenConnectionAsync())
-        {
-            await ScalarAsync<object>(holder, $"SELECT pg_advisory_lock({LockKey})");
-            // Returned without the unlock, as when a release fails.
-        }
 
-        // Npgsql sends the reset ahead of the connection's next statement.
-        await using (var next = await db.SessionSource.OpenConnectionAsync())
-        {
-            await ScalarAsync<int>(next, "SELECT 1");
-        }
-
-        await using var probe = await outsider.OpenConnectionAsync();
-        Assert.True(await ScalarAsync<bool>(probe, $"SELECT pg_try_advisory_lock({LockKey})"));
+        Assert.True(await LockFreeAfterLeavingItAsync(connectionString, db.SessionSource));
     }
 
     [Fact]
@@ -54,26 +41,35 @@ public class StorageDatabaseTests
     {
         var connectionString = await TestCluster.CreateDatabaseAsync();
         await using var db = StorageDatabase.Create(connectionString);
-        await using var outsider = NpgsqlDataSource.Create(connectionString);
-        await using (var holder = await db.Source.OpenConnectionAsync())
-        {
-            await ScalarAsync<object>(holder, $"SELECT pg_advisory_lock({LockKey})");
-        }
 
-        await using (var next = await db.Source.OpenConnectionAsync())
-        {
-            await ScalarAsync<int>(next, "SELECT 1");
-        }
-
-        await using (var probe = await outsider.OpenConnectionAsync())
-        {
-            Assert.False(await ScalarAsync<bool>(probe, $"SELECT pg_try_advisory_lock({LockKey})"));
-        }
+        Assert.False(await LockFreeAfterLeavingItAsync(connectionString, db.Source));
 
         await using var shared = await db.Source.OpenConnectionAsync();
         await using var session = await db.SessionSource.OpenConnectionAsync();
         Assert.Throws<InvalidOperationException>(() => StorageDatabase.EnsureResetOnReturn(shared));
         StorageDatabase.EnsureResetOnReturn(session);
+    }
+
+    /// <summary>
+    /// Takes a session lock on a connection of <paramref name="pool"/> and returns it without the unlock (as when a
+    /// release fails), uses the pool's connection once more (Npgsql sends a reset ahead of the next statement), and
+    /// says whether another session can now take the lock.
+    /// </summary>
+    private static async Task<bool> LockFreeAfterLeavingItAsync(string connectionString, NpgsqlDataSource pool)
+    {
+        await using (var holder = await pool.OpenConnectionAsync())
+        {
+            await ScalarAsync<object>(holder, $"SELECT pg_advisory_lock({LockKey})");
+        }
+
+        await using (var next = await pool.OpenConnectionAsync())
+        {
+            await ScalarAsync<int>(next, "SELECT 1");
+        }
+
+        await using var outsider = NpgsqlDataSource.Create(connectionString);
+        await using var probe = await outsider.OpenConnectionAsync();
+        return await ScalarAsync<bool>(probe, $"SELECT pg_try_advisory_lock({LockKey})");
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
