@@ -45,10 +45,13 @@ internal sealed class NotificationHub : IAsyncDisposable
             {
                 listener.OnConnected();
             }
-            else
+            else if (_connected)
             {
                 _resubscribe.Cancel(); // the loop reconnects with the new channel among the others
             }
+
+            // Not connected: the loop, once its LISTEN is through, tells every listener whose channel it covers and
+            // reconnects for any it does not (start-up subscribes many at once: one connection, not one each).
         }
     }
 
