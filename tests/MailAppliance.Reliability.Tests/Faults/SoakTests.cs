@@ -12,6 +12,9 @@ namespace MailAppliance.Reliability.Tests.Faults;
 /// fetches and expunges, a POP3 reader that retrieves and deletes, deliveries in between. The serve process's
 /// resident memory and open descriptors are sampled at intervals: no growth trend (the last third of the samples
 /// stays within bounds of the middle third), no error in its log, and the queue drains at the end.
+/// Descriptors of message files in flight (spool files being written or delivered, maildir files being written)
+/// come and go with the backlog, up to the delivery scheduler's parallelism: they are bounded, not trended, and
+/// none is left once the queue has drained.
 /// SOAK_MINUTES (scripts/soak.sh) sets the length and samples every minute; the suite runs 40 seconds.
 /// </summary>
 public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IClassFixture<HostileFixture>
@@ -38,7 +41,7 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
             Task.Run(() => Pop3Async(stop.Token)),
         };
 
-        var samples = new List<(TimeSpan At, long Rss, int Fds, long Sent)>();
+        var samples = new List<(TimeSpan At, long Rss, int Fds, int InFlight, long Sent)>();
         var watch = Stopwatch.StartNew();
         var logStart = app.Serve.OutputLines.Count;
         try
@@ -46,7 +49,8 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
             while (watch.Elapsed < length)
             {
                 await Task.Delay(every);
-                samples.Add((watch.Elapsed, app.ResidentBytes(), Directory.GetFiles($"/proc/{app.Serve.ProcessId}/fd").Length, Interlocked.Read(ref _sent)));
+                var (standing, inFlight) = Descriptors();
+                samples.Add((watch.Elapsed, app.ResidentBytes(), standing, inFlight, Interlocked.Read(ref _sent)));
                 Assert.False(load.Any(t => t.IsFaulted), "a load task failed");
             }
         }
@@ -56,10 +60,10 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
             await Task.WhenAll(load);
         }
 
-        var curve = new StringBuilder("minute,rss_mib,fds,messages\n");
+        var curve = new StringBuilder("minute,rss_mib,fds,message_fds,messages\n");
         foreach (var s in samples)
         {
-            curve.Append(CultureInfo.InvariantCulture, $"{s.At.TotalMinutes:F1},{s.Rss / (1024.0 * 1024):F1},{s.Fds},{s.Sent}\n");
+            curve.Append(CultureInfo.InvariantCulture, $"{s.At.TotalMinutes:F1},{s.Rss / (1024.0 * 1024):F1},{s.Fds},{s.InFlight},{s.Sent}\n");
         }
 
         output.WriteLine(curve.ToString());
@@ -75,6 +79,7 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
         var last = samples.Skip(2 * third).ToList();
         Assert.True(last.Average(s => s.Rss) <= (middle.Average(s => s.Rss) * 1.25) + (32 << 20), "resident memory keeps growing");
         Assert.True(last.Max(s => s.Fds) <= middle.Max(s => s.Fds) + 20, "open descriptors keep growing");
+        Assert.True(samples.Max(s => s.InFlight) <= MessageFilesBound, $"more message files open at once than deliveries and sessions in flight: {samples.Max(s => s.InFlight)}");
         Assert.True(_sent > 0 && _imapFetched > 0 && _pop3Retrieved > 0, "every kind of load ran");
 
         var errors = app.Serve.OutputLines.Skip(logStart).Where(l => l.Contains("\"Level\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"Level\":\"Fatal\"", StringComparison.Ordinal)).ToList();
@@ -88,6 +93,15 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
         }
 
         Assert.Equal(0, JsonDocument.Parse(queue).RootElement.GetArrayLength());
+
+        // Drained: every message file a delivery or a session opened is closed again (a leaked one would stay open).
+        var closed = Stopwatch.StartNew();
+        while (Descriptors().InFlight > 0 && closed.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(Descriptors().InFlight == 0, $"message files still open after the queue drained: {string.Join(", ", MessageFiles())}");
     }
 
     private async Task SmtpAsync(string recipient, CancellationToken stop)
@@ -166,6 +180,52 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
             await pop3.SendAsync("QUIT\r\n");
             Assert.True(await pop3.ClosedWithinAsync(TimeSpan.FromSeconds(60)), $"QUIT not finished; received: {pop3.Received}");
             await Task.Delay(500, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The delivery scheduler's parallelism (each delivery holds its spool file) and a few for the sessions.</summary>
+    private const int MessageFilesBound = 32 + 8;
+
+    /// <summary>
+    /// The serve process's open descriptors in one pass: standing ones, and message files in flight (spool files,
+    /// maildir files). A descriptor closed between the listing and the look counts as neither.
+    /// </summary>
+    private (int Standing, int InFlight) Descriptors()
+    {
+        var (standing, messages) = (0, 0);
+        foreach (var target in Targets())
+        {
+            _ = IsMessageFile(target) ? messages++ : standing++;
+        }
+
+        return (standing, messages);
+    }
+
+    private List<string> MessageFiles() => Targets().Where(IsMessageFile).ToList();
+
+    private static bool IsMessageFile(string target) =>
+        (target.EndsWith(".msg", StringComparison.Ordinal) || target.EndsWith(".msg (deleted)", StringComparison.Ordinal)
+            || target.Contains("/Maildir/", StringComparison.Ordinal) || target.Contains("/spool/tmp/", StringComparison.Ordinal))
+        && !Directory.Exists(target);
+
+    private IEnumerable<string> Targets()
+    {
+        foreach (var fd in Directory.GetFiles($"/proc/{app.Serve.ProcessId}/fd"))
+        {
+            string? target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            if (target is not null)
+            {
+                yield return target;
+            }
         }
     }
 }
