@@ -73,10 +73,11 @@ public sealed class SpamScanner
         var token = linked.Token;
 
         var users = recipientUsers.Select(u => u?.ToLowerInvariant()).Distinct().ToList();
-        var features = _classifier is null ? null : Tokenizer.Features(content);
+        // Shared by the recipients' classifications, computed by the first that has a trained model to ask.
+        var features = new Lazy<ulong[]>(() => Tokenizer.Features(content), LazyThreadSafetyMode.ExecutionAndPublication);
         var clamd = _clamd is null ? null : Guard(_clamd.ScanAsync(message, _options.ClamdMaxSize, token));
         var lists = _dnsLists is null ? null : Guard(_dnsLists.CheckAsync(envelope.ClientAddress, content, token));
-        var classifier = users.ToDictionary(u => u ?? "", u => _classifier is null ? null : Guard(_classifier.ClassifyAsync(features!, u, token)));
+        var classifier = users.ToDictionary(u => u ?? "", u => _classifier is null ? null : Guard(_classifier.ClassifyAsync(features, u, token)));
         var policies = users.ToDictionary(u => u ?? "", u => _settings is null ? null : Guard(PolicyAsync(u, token)));
 
         var rules = _rules.Current;

@@ -96,6 +96,30 @@ public sealed class PolicyAndLearningTests(DatabaseFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task A_message_is_tokenized_only_when_a_model_has_learned_enough_to_use_it()
+    {
+        var store = new ClassifierStore(database.Database);
+        var tokenized = 0;
+        var features = new Lazy<ulong[]>(() =>
+        {
+            Interlocked.Increment(ref tokenized);
+            return [1, 2, 3];
+        });
+
+        // No model can ever speak: the scan spends nothing on the message's features.
+        var untrained = new SpamClassifier(store, TimeProvider.System, minimumLearned: int.MaxValue);
+        var verdict = await untrained.ClassifyAsync(features, "nobody@four.test", CancellationToken.None);
+        Assert.Null(verdict.SpamProbability);
+        Assert.Equal(0, tokenized);
+
+        // A model that speaks (here: one that needs nothing learned) asks for them, once for every recipient.
+        var speaking = new SpamClassifier(store, TimeProvider.System, minimumLearned: 0);
+        Assert.NotNull((await speaking.ClassifyAsync(features, "nobody@four.test", CancellationToken.None)).SpamProbability);
+        Assert.NotNull((await speaking.ClassifyAsync(features, "other@four.test", CancellationToken.None)).SpamProbability);
+        Assert.Equal(1, tokenized);
+    }
+
+    [Fact]
     public async Task A_40_MiB_message_is_scored_on_its_first_part_in_bounded_memory()
     {
         var path = Path.Combine(Path.GetTempPath(), $"big-{Guid.NewGuid():N}.eml");

@@ -34,15 +34,14 @@ public sealed class SpamClassifier
 
     public int MinimumLearned { get; }
 
-    public async Task<ClassifierVerdict> ClassifyAsync(ulong[] features, string? userKey, CancellationToken cancellationToken)
+    public async Task<ClassifierVerdict> ClassifyAsync(Lazy<ulong[]> features, string? userKey, CancellationToken cancellationToken)
     {
-        var buckets = LogisticModel.DistinctBuckets(features);
         foreach (var owner in userKey is null ? [""] : new[] { userKey.ToLowerInvariant(), "" })
         {
             var model = await FreshAsync(owner, cancellationToken);
             if (model.Owner.SpamLearned >= MinimumLearned && model.Owner.HamLearned >= MinimumLearned)
             {
-                var p = LogisticModel.Predict(buckets, b => model.Weights.TryGetValue(b, out var w) ? w : 0, model.Owner.Bias);
+                var p = LogisticModel.Predict(LogisticModel.DistinctBuckets(features.Value), b => model.Weights.TryGetValue(b, out var w) ? w : 0, model.Owner.Bias);
                 return new ClassifierVerdict(p, owner, model.Owner.SpamLearned, model.Owner.HamLearned);
             }
 
