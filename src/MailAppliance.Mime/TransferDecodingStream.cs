@@ -10,7 +10,7 @@ public sealed class TransferDecodingStream : Stream
     private readonly Stream _inner;
     private readonly Mode _mode;
     private readonly bool _leaveOpen;
-    private readonly byte[] _in = new byte[16 * 1024];
+    private byte[] _in = [];
     private int _inStart;
     private int _inEnd;
     private bool _innerDone;
@@ -99,6 +99,17 @@ public sealed class TransferDecodingStream : Stream
 
     private int ReadCore(Span<byte> buffer)
     {
+        if (_mode == Mode.Identity)
+        {
+            // Nothing to decode: straight from the inner stream, without a buffer of our own.
+            return _inner.Read(buffer);
+        }
+
+        if (_in.Length == 0)
+        {
+            _in = new byte[16 * 1024]; // only for a part that is decoded: most text parts are 7bit or 8bit
+        }
+
         var written = 0;
         while (written == 0)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 
 namespace MailAppliance.Pipeline.Stages;
@@ -67,26 +68,43 @@ public sealed record CheckContext
     private static async Task<byte[]> ReadHeaderBlockAsync(Func<CancellationToken, Task<Stream>> open)
     {
         await using var message = await open(CancellationToken.None);
-        var block = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int n;
-        // Plain reads: the message is a local file just written (in the page cache), and FileStream's async reads run
-        // on another pool thread on Linux, a hand-off and back per read for a copy of microseconds.
-        while (block.Length < MaxHeaderBytes && (n = message.Read(buffer)) > 0)
+        // A rented buffer, grown by renting a larger one: the header block of a few KiB costs no allocation but
+        // its own copy.
+        var block = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var length = 0;
+        try
         {
-            // Search from a little before this chunk, so an empty line split across two reads is found too.
-            var from = (int)Math.Max(0, block.Length - 3);
-            block.Write(buffer, 0, n);
-            var written = block.GetBuffer().AsSpan(from, (int)block.Length - from);
-            var crlf = written.IndexOf("\r\n\r\n"u8);
-            var lf = written.IndexOf("\n\n"u8);
-            var end = crlf >= 0 && (lf < 0 || crlf + 2 <= lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
-            if (end >= 0)
+            int n;
+            // Plain reads: the message is a local file just written (in the page cache), and FileStream's async reads
+            // run on another pool thread on Linux, a hand-off and back per read for a copy of microseconds.
+            while (length < MaxHeaderBytes && (n = message.Read(block, length, Math.Min(block.Length, MaxHeaderBytes) - length)) > 0)
             {
-                return block.GetBuffer().AsSpan(0, from + end).ToArray();
-            }
-        }
+                // Search from a little before this chunk, so an empty line split across two reads is found too.
+                var from = Math.Max(0, length - 3);
+                length += n;
+                var written = block.AsSpan(from, length - from);
+                var crlf = written.IndexOf("\r\n\r\n"u8);
+                var lf = written.IndexOf("\n\n"u8);
+                var end = crlf >= 0 && (lf < 0 || crlf + 2 <= lf) ? crlf + 4 : lf >= 0 ? lf + 2 : -1;
+                if (end >= 0)
+                {
+                    return block.AsSpan(0, from + end).ToArray();
+                }
 
-        return block.GetBuffer().AsSpan(0, (int)Math.Min(block.Length, MaxHeaderBytes)).ToArray();
+                if (length == block.Length && length < MaxHeaderBytes)
+                {
+                    var grown = ArrayPool<byte>.Shared.Rent(Math.Min(block.Length * 2, MaxHeaderBytes));
+                    block.AsSpan(0, length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(block);
+                    block = grown;
+                }
+            }
+
+            return block.AsSpan(0, Math.Min(length, MaxHeaderBytes)).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
     }
 }

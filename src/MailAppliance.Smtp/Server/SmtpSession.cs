@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using MailAppliance.Core.Buffers;
 using MailAppliance.Core.Net;
 using MailAppliance.Smtp.Protocol;
 using Microsoft.Extensions.Logging;
@@ -219,7 +220,7 @@ public sealed partial class SmtpSession
     {
         var input = _connection.Input;
         var decoder = new DataDecoder();
-        var output = new ArrayBufferWriter<byte>(64 * 1024);
+        using var output = new PooledBufferWriter(64 * 1024);
         IOException? writeError = null;
         while (!decoder.IsComplete)
         {
@@ -253,7 +254,7 @@ public sealed partial class SmtpSession
                     writeError = e;
                 }
 
-                output.ResetWrittenCount();
+                output.Reset();
             }
 
             input.AdvanceTo(read.Buffer.GetPosition(consumed));

@@ -13,15 +13,21 @@ public sealed class HeaderBlockTests
     {
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(16 * 1024)]
-    public async Task The_block_ends_at_its_empty_line_and_the_message_is_opened_once(int chunk)
+    [InlineData(1, 0)]
+    [InlineData(3, 0)]
+    [InlineData(16 * 1024, 0)]
+    [InlineData(7, 50_000)] // a header block longer than the first buffer
+    [InlineData(16 * 1024, 50_000)]
+    public async Task The_block_ends_at_its_empty_line_and_the_message_is_opened_once(int chunk, int longField)
     {
-        var header = "Received: from a\r\nSubject: x\r\n\r\n";
+        var header = "Received: from a\r\n" + (longField > 0 ? "X-Long: " + new string('h', longField) + "\r\n" : "") + "Subject: x\r\n\r\n";
         var bytes = Encoding.ASCII.GetBytes(header + "Received: in the body\r\n" + new string('b', 40_000));
         var opened = 0;
         var context = new CheckContext
