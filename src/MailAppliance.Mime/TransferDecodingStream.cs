@@ -10,6 +10,7 @@ public sealed class TransferDecodingStream : Stream
     private readonly Stream _inner;
     private readonly Mode _mode;
     private readonly bool _leaveOpen;
+    private const int DirectReadSize = 4096;
     private byte[] _in = [];
     private int _inStart;
     private int _inEnd;
@@ -99,15 +100,16 @@ public sealed class TransferDecodingStream : Stream
 
     private int ReadCore(Span<byte> buffer)
     {
-        if (_mode == Mode.Identity)
+        if (_mode == Mode.Identity && _inStart >= _inEnd && buffer.Length >= DirectReadSize)
         {
-            // Nothing to decode: straight from the inner stream, without a buffer of our own.
+            // Nothing to decode and nothing buffered: a large read goes straight to the inner stream, without a
+            // buffer of our own (most text parts are 7bit or 8bit). Small reads still go through the buffer.
             return _inner.Read(buffer);
         }
 
         if (_in.Length == 0)
         {
-            _in = new byte[16 * 1024]; // only for a part that is decoded: most text parts are 7bit or 8bit
+            _in = new byte[16 * 1024];
         }
 
         var written = 0;

@@ -46,6 +46,31 @@ public sealed class BodyDecodingTests
         Assert.Equal("Hello, World!", Encoding.ASCII.GetString(output.ToArray()));
     }
 
+    [Theory]
+    [InlineData("7bit")]
+    [InlineData(null)]
+    public void An_identity_part_reads_back_exactly_whatever_mix_of_small_and_large_reads(string? encoding)
+    {
+        var input = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray();
+        using var d = new TransferDecodingStream(new MemoryStream(input), encoding);
+        var output = new List<byte>();
+        int[] sizes = [1, 5000, 3, 70_000, 9, 4096, 100, 16 * 1024];
+        var buffer = new byte[70_000];
+        for (var i = 0; ; i++)
+        {
+            var n = d.Read(buffer, 0, sizes[i % sizes.Length]);
+            if (n == 0)
+            {
+                break;
+            }
+
+            output.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+
+        Assert.Equal(input, output.ToArray());
+        Assert.Equal(input.Length, d.Position);
+    }
+
     [Fact]
     public void Text_of_parts_for_search_and_scoring()
     {
