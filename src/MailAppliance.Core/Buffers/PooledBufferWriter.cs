@@ -42,10 +42,11 @@ public sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte
 
     public void Dispose()
     {
-        var buffer = Interlocked.Exchange(ref _buffer, []);
-        if (buffer.Length > 0)
+        // One owner, one thread: a second Dispose finds the empty array and returns nothing twice.
+        if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
         }
 
         _written = 0;

@@ -195,7 +195,14 @@ public sealed class SoakTests(HostileFixture app, ITestOutputHelper output) : IC
         var (standing, messages) = (0, 0);
         foreach (var target in Targets())
         {
-            _ = IsMessageFile(target) ? messages++ : standing++;
+            if (IsMessageFile(target))
+            {
+                messages++;
+            }
+            else
+            {
+                standing++;
+            }
         }
 
         return (standing, messages);
